@@ -1,0 +1,74 @@
+/**
+ * Every failure a client can see, with its HTTP status. Adapters translate
+ * vendor errors into these; one middleware renders them.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  site_not_found: 404,
+  upload_not_found: 404,
+  upload_in_progress: 409,
+  upload_conflict: 409,
+  file_too_large: 413,
+  unsupported_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = ERROR_STATUS[code];
+    this.details = details;
+  }
+}
+
+export const Errors = {
+  invalidRequest: (message: string, details?: Record<string, unknown>) =>
+    new AppError('invalid_request', message, details),
+  unauthorized: (message = 'A valid API key is required: Authorization: Bearer <key>') =>
+    new AppError('unauthorized', message),
+  forbidden: (message: string) => new AppError('forbidden', message),
+  routeNotFound: (method: string, path: string) =>
+    new AppError('not_found', `No route for ${method} ${path}`),
+  siteNotFound: (siteId: string) => new AppError('site_not_found', `Site ${siteId} does not exist`),
+  uploadNotFound: (uploadId: string) =>
+    new AppError('upload_not_found', `Upload ${uploadId} does not exist`),
+  uploadInProgress: (uploadId?: string) =>
+    new AppError(
+      'upload_in_progress',
+      'Content with this SHA-256 is already on its way; poll the upload, or retry later',
+      uploadId ? { uploadId } : undefined,
+    ),
+  uploadConflict: (uploadId: string) =>
+    new AppError(
+      'upload_conflict',
+      'A pending upload of this content declares another type or size',
+      { uploadId },
+    ),
+  fileTooLarge: (size: number, limit: number, category: string) =>
+    new AppError(
+      'file_too_large',
+      `${size} bytes exceeds the ${limit}-byte limit for ${category}`,
+      {
+        limit,
+      },
+    ),
+  unsupportedType: (contentType: string, allowed: readonly string[]) =>
+    new AppError('unsupported_type', `Content type ${contentType} is not accepted`, { allowed }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError('rate_limited', 'Too many requests for this API key', { retryAfterSeconds }),
+  unavailable: (what: string) => new AppError('unavailable', `${what} is unavailable`),
+  internal: () => new AppError('internal_error', 'Internal error'),
+};

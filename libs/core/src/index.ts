@@ -1,0 +1,49 @@
+export { AppError, Errors, ERROR_STATUS, type ErrorCode } from './errors.ts';
+export {
+  apiKeyMatches,
+  hashApiKey,
+  issueApiKey,
+  parseApiKey,
+  type IssuedApiKey,
+} from './api-key.ts';
+export {
+  DEFAULT_EXPIRY_POLICY,
+  uploadUrlLifetimeSeconds,
+  type ExpiryPolicy,
+} from './expiry-policy.ts';
+export { objectKey, tenantFolder, type FolderMode } from './key-layout.ts';
+export {
+  ALLOWED_TYPES,
+  DEFAULT_SIZE_LIMITS,
+  findAllowedType,
+  type AllowedType,
+  type Category,
+  type SizeLimits,
+} from './type-policy.ts';
+export {
+  allowedSources,
+  canTransition,
+  CONFIRMED_STATES,
+  DEAD_STATES,
+  isConfirmed,
+  isTerminal,
+  UPLOAD_STATES,
+  type UploadState,
+} from './upload-state.ts';
+export {
+  createRequestUpload,
+  type DedupScope,
+  type RequestUpload,
+  type RequestUploadDependencies,
+  type RequestUploadInput,
+  type RequestUploadPolicy,
+  type RequestUploadResult,
+} from './uploads/request-upload.ts';
+export type {
+  PresignedRequest,
+  PresignPutRequest,
+  SiteDirectory,
+  UploadRepository,
+  UploadUrlSigner,
+} from './uploads/upload.ports.ts';
+export type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';

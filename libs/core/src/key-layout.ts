@@ -1,0 +1,23 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { AllowedType } from './type-policy.ts';
+
+/**
+ * `hmac`: HMAC-SHA256 of `customerId-siteId` under a server secret, so business
+ * IDs cannot be recovered (or guessed) from object paths.
+ * `md5-compat`: the seed article's plain `md5("customerId-siteId")`, for buckets
+ * laid out by it.
+ */
+export type FolderMode = { mode: 'hmac'; secret: string; length: number } | { mode: 'md5-compat' };
+
+export function tenantFolder(customerId: string, siteId: string, folder: FolderMode): string {
+  const input = `${customerId}-${siteId}`;
+  if (folder.mode === 'md5-compat') {
+    return createHash('md5').update(input).digest('hex');
+  }
+  return createHmac('sha256', folder.secret).update(input).digest('hex').slice(0, folder.length);
+}
+
+/** `{folder}/{category}/{sha256}.{ext}`: content-addressed inside a tenant's folder. */
+export function objectKey(folder: string, type: AllowedType, sha256Hex: string): string {
+  return `${folder}/${type.category}/${sha256Hex}.${type.extension}`;
+}

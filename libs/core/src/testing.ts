@@ -1,0 +1,148 @@
+/**
+ * In-memory fakes of the upload ports, for unit tests. They keep the
+ * guarantees the real adapters give (one live upload per scope and hash,
+ * compare-and-set transitions, an audit trail) and nothing more.
+ */
+import { randomUUID } from 'node:crypto';
+import { allowedSources, DEAD_STATES, type UploadState } from './upload-state.ts';
+import type {
+  PresignedRequest,
+  PresignPutRequest,
+  SiteDirectory,
+  UploadRepository,
+  UploadUrlSigner,
+} from './uploads/upload.ports.ts';
+import type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';
+
+export class InMemorySiteDirectory implements SiteDirectory {
+  readonly #sites = new Map<string, Site>();
+
+  add(site: Site): this {
+    this.#sites.set(site.id, { ...site });
+    return this;
+  }
+
+  async findSite(siteId: string): Promise<Site | undefined> {
+    const site = this.#sites.get(siteId);
+    return site && { ...site };
+  }
+}
+
+type StoredUpload = { upload: Upload; history: UploadTransition[] };
+
+const isLive = (state: UploadState): boolean => !DEAD_STATES.includes(state);
+
+export class InMemoryUploadRepository implements UploadRepository {
+  readonly #rows = new Map<string, StoredUpload>();
+  readonly #now: () => Date;
+
+  constructor(options: { now?: () => Date } = {}) {
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async findLiveByHash(dedupScope: string, sha256: string): Promise<Upload | undefined> {
+    const row = this.#findLive(dedupScope, sha256);
+    return row && { ...row.upload };
+  }
+
+  /** Like the unique index `uploads_live_content`: `undefined` if a live twin exists. */
+  async insertPending(upload: NewUpload, actor: string): Promise<Upload | undefined> {
+    if (this.#findLive(upload.dedupScope, upload.declaredSha256)) return undefined;
+    const at = this.#now();
+    const stored: Upload = {
+      ...upload,
+      id: randomUUID(),
+      state: 'pending',
+      reason: null,
+      detectedContentType: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const history: UploadTransition[] = [
+      { fromState: null, toState: 'pending', reason: null, actor, at },
+    ];
+    this.#rows.set(stored.id, { upload: stored, history });
+    return { ...stored };
+  }
+
+  /** Never shortens: the later of the stored and the requested expiry wins. */
+  async extendPending(uploadId: string, expiresAt: Date): Promise<Upload | undefined> {
+    const row = this.#rows.get(uploadId);
+    if (row?.upload.state !== 'pending') return undefined;
+    const later = Math.max(row.upload.expiresAt.getTime(), expiresAt.getTime());
+    row.upload = { ...row.upload, expiresAt: new Date(later), updatedAt: this.#now() };
+    return { ...row.upload };
+  }
+
+  async findWithHistory(
+    uploadId: string,
+  ): Promise<{ upload: Upload; history: UploadTransition[] } | undefined> {
+    const row = this.#rows.get(uploadId);
+    return row && { upload: { ...row.upload }, history: row.history.map((t) => ({ ...t })) };
+  }
+
+  /**
+   * Compare-and-set, as the real store does it: moves the upload only from a
+   * state the state machine allows, else returns `undefined` and changes nothing.
+   */
+  async transition(
+    uploadId: string,
+    to: UploadState,
+    options: { actor: string; reason?: string | null },
+  ): Promise<Upload | undefined> {
+    const row = this.#rows.get(uploadId);
+    if (!row || !allowedSources(to).includes(row.upload.state)) return undefined;
+    const at = this.#now();
+    const reason = options.reason ?? null;
+    row.history.push({
+      fromState: row.upload.state,
+      toState: to,
+      reason,
+      actor: options.actor,
+      at,
+    });
+    row.upload = { ...row.upload, state: to, reason, updatedAt: at };
+    return { ...row.upload };
+  }
+
+  /** Every stored upload, live or dead, in insertion order. */
+  all(): Upload[] {
+    return [...this.#rows.values()].map((row) => ({ ...row.upload }));
+  }
+
+  #findLive(dedupScope: string, sha256: string): StoredUpload | undefined {
+    for (const row of this.#rows.values()) {
+      const { upload } = row;
+      if (
+        upload.dedupScope === dedupScope &&
+        upload.declaredSha256 === sha256 &&
+        isLive(upload.state)
+      ) {
+        return row;
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Returns a deterministic fake URL and exactly the headers the S3 signer
+ * returns; `calls` keeps every request, oldest first.
+ */
+export class RecordingUrlSigner implements UploadUrlSigner {
+  readonly calls: PresignPutRequest[] = [];
+
+  async presignPut(request: PresignPutRequest): Promise<PresignedRequest> {
+    this.calls.push({ ...request });
+    const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
+    return {
+      method: 'PUT',
+      url: `https://signed.example.test/${request.bucket}/${request.key}?expires=${request.expiresInSeconds}`,
+      headers: {
+        'Content-Type': request.contentType,
+        'Content-Length': String(request.contentLength),
+        'x-amz-checksum-sha256': checksum,
+      },
+    };
+  }
+}

@@ -1,0 +1,132 @@
+import {
+  allowedSources,
+  canTransition,
+  CONFIRMED_STATES,
+  DEAD_STATES,
+  isConfirmed,
+  isTerminal,
+  UPLOAD_STATES,
+  type UploadState,
+} from './upload-state.ts';
+
+describe('upload state machine', () => {
+  it('lists the eight states in lifecycle order', () => {
+    expect(UPLOAD_STATES).toEqual([
+      'pending',
+      'uploaded',
+      'verified',
+      'clean',
+      'ready',
+      'rejected',
+      'quarantined',
+      'expired',
+    ]);
+  });
+
+  it.each<[UploadState, UploadState]>([
+    ['pending', 'uploaded'],
+    ['pending', 'verified'],
+    ['pending', 'rejected'],
+    ['pending', 'expired'],
+    ['uploaded', 'verified'],
+    ['uploaded', 'rejected'],
+    ['verified', 'clean'],
+    ['verified', 'quarantined'],
+    ['verified', 'rejected'],
+    ['clean', 'ready'],
+    ['clean', 'quarantined'],
+    ['clean', 'rejected'],
+    ['ready', 'quarantined'],
+  ])('allows %s -> %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+  });
+
+  it.each<[UploadState, UploadState]>([
+    ['uploaded', 'pending'],
+    ['uploaded', 'expired'],
+    ['verified', 'pending'],
+    ['verified', 'ready'],
+    ['clean', 'verified'],
+    ['ready', 'rejected'],
+    ['ready', 'clean'],
+    ['pending', 'clean'],
+    ['pending', 'ready'],
+  ])('refuses %s -> %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+  });
+
+  it('never allows a state to move to itself', () => {
+    for (const state of UPLOAD_STATES) expect(canTransition(state, state)).toBe(false);
+  });
+
+  it('lets nothing leave a dead state', () => {
+    for (const dead of DEAD_STATES) {
+      for (const to of UPLOAD_STATES) expect(canTransition(dead, to)).toBe(false);
+    }
+  });
+
+  it('lets nothing return to pending', () => {
+    expect(allowedSources('pending')).toEqual([]);
+  });
+
+  it('reaches every state from pending', () => {
+    const reached = new Set<UploadState>(['pending']);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const from of reached) {
+        for (const to of UPLOAD_STATES) {
+          if (canTransition(from, to) && !reached.has(to)) {
+            reached.add(to);
+            grew = true;
+          }
+        }
+      }
+    }
+    expect([...reached].sort()).toEqual([...UPLOAD_STATES].sort());
+  });
+
+  describe('allowedSources', () => {
+    it.each<[UploadState, UploadState[]]>([
+      ['uploaded', ['pending']],
+      ['verified', ['pending', 'uploaded']],
+      ['clean', ['verified']],
+      ['ready', ['clean']],
+      ['rejected', ['pending', 'uploaded', 'verified', 'clean']],
+      ['quarantined', ['verified', 'clean', 'ready']],
+      ['expired', ['pending']],
+    ])('%s can be reached from %j', (to, sources) => {
+      expect(allowedSources(to)).toEqual(sources);
+    });
+
+    it('agrees with canTransition', () => {
+      for (const to of UPLOAD_STATES) {
+        for (const from of UPLOAD_STATES) {
+          expect(allowedSources(to).includes(from)).toBe(canTransition(from, to));
+        }
+      }
+    });
+  });
+
+  describe('isTerminal', () => {
+    it.each<UploadState>(['ready', 'rejected', 'quarantined', 'expired'])('%s is terminal', (s) => {
+      expect(isTerminal(s)).toBe(true);
+    });
+    it.each<UploadState>(['pending', 'uploaded', 'verified', 'clean'])('%s is not', (s) => {
+      expect(isTerminal(s)).toBe(false);
+    });
+  });
+
+  describe('isConfirmed', () => {
+    it('holds exactly for the states a worker has verified', () => {
+      const confirmed = UPLOAD_STATES.filter(isConfirmed);
+      expect(confirmed).toEqual(['verified', 'clean', 'ready']);
+      expect(confirmed).toEqual([...CONFIRMED_STATES]);
+    });
+
+    it('is never true of a dead state', () => {
+      for (const dead of DEAD_STATES) expect(isConfirmed(dead)).toBe(false);
+      expect(CONFIRMED_STATES.filter((s) => DEAD_STATES.includes(s))).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,37 @@
+import type { Category } from '../type-policy.ts';
+import type { UploadState } from '../upload-state.ts';
+
+export type Site = { readonly id: string; readonly customerId: string; readonly name: string };
+
+export type Upload = {
+  readonly id: string;
+  readonly customerId: string;
+  readonly siteId: string;
+  readonly dedupScope: string;
+  readonly originalName: string;
+  readonly declaredContentType: string;
+  readonly declaredSize: number;
+  readonly declaredSha256: string;
+  readonly detectedContentType: string | null;
+  readonly category: Category;
+  readonly bucket: string;
+  readonly key: string;
+  readonly state: UploadState;
+  readonly reason: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly expiresAt: Date;
+};
+
+export type UploadTransition = {
+  readonly fromState: UploadState | null;
+  readonly toState: UploadState;
+  readonly reason: string | null;
+  readonly actor: string;
+  readonly at: Date;
+};
+
+export type NewUpload = Omit<
+  Upload,
+  'id' | 'state' | 'reason' | 'detectedContentType' | 'createdAt' | 'updatedAt'
+>;
