@@ -1,0 +1,10 @@
+export {
+  awsEnv,
+  bucketsEnv,
+  databaseEnv,
+  loggingEnv,
+  toAwsConfig,
+  type AwsConfig,
+} from './common.config.ts';
+export { ConfigError, envBoolean, envInt, parseEnv } from './parse-env.ts';
+export { loadUploadApiConfig, type UploadApiConfig } from './upload-api.config.ts';

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import {
+  DEFAULT_EXPIRY_POLICY,
+  DEFAULT_SIZE_LIMITS,
+  type FolderMode,
+  type RequestUploadPolicy,
+} from '@airlock/core';
+import {
+  awsEnv,
+  bucketsEnv,
+  databaseEnv,
+  loggingEnv,
+  toAwsConfig,
+  type AwsConfig,
+} from './common.config.ts';
+import { envBoolean, envInt, parseEnv } from './parse-env.ts';
+
+const uploadApiEnv = z
+  .object({
+    HOST: z.string().default('0.0.0.0'),
+    PORT: envInt(3000),
+    TRUST_PROXY: envBoolean(false),
+    FOLDER_MODE: z.enum(['hmac', 'md5-compat']).default('hmac'),
+    FOLDER_SECRET: z.string().optional(),
+    FOLDER_HASH_LENGTH: envInt(32, 16).pipe(z.number().max(64)),
+    DEDUP_SCOPE: z.enum(['customer', 'global']).default('customer'),
+    MAX_IMAGE_BYTES: envInt(DEFAULT_SIZE_LIMITS.images, 1),
+    MAX_DOCUMENT_BYTES: envInt(DEFAULT_SIZE_LIMITS.documents, 1),
+    MAX_TEXT_BYTES: envInt(DEFAULT_SIZE_LIMITS.text, 1),
+    UPLOAD_URL_MIN_SECONDS: envInt(DEFAULT_EXPIRY_POLICY.minSeconds, 1),
+    UPLOAD_URL_FLOOR_BYTES_PER_SECOND: envInt(DEFAULT_EXPIRY_POLICY.floorBytesPerSecond, 1),
+    UPLOAD_URL_MAX_SECONDS: envInt(DEFAULT_EXPIRY_POLICY.maxSeconds, 1).pipe(
+      z.number().max(604800, 'S3 presigned URLs live at most 7 days'),
+    ),
+    RATE_LIMIT_PER_MINUTE: envInt(600, 1),
+  })
+  .extend(loggingEnv.shape)
+  .extend(databaseEnv.shape)
+  .extend(awsEnv.shape)
+  .extend(bucketsEnv.shape)
+  .refine((env) => env.FOLDER_MODE !== 'hmac' || (env.FOLDER_SECRET?.length ?? 0) >= 32, {
+    path: ['FOLDER_SECRET'],
+    message: 'required (at least 32 characters) when FOLDER_MODE=hmac',
+  });
+
+export type UploadApiConfig = {
+  readonly http: { host: string; port: number; trustProxy: boolean };
+  readonly logLevel: string;
+  readonly databaseUrl: string;
+  readonly aws: AwsConfig;
+  readonly uploads: RequestUploadPolicy;
+  readonly rateLimitPerMinute: number;
+};
+
+export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): UploadApiConfig {
+  const parsed = parseEnv(uploadApiEnv, env);
+  const folder: FolderMode =
+    parsed.FOLDER_MODE === 'md5-compat'
+      ? { mode: 'md5-compat' }
+      : { mode: 'hmac', secret: parsed.FOLDER_SECRET!, length: parsed.FOLDER_HASH_LENGTH };
+  return Object.freeze({
+    http: { host: parsed.HOST, port: parsed.PORT, trustProxy: parsed.TRUST_PROXY },
+    logLevel: parsed.LOG_LEVEL,
+    databaseUrl: parsed.DATABASE_URL,
+    aws: toAwsConfig(parsed),
+    uploads: {
+      bucket: parsed.UPLOADS_BUCKET,
+      folder,
+      dedupScope: parsed.DEDUP_SCOPE,
+      sizeLimits: {
+        images: parsed.MAX_IMAGE_BYTES,
+        documents: parsed.MAX_DOCUMENT_BYTES,
+        text: parsed.MAX_TEXT_BYTES,
+      },
+      expiry: {
+        minSeconds: parsed.UPLOAD_URL_MIN_SECONDS,
+        floorBytesPerSecond: parsed.UPLOAD_URL_FLOOR_BYTES_PER_SECOND,
+        maxSeconds: parsed.UPLOAD_URL_MAX_SECONDS,
+      },
+    },
+    rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE,
+  });
+}

@@ -1,0 +1,11 @@
+export { migrate, MIGRATIONS_DIR } from './migrate.ts';
+export { createPool, isUniqueViolation, ping, type Pool } from './pool.ts';
+export { PgSiteDirectory } from './site-directory.adapter.ts';
+export {
+  PgTenantAdmin,
+  type ApiKeyRow,
+  type Caller,
+  type Customer,
+  type SiteRow,
+} from './tenant-admin.adapter.ts';
+export { PgUploadRepository, type TransitionRequest } from './upload-repository.adapter.ts';

@@ -1,0 +1,21 @@
+import pg from 'pg';
+
+// bigint columns (sizes) come back as numbers: every size we accept is far
+// below Number.MAX_SAFE_INTEGER.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Pool = pg.Pool;
+
+export function createPool(databaseUrl: string, options: { max?: number } = {}): Pool {
+  return new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
+}
+
+export async function ping(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION;
+}

@@ -1,0 +1,132 @@
+import {
+  allowedSources,
+  type NewUpload,
+  type Upload,
+  type UploadRepository,
+  type UploadState,
+  type UploadTransition,
+} from '@airlock/core';
+import { isUniqueViolation, type Pool } from './pool.ts';
+
+const UPLOAD_COLUMNS = `
+  id, customer_id AS "customerId", site_id AS "siteId", dedup_scope AS "dedupScope",
+  original_name AS "originalName", declared_content_type AS "declaredContentType",
+  declared_size AS "declaredSize", declared_sha256 AS "declaredSha256",
+  detected_content_type AS "detectedContentType", category, bucket, key, state, reason,
+  created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt"`;
+
+export type TransitionRequest = {
+  readonly uploadId: string;
+  readonly to: UploadState;
+  readonly reason?: string | null;
+  readonly actor: string;
+  readonly detail?: Record<string, unknown>;
+};
+
+export class PgUploadRepository implements UploadRepository {
+  readonly #pool: Pool;
+
+  constructor(deps: { pool: Pool }) {
+    this.#pool = deps.pool;
+  }
+
+  async findLiveByHash(dedupScope: string, sha256: string): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads
+       WHERE dedup_scope = $1 AND declared_sha256 = $2
+         AND state NOT IN ('rejected', 'quarantined', 'expired')`,
+      [dedupScope, sha256],
+    );
+    return rows[0];
+  }
+
+  async insertPending(upload: NewUpload, actor: string): Promise<Upload | undefined> {
+    try {
+      const { rows } = await this.#pool.query<Upload>(
+        `WITH inserted AS (
+           INSERT INTO uploads (customer_id, site_id, dedup_scope, original_name,
+             declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           RETURNING ${UPLOAD_COLUMNS}
+         ), audit AS (
+           INSERT INTO upload_events (upload_id, from_state, to_state, actor)
+           SELECT id, NULL, 'pending', $12 FROM inserted
+         )
+         SELECT * FROM inserted`,
+        [
+          upload.customerId,
+          upload.siteId,
+          upload.dedupScope,
+          upload.originalName,
+          upload.declaredContentType,
+          upload.declaredSize,
+          upload.declaredSha256,
+          upload.category,
+          upload.bucket,
+          upload.key,
+          upload.expiresAt,
+          actor,
+        ],
+      );
+      return rows[0];
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async extendPending(uploadId: string, expiresAt: Date): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `UPDATE uploads SET expires_at = GREATEST(expires_at, $2), updated_at = now()
+       WHERE id = $1 AND state = 'pending' RETURNING ${UPLOAD_COLUMNS}`,
+      [uploadId, expiresAt],
+    );
+    return rows[0];
+  }
+
+  async findWithHistory(
+    uploadId: string,
+  ): Promise<{ upload: Upload; history: UploadTransition[] } | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = $1`,
+      [uploadId],
+    );
+    const upload = rows[0];
+    if (!upload) return undefined;
+    const history = await this.#pool.query<UploadTransition>(
+      `SELECT from_state AS "fromState", to_state AS "toState", reason, actor, at
+       FROM upload_events WHERE upload_id = $1 ORDER BY id`,
+      [uploadId],
+    );
+    return { upload, history: history.rows };
+  }
+
+  /**
+   * Compare-and-set: moves the upload only from a state the state machine
+   * allows, and appends the audit event in the same statement. Returns the
+   * moved upload, or `undefined` when it was elsewhere (a replay: do nothing).
+   */
+  async transition(request: TransitionRequest): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `WITH moved AS (
+         UPDATE uploads SET state = $3, reason = $4, updated_at = now()
+         FROM (SELECT state AS from_state FROM uploads WHERE id = $1 FOR UPDATE) AS before
+         WHERE id = $1 AND state = ANY($2::upload_state[])
+         RETURNING ${UPLOAD_COLUMNS}, before.from_state
+       ), audit AS (
+         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor, detail)
+         SELECT id, from_state, $3, $4, $5, $6 FROM moved
+       )
+       SELECT * FROM moved`,
+      [
+        request.uploadId,
+        allowedSources(request.to),
+        request.to,
+        request.reason ?? null,
+        request.actor,
+        request.detail ?? null,
+      ],
+    );
+    return rows[0];
+  }
+}

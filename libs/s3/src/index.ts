@@ -1,0 +1,3 @@
+export { probeBucket } from './bucket-probe.ts';
+export { createS3Client, type S3Settings } from './s3-client.ts';
+export { S3UploadUrlSigner } from './upload-url-signer.adapter.ts';
