@@ -1,0 +1,92 @@
+/**
+ * The local stack's AWS: an S3 emulator that checks SigV4 for real
+ * (@20minutes/s3rver), an SQS emulator with redrive DLQs (fauxqs), and the
+ * bucket → queue notification that real S3 would deliver. Started by
+ * `airlock dev up`; prints one JSON line with the queue URLs when ready.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import S3rver from '@20minutes/s3rver';
+import { buildApp } from 'fauxqs';
+import { createSqsClient, ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
+import { s3TestEvent, toS3Notification, type EmulatorEvent } from './s3-event-envelope.ts';
+import { stackSettings } from './stack-settings.ts';
+
+const settings = stackSettings();
+mkdirSync(settings.run, { recursive: true });
+
+const sqsServer = buildApp({ logger: false });
+await sqsServer.listen({ port: settings.ports.sqs, host: settings.host });
+
+const sqsEndpoint = `http://${settings.host}:${settings.ports.sqs}`;
+const sqs = createSqsClient({ region: settings.region, endpoint: sqsEndpoint });
+// fauxqs names queues sqs.<region>.localhost, which not every resolver knows;
+// it finds a queue by its path alone, so hand out loopback URLs instead.
+const onLoopback = (url: string) => `${sqsEndpoint}${new URL(url).pathname}`;
+const queues: Record<string, QueueUrls> = {};
+for (const name of settings.queues) {
+  const urls = await ensureQueueWithDlq(sqs, {
+    name,
+    maxReceiveCount: settings.maxReceiveCount,
+    retentionSeconds: 4 * 24 * 3600,
+    dlqRetentionSeconds: 14 * 24 * 3600,
+    visibilityTimeoutSeconds: 60,
+  });
+  queues[name] = { url: onLoopback(urls.url), dlqUrl: onLoopback(urls.dlqUrl) };
+}
+
+const s3Server = new S3rver({
+  address: settings.host,
+  port: settings.ports.s3,
+  silent: true,
+  directory: join(settings.home, 's3'),
+  vhostBuckets: false,
+  configureBuckets: Object.values(settings.buckets).map((name) => ({ name, configs: [] })),
+});
+
+// The notification configuration: ObjectCreated:* on `uploads` → upload-events.
+const notifications = new Map([[settings.buckets.uploads, queues['upload-events']!.url]]);
+
+async function deliver(queueUrl: string, body: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+      return;
+    } catch (error) {
+      if (attempt >= 5) {
+        console.error(JSON.stringify({ msg: 'notification lost', error: String(error), body }));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}
+
+s3Server.on('event', (event: EmulatorEvent) => {
+  const bucket = event.Records[0]?.s3.bucket.name;
+  const queueUrl = bucket ? notifications.get(bucket) : undefined;
+  const body = toS3Notification(event, {
+    region: settings.region,
+    configurationId: 'airlock-upload-events',
+  });
+  if (queueUrl && body) void deliver(queueUrl, body);
+});
+
+await s3Server.run();
+for (const [bucket, queueUrl] of notifications) await deliver(queueUrl, s3TestEvent(bucket));
+
+const ready = {
+  s3Endpoint: `http://${settings.host}:${settings.ports.s3}`,
+  sqsEndpoint,
+  queues,
+};
+writeFileSync(join(settings.run, 'emulators.json'), JSON.stringify(ready, null, 2));
+console.log(JSON.stringify({ msg: 'emulators ready', ...ready }));
+
+const stop = async () => {
+  await Promise.allSettled([s3Server.close(), sqsServer.close()]);
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,7 @@
+export {
+  awaitS3Notification,
+  decodeS3EventKey,
+  type S3NotificationRecord,
+} from './await-notification.ts';
+export { encodeS3EventKey, s3TestEvent, toS3Notification } from './s3-event-envelope.ts';
+export { down, status, up, type ServiceStatus, type StackEnv } from './stack.ts';

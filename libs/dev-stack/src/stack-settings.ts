@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Finds the workspace root (the folder with nx.json) above this file. */
+export function workspaceRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('nx.json not found above the dev-stack library');
+    dir = parent;
+  }
+  return dir;
+}
+
+const port = (name: string, fallback: number): number => {
+  const value = process.env[name];
+  return value ? Number.parseInt(value, 10) : fallback;
+};
+
+export type StackSettings = ReturnType<typeof stackSettings>;
+
+/** Every knob of the local stack; each can be moved by an environment variable. */
+export function stackSettings() {
+  const root = workspaceRoot();
+  const home = resolve(process.env.AIRLOCK_HOME ?? join(root, '.airlock'));
+  return {
+    root,
+    home,
+    logs: join(home, 'logs'),
+    run: join(home, 'run'),
+    stateFile: join(home, 'stack.json'),
+    secretFile: join(home, 'folder-secret'),
+    host: '127.0.0.1',
+    ports: {
+      api: port('AIRLOCK_DEV_API_PORT', 4600),
+      s3: port('AIRLOCK_DEV_S3_PORT', 4569),
+      sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
+      postgres: port('AIRLOCK_DEV_PG_PORT', 54329),
+    },
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    // The S3 emulator's built-in account; SigV4 is checked against it for real.
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    buckets: {
+      uploads: process.env.UPLOADS_BUCKET ?? 'uploads',
+      quarantine: process.env.QUARANTINE_BUCKET ?? 'quarantine',
+      processed: process.env.PROCESSED_BUCKET ?? 'processed',
+    },
+    queues: ['upload-events', 'scan-jobs', 'media-jobs'] as const,
+    maxReceiveCount: port('AIRLOCK_DEV_MAX_RECEIVE_COUNT', 5),
+    databaseUrl: process.env.DATABASE_URL,
+  };
+}

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrate } from '@airlock/postgres';
+import { ensurePostgres, stopPostgres } from './postgres-cluster.ts';
+import { logFile, runningPid, startDetached, stopProcess, waitFor } from './processes.ts';
+import { stackSettings, type StackSettings } from './stack-settings.ts';
+
+export type StackEnv = Record<string, string>;
+
+type Service = { name: string; script: string; ready: (env: StackEnv) => Promise<boolean> };
+
+const httpOk = (url: string) => async () =>
+  (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+
+/** The long-running processes of the stack, in start order. */
+function services(settings: StackSettings): Service[] {
+  return [
+    {
+      name: 'upload-api',
+      script: join(settings.root, 'apps/upload-api/src/main.ts'),
+      ready: (env) => httpOk(`${env.AIRLOCK_API_URL}/healthz`)(),
+    },
+  ];
+}
+
+function folderSecret(settings: StackSettings): string {
+  if (!existsSync(settings.secretFile)) {
+    writeFileSync(settings.secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return readFileSync(settings.secretFile, 'utf8').trim();
+}
+
+async function startEmulators(settings: StackSettings, baseEnv: NodeJS.ProcessEnv) {
+  const readyFile = join(settings.run, 'emulators.json');
+  let pid = runningPid(settings, 'emulators');
+  if (pid === undefined) {
+    rmSync(readyFile, { force: true });
+    pid = startDetached(
+      settings,
+      'emulators',
+      join(settings.root, 'libs/dev-stack/src/emulators.main.ts'),
+      baseEnv,
+    );
+  }
+  await waitFor('the S3/SQS emulators', async () => existsSync(readyFile), {
+    timeoutMs: 30_000,
+    log: logFile(settings, 'emulators'),
+    pid,
+  });
+  return JSON.parse(readFileSync(readyFile, 'utf8')) as {
+    s3Endpoint: string;
+    sqsEndpoint: string;
+    queues: Record<string, { url: string; dlqUrl: string }>;
+  };
+}
+
+const envName = (queue: string) => queue.toUpperCase().replaceAll('-', '_');
+
+/**
+ * Starts whatever is not running yet and returns the environment every app
+ * and test uses. Safe to call again: running parts are left alone.
+ */
+export async function up(log: (line: string) => void = () => {}): Promise<StackEnv> {
+  const settings = stackSettings();
+  mkdirSync(settings.home, { recursive: true });
+  const awsEnv = {
+    AWS_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: settings.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: settings.credentials.secretAccessKey,
+  };
+
+  const database = settings.databaseUrl
+    ? { url: settings.databaseUrl, managed: false }
+    : await ensurePostgres({
+        home: settings.home,
+        host: settings.host,
+        port: settings.ports.postgres,
+        database: 'airlock',
+      });
+  log(`postgres    ${database.url}${database.managed ? ' (stack cluster)' : ''}`);
+  const applied = await migrate(database.url);
+  log(`migrations  ${applied.length ? applied.join(', ') : 'up to date'}`);
+
+  const emulators = await startEmulators(settings, { ...process.env, ...awsEnv });
+  log(`s3          ${emulators.s3Endpoint}`);
+  log(`sqs         ${emulators.sqsEndpoint}`);
+
+  const env: StackEnv = {
+    AIRLOCK_API_URL: `http://${settings.host}:${settings.ports.api}`,
+    DATABASE_URL: database.url,
+    ...awsEnv,
+    S3_ENDPOINT: emulators.s3Endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    SQS_ENDPOINT: emulators.sqsEndpoint,
+    UPLOADS_BUCKET: settings.buckets.uploads,
+    QUARANTINE_BUCKET: settings.buckets.quarantine,
+    PROCESSED_BUCKET: settings.buckets.processed,
+    FOLDER_SECRET: folderSecret(settings),
+    ...Object.fromEntries(
+      Object.entries(emulators.queues).flatMap(([queue, urls]) => [
+        [`${envName(queue)}_QUEUE_URL`, urls.url],
+        [`${envName(queue)}_DLQ_URL`, urls.dlqUrl],
+      ]),
+    ),
+  };
+
+  for (const service of services(settings)) {
+    let pid = runningPid(settings, service.name);
+    if (pid === undefined) {
+      pid = startDetached(settings, service.name, service.script, {
+        ...process.env,
+        ...env,
+        HOST: settings.host,
+        PORT: String(settings.ports.api),
+      });
+    }
+    await waitFor(service.name, () => service.ready(env), {
+      timeoutMs: 30_000,
+      log: logFile(settings, service.name),
+      pid,
+    });
+    log(`${service.name.padEnd(11)} running`);
+  }
+  writeFileSync(
+    settings.stateFile,
+    JSON.stringify({ env, managedPostgres: database.managed }, null, 2),
+  );
+  return env;
+}
+
+export async function down(log: (line: string) => void = () => {}): Promise<void> {
+  const settings = stackSettings();
+  for (const service of [...services(settings)].reverse()) {
+    if (await stopProcess(settings, service.name)) log(`${service.name} stopped`);
+  }
+  if (await stopProcess(settings, 'emulators')) log('emulators stopped');
+  if (stopPostgres(settings.home)) log('postgres stopped');
+  rmSync(settings.stateFile, { force: true });
+}
+
+export type ServiceStatus = { name: string; running: boolean; pid: number | undefined };
+
+export function status(): { services: ServiceStatus[]; env: StackEnv | undefined } {
+  const settings = stackSettings();
+  const names = ['emulators', ...services(settings).map((s) => s.name)];
+  const env = existsSync(settings.stateFile)
+    ? (JSON.parse(readFileSync(settings.stateFile, 'utf8')) as { env: StackEnv }).env
+    : undefined;
+  return {
+    services: names.map((name) => {
+      const pid = runningPid(settings, name);
+      return { name, running: pid !== undefined, pid };
+    }),
+    env,
+  };
+}
