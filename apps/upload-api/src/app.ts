@@ -1,0 +1,53 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { RequestUpload, UploadRepository } from '@airlock/core';
+import type { Logger } from '@airlock/logging';
+import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { perKeyRateLimit } from './http/rate-limit.middleware.ts';
+import { createUploadRoute } from './routes/create-upload.route.ts';
+import { getUploadRoute } from './routes/get-upload.route.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health.route.ts';
+import { openApiRoute } from './routes/openapi.route.ts';
+
+export type UploadApiDependencies = {
+  readonly logger: Logger;
+  readonly authenticate: Authenticate;
+  readonly requestUpload: RequestUpload;
+  readonly uploads: Pick<UploadRepository, 'findWithHistory'>;
+  readonly readiness: readonly ReadinessCheck[];
+};
+
+export type UploadApiOptions = {
+  /** Requests per minute per API key. @defaultValue 600 */
+  readonly rateLimitPerMinute: number;
+  /** Trust X-Forwarded-* from one proxy hop (a load balancer). @defaultValue false */
+  readonly trustProxy: boolean;
+};
+
+export function createApp(deps: UploadApiDependencies, options: UploadApiOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ? 1 : false);
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(healthRoutes(deps.readiness, deps.logger));
+  app.use(openApiRoute());
+  app.use(
+    '/v1',
+    authenticateMiddleware(deps.authenticate),
+    perKeyRateLimit(options.rateLimitPerMinute),
+    express.json({ limit: '16kb', strict: true }),
+  );
+  app.use(createUploadRoute(deps.requestUpload));
+  app.use(getUploadRoute(deps.uploads));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,49 @@
+import type { Express } from 'express';
+import type { UploadApiConfig } from '@airlock/config';
+import { createRequestUpload } from '@airlock/core';
+import type { Logger } from '@airlock/logging';
+import {
+  createPool,
+  PgSiteDirectory,
+  PgTenantAdmin,
+  PgUploadRepository,
+  ping,
+} from '@airlock/postgres';
+import { createS3Client, probeBucket, S3UploadUrlSigner } from '@airlock/s3';
+import { createApp } from './app.ts';
+
+/** Builds the API from its config: the composition root shared by main.ts and the tests. */
+export function composeUploadApi(
+  config: UploadApiConfig,
+  logger: Logger,
+): { app: Express; close: () => Promise<void> } {
+  const pool = createPool(config.databaseUrl);
+  const s3 = createS3Client(config.aws.s3);
+  const uploads = new PgUploadRepository({ pool });
+  const tenants = new PgTenantAdmin({ pool });
+
+  const app = createApp(
+    {
+      logger,
+      authenticate: (key) => tenants.authenticate(key),
+      requestUpload: createRequestUpload(
+        { sites: new PgSiteDirectory({ pool }), uploads, signer: new S3UploadUrlSigner({ s3 }) },
+        config.uploads,
+      ),
+      uploads,
+      readiness: [
+        { name: 'postgres', check: () => ping(pool) },
+        { name: 's3', check: () => probeBucket(s3, config.uploads.bucket) },
+      ],
+    },
+    { rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.http.trustProxy },
+  );
+
+  return {
+    app,
+    close: async () => {
+      await pool.end();
+      s3.destroy();
+    },
+  };
+}

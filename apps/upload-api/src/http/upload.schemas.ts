@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { Upload, UploadTransition } from '@airlock/core';
+
+export const createUploadBody = z.strictObject({
+  siteId: z.uuid(),
+  customerId: z.uuid().optional(),
+  fileName: z
+    .string()
+    .min(1)
+    .max(255)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
+    .refine((name) => !/[\u0000-\u001f\u007f/\\]/.test(name), 'must be a plain file name'),
+  contentType: z.string().min(1).max(255),
+  size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters'),
+});
+
+export type CreateUploadBody = z.infer<typeof createUploadBody>;
+
+export const uploadIdParam = z.uuid();
+
+export function presentUpload(upload: Upload, history: UploadTransition[]) {
+  return {
+    uploadId: upload.id,
+    state: upload.state,
+    reason: upload.reason,
+    key: upload.key,
+    siteId: upload.siteId,
+    fileName: upload.originalName,
+    contentType: upload.declaredContentType,
+    detectedContentType: upload.detectedContentType,
+    size: upload.declaredSize,
+    sha256: upload.declaredSha256,
+    createdAt: upload.createdAt.toISOString(),
+    updatedAt: upload.updatedAt.toISOString(),
+    expiresAt: upload.expiresAt.toISOString(),
+    history: history.map((entry) => ({
+      from: entry.fromState,
+      to: entry.toState,
+      reason: entry.reason,
+      at: entry.at.toISOString(),
+    })),
+  };
+}

@@ -1,0 +1,15 @@
+import { once } from 'node:events';
+import { loadUploadApiConfig } from '@airlock/config';
+import { createLogger } from '@airlock/logging';
+import { composeUploadApi } from './compose.ts';
+import { bindShutdown } from './shutdown.ts';
+
+const config = loadUploadApiConfig();
+const logger = createLogger({ level: config.logLevel, service: 'upload-api' });
+const { app, close } = composeUploadApi(config, logger);
+
+const server = app.listen(config.http.port, config.http.host);
+await once(server, 'listening');
+logger.info({ port: config.http.port, host: config.http.host }, 'upload-api listening');
+
+bindShutdown(logger, [() => new Promise<void>((resolve) => server.close(() => resolve())), close]);

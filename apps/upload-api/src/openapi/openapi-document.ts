@@ -1,0 +1,505 @@
+/**
+ * The OpenAPI 3.1 description of the upload API, served at `GET /openapi.json`.
+ *
+ * What can drift is derived, not copied: the request body comes from the zod
+ * schema the route parses with, the state and error-code enums from
+ * `@airlock/core`. `openapi-document.spec.ts` checks that every route exists in
+ * `paths` (and back), and integration tests validate real responses against it.
+ */
+import { z } from 'zod';
+import {
+  ALLOWED_TYPES,
+  CONFIRMED_STATES,
+  ERROR_STATUS,
+  UPLOAD_STATES,
+  type ErrorCode,
+} from '@airlock/core';
+import { createUploadBody } from '../http/upload.schemas.ts';
+
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+export type OpenApiResponse = {
+  readonly description: string;
+  readonly headers?: Readonly<Record<string, unknown>>;
+  readonly content?: Readonly<Record<string, { readonly schema: JsonSchema }>>;
+};
+
+export type OpenApiOperation = {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly security?: readonly Readonly<Record<string, readonly string[]>>[];
+  readonly parameters?: readonly unknown[];
+  readonly requestBody?: unknown;
+  readonly responses: Readonly<Record<string, OpenApiResponse>>;
+};
+
+export type OpenApiDocument = {
+  readonly openapi: '3.1.0';
+  readonly info: {
+    readonly title: string;
+    readonly version: string;
+    readonly description?: string;
+  };
+  readonly jsonSchemaDialect: string;
+  readonly security: readonly Readonly<Record<string, readonly string[]>>[];
+  readonly tags: readonly { readonly name: string; readonly description: string }[];
+  readonly paths: Readonly<Record<string, Readonly<Record<string, OpenApiOperation>>>>;
+  readonly components: {
+    readonly securitySchemes: Readonly<Record<string, unknown>>;
+    readonly headers: Readonly<Record<string, unknown>>;
+    readonly schemas: Readonly<Record<string, JsonSchema>>;
+  };
+};
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+const uuid: JsonSchema = { type: 'string', format: 'uuid' };
+const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
+const nullableString: JsonSchema = { type: ['string', 'null'] };
+
+// --- The request body, derived from the zod schema the route parses with ---
+
+function createUploadRequestSchema(): JsonSchema {
+  const schema: Record<string, unknown> = {
+    ...z.toJSONSchema(createUploadBody, { target: 'draft-2020-12' }),
+  };
+  delete schema['$schema']; // the document's dialect applies
+  const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+  const describe: Record<string, string> = {
+    siteId: 'The site the file belongs to; it must belong to the API key’s customer.',
+    customerId:
+      'Optional. When given it must be the API key’s own customer, or the request is refused (403).',
+    fileName:
+      'The client’s file name, kept for display only: it never becomes part of the object key. ' +
+      'No control characters, `/` or `\\`.',
+    contentType:
+      'The declared media type; parameters and case are ignored. Accepted: ' +
+      ALLOWED_TYPES.map((type) => `\`${type.contentType}\``).join(', ') +
+      '. Anything else is refused with 415 `unsupported_type`.',
+    size: 'The exact size in bytes; S3 refuses a body of any other length. Limits depend on the type category (413 `file_too_large`).',
+    sha256: 'SHA-256 of the content, hex (either case); S3 refuses any other content.',
+  };
+  return {
+    ...schema,
+    description: 'A request for a presigned upload URL.',
+    properties: Object.fromEntries(
+      Object.entries(properties).map(([name, property]) => [
+        name,
+        describe[name] ? { ...property, description: describe[name] } : property,
+      ]),
+    ),
+  };
+}
+
+// --- Errors ---
+
+const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'The request is malformed: `details.issues` lists what is wrong.',
+  401: 'Missing or unknown API key.',
+  403: 'The API key may not act for this customer or site.',
+  404: 'Not found.',
+  409: 'Content with this SHA-256 is already being uploaded or verified.',
+  413: 'The declared size exceeds the limit for the type’s category.',
+  415: 'The content type is not accepted: `details.allowed` lists those that are.',
+  429: 'Too many requests for this API key: retry after `Retry-After` seconds.',
+  500: 'Unexpected server error.',
+  503: 'A dependency is unavailable.',
+};
+
+/** One response per status, each narrowing `error.code` to the given codes. */
+function errorResponses(...codes: readonly ErrorCode[]): Record<string, OpenApiResponse> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, statusCodes]) => [
+      String(status),
+      {
+        description: `${ERROR_DESCRIPTIONS[status] ?? 'Error.'} Codes: ${statusCodes.map((c) => `\`${c}\``).join(', ')}.`,
+        ...(status === 429
+          ? {
+              headers: {
+                'Retry-After': headerRef('RetryAfter'),
+                RateLimit: headerRef('RateLimit'),
+                'RateLimit-Policy': headerRef('RateLimitPolicy'),
+              },
+            }
+          : {}),
+        content: json({
+          allOf: [
+            ref('Error'),
+            {
+              type: 'object',
+              properties: {
+                error: { type: 'object', properties: { code: { enum: statusCodes } } },
+              },
+            },
+          ],
+        }),
+      },
+    ]),
+  );
+}
+
+const rateLimitHeaders = {
+  RateLimit: headerRef('RateLimit'),
+  'RateLimit-Policy': headerRef('RateLimitPolicy'),
+};
+
+// --- Reusable schemas ---
+
+const schemas: Record<string, JsonSchema> = {
+  UploadState: {
+    type: 'string',
+    enum: [...UPLOAD_STATES],
+    description:
+      'pending → uploaded → verified → clean → ready; or rejected, quarantined, expired (terminal). ' +
+      '`ready` content may still be quarantined later.',
+  },
+  ErrorCode: {
+    type: 'string',
+    enum: ERROR_CODES,
+    description:
+      'Every code a client can see. ' +
+      ERROR_CODES.map((c) => `\`${c}\`: ${ERROR_STATUS[c]}`).join(', ') +
+      '.',
+  },
+  Error: {
+    type: 'object',
+    description: 'Every error response has this body.',
+    required: ['error'],
+    additionalProperties: false,
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        additionalProperties: false,
+        properties: {
+          code: ref('ErrorCode'),
+          message: { type: 'string', description: 'For humans; do not parse.' },
+          details: {
+            type: 'object',
+            description: 'Machine-readable extras, depending on the code.',
+          },
+        },
+      },
+    },
+  },
+  CreateUploadRequest: createUploadRequestSchema(),
+  PresignedPut: {
+    type: 'object',
+    description:
+      'Send the file with exactly this method, URL and headers: every header is signed, ' +
+      'so S3 refuses another type, size or content.',
+    required: ['method', 'url', 'headers', 'expiresAt'],
+    additionalProperties: false,
+    properties: {
+      method: { type: 'string', const: 'PUT' },
+      url: { type: 'string', format: 'uri' },
+      headers: {
+        type: 'object',
+        required: ['Content-Type', 'Content-Length', 'x-amz-checksum-sha256'],
+        additionalProperties: false,
+        properties: {
+          'Content-Type': { type: 'string', description: 'The canonical media type.' },
+          'Content-Length': { type: 'string', pattern: '^[0-9]+$' },
+          'x-amz-checksum-sha256': {
+            type: 'string',
+            description: 'The SHA-256, base64.',
+            pattern: '^[A-Za-z0-9+/]{43}=$',
+          },
+        },
+      },
+      expiresAt: { ...dateTime, description: 'The URL stops working at this time.' },
+    },
+  },
+  UploadCreated: {
+    type: 'object',
+    description: 'A pending upload and where to send its content.',
+    required: ['uploadId', 'state', 'key', 'upload'],
+    additionalProperties: false,
+    properties: {
+      uploadId: uuid,
+      state: { allOf: [ref('UploadState')], const: 'pending' },
+      key: { type: 'string', description: 'The S3 object key the content will have.' },
+      upload: ref('PresignedPut'),
+    },
+  },
+  UploadDuplicate: {
+    type: 'object',
+    description: 'This content has already been received and verified: nothing to send.',
+    required: ['uploadId', 'state', 'key', 'duplicate'],
+    additionalProperties: false,
+    properties: {
+      uploadId: uuid,
+      state: { allOf: [ref('UploadState')], enum: [...CONFIRMED_STATES] },
+      key: { type: 'string' },
+      duplicate: { type: 'boolean', const: true },
+    },
+  },
+  UploadTransition: {
+    type: 'object',
+    required: ['from', 'to', 'reason', 'at'],
+    additionalProperties: false,
+    properties: {
+      from: {
+        oneOf: [ref('UploadState'), { type: 'null' }],
+        description: '`null` for the first entry.',
+      },
+      to: ref('UploadState'),
+      reason: nullableString,
+      at: dateTime,
+    },
+  },
+  Upload: {
+    type: 'object',
+    required: [
+      'uploadId',
+      'state',
+      'reason',
+      'key',
+      'siteId',
+      'fileName',
+      'contentType',
+      'detectedContentType',
+      'size',
+      'sha256',
+      'createdAt',
+      'updatedAt',
+      'expiresAt',
+      'history',
+    ],
+    additionalProperties: false,
+    properties: {
+      uploadId: uuid,
+      state: ref('UploadState'),
+      reason: {
+        ...nullableString,
+        description: 'Why the upload was rejected, quarantined or expired.',
+      },
+      key: { type: 'string' },
+      siteId: uuid,
+      fileName: { type: 'string' },
+      contentType: { type: 'string', description: 'The declared, canonical media type.' },
+      detectedContentType: {
+        ...nullableString,
+        description: 'The type sniffed from the content, once verified.',
+      },
+      size: { type: 'integer', minimum: 1 },
+      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      expiresAt: dateTime,
+      history: { type: 'array', items: ref('UploadTransition'), description: 'Oldest first.' },
+    },
+  },
+  Health: {
+    type: 'object',
+    required: ['status'],
+    additionalProperties: false,
+    properties: { status: { type: 'string', const: 'ok' } },
+  },
+  Ready: {
+    type: 'object',
+    required: ['status', 'checks'],
+    additionalProperties: false,
+    properties: {
+      status: { type: 'string', const: 'ready' },
+      checks: {
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          required: ['ok'],
+          additionalProperties: false,
+          properties: { ok: { type: 'boolean', const: true } },
+        },
+      },
+    },
+  },
+  NotReady: {
+    type: 'object',
+    required: ['status', 'checks'],
+    additionalProperties: false,
+    properties: {
+      status: { type: 'string', const: 'unavailable' },
+      checks: {
+        type: 'object',
+        description: 'Every check; at least one has `ok: false`.',
+        additionalProperties: {
+          oneOf: [
+            {
+              type: 'object',
+              required: ['ok'],
+              additionalProperties: false,
+              properties: { ok: { type: 'boolean', const: true } },
+            },
+            {
+              type: 'object',
+              required: ['ok', 'error'],
+              additionalProperties: false,
+              properties: { ok: { type: 'boolean', const: false }, error: { type: 'string' } },
+            },
+          ],
+        },
+      },
+    },
+  },
+};
+
+const publicOperation = { security: [] } as const;
+
+export const openApiDocument: OpenApiDocument = {
+  openapi: '3.1.0',
+  jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+  info: {
+    title: 'Airlock upload API',
+    version: '0.1.0',
+    description:
+      'Request presigned S3 upload URLs and follow each upload through verification. ' +
+      'Every `/v1` request needs `Authorization: Bearer ak_...`. ' +
+      'Every error has the body `{ "error": { "code", "message", "details"? } }`.',
+  },
+  security: [{ bearerAuth: [] }],
+  tags: [
+    { name: 'uploads', description: 'Upload requests and their state.' },
+    { name: 'operations', description: 'Health, readiness and this document.' },
+  ],
+  paths: {
+    '/v1/uploads': {
+      post: {
+        operationId: 'createUpload',
+        tags: ['uploads'],
+        summary: 'Request a presigned URL for one file',
+        description:
+          'Returns 201 with a presigned PUT for new (or still pending) content, or 200 with ' +
+          '`duplicate: true` when the same content has already been verified.',
+        requestBody: { required: true, content: json(ref('CreateUploadRequest')) },
+        responses: {
+          '200': {
+            description: 'The content already exists and is verified: nothing to upload.',
+            headers: rateLimitHeaders,
+            content: json(ref('UploadDuplicate')),
+          },
+          '201': {
+            description: 'A pending upload: PUT the content to `upload.url` with `upload.headers`.',
+            headers: rateLimitHeaders,
+            content: json(ref('UploadCreated')),
+          },
+          ...errorResponses(
+            'invalid_request',
+            'unauthorized',
+            'forbidden',
+            'site_not_found',
+            'upload_in_progress',
+            'upload_conflict',
+            'file_too_large',
+            'unsupported_type',
+            'rate_limited',
+            'internal_error',
+          ),
+        },
+      },
+    },
+    '/v1/uploads/{uploadId}': {
+      get: {
+        operationId: 'getUpload',
+        tags: ['uploads'],
+        summary: 'An upload, its state and its history',
+        parameters: [
+          {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
+            schema: uuid,
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The upload.',
+            headers: rateLimitHeaders,
+            content: json(ref('Upload')),
+          },
+          ...errorResponses('unauthorized', 'upload_not_found', 'rate_limited', 'internal_error'),
+        },
+      },
+    },
+    '/healthz': {
+      get: {
+        ...publicOperation,
+        operationId: 'health',
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        responses: { '200': { description: 'Alive.', content: json(ref('Health')) } },
+      },
+    },
+    '/readyz': {
+      get: {
+        ...publicOperation,
+        operationId: 'ready',
+        tags: ['operations'],
+        summary: 'Readiness: every dependency answers',
+        responses: {
+          '200': { description: 'Every check passed.', content: json(ref('Ready')) },
+          '503': { description: 'At least one check failed.', content: json(ref('NotReady')) },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        ...publicOperation,
+        operationId: 'openApiDocument',
+        tags: ['operations'],
+        summary: 'This document',
+        responses: {
+          '200': {
+            description: 'The OpenAPI 3.1 document.',
+            content: json({
+              type: 'object',
+              required: ['openapi', 'info', 'paths'],
+              properties: {
+                openapi: { type: 'string', const: '3.1.0' },
+                info: { type: 'object' },
+                paths: { type: 'object' },
+              },
+            }),
+          },
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key (ak_...)',
+        description: 'An API key issued to a customer: `Authorization: Bearer ak_...`.',
+      },
+    },
+    headers: {
+      RetryAfter: {
+        description: 'Seconds until the rate-limit window resets.',
+        required: true,
+        schema: { type: 'integer', minimum: 1 },
+      },
+      RateLimit: {
+        description: 'Remaining quota in the current window (IETF draft 8 `RateLimit`).',
+        schema: { type: 'string' },
+      },
+      RateLimitPolicy: {
+        description: 'The quota per API key (IETF draft 8 `RateLimit-Policy`).',
+        schema: { type: 'string' },
+      },
+    },
+    schemas,
+  },
+};

@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import { Errors, type UploadRepository } from '@airlock/core';
+import { callerOf } from '../http/authenticate.middleware.ts';
+import { presentUpload, uploadIdParam } from '../http/upload.schemas.ts';
+
+export function getUploadRoute(uploads: Pick<UploadRepository, 'findWithHistory'>): Router {
+  return Router().get('/v1/uploads/:uploadId', async (req, res) => {
+    const uploadId = req.params.uploadId ?? '';
+    // Another customer's upload is indistinguishable from a missing one.
+    const found = uploadIdParam.safeParse(uploadId).success
+      ? await uploads.findWithHistory(uploadId)
+      : undefined;
+    if (!found || found.upload.customerId !== callerOf(res).customerId) {
+      throw Errors.uploadNotFound(uploadId);
+    }
+    res.json(presentUpload(found.upload, found.history));
+  });
+}
