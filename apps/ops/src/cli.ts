@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { demoCommand } from './commands/demo.command.ts';
+import { devCommand } from './commands/dev.command.ts';
+import { customersCommand, keysCommand, sitesCommand } from './commands/tenants.command.ts';
+
+const program = new Command('airlock')
+  .description("Airlock operators' CLI")
+  .addCommand(devCommand())
+  .addCommand(demoCommand())
+  .addCommand(customersCommand())
+  .addCommand(sitesCommand())
+  .addCommand(keysCommand());
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.stderr.write(`airlock: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

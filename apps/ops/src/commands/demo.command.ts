@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { awaitS3Notification, up, type StackEnv } from '@airlock/dev-stack';
+import { createPool, PgTenantAdmin } from '@airlock/postgres';
+import { createSqsClient } from '@airlock/sqs';
+import { createOutput, type Output } from '../output.ts';
+
+const SAMPLE = fileURLToPath(new URL('../../assets/airlock-badge.png', import.meta.url));
+
+async function provisionTenant(env: StackEnv) {
+  const pool = createPool(env.DATABASE_URL!, { max: 1 });
+  try {
+    const tenants = new PgTenantAdmin({ pool });
+    const customer = await tenants.addCustomer(`demo-${Date.now()}`);
+    const site = await tenants.addSite(customer.id, 'demo-site');
+    const key = await tenants.issueKey(customer.id, 'airlock demo');
+    return { customer, site, apiKey: key.key };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function api(env: StackEnv, apiKey: string, path: string, init: RequestInit = {}) {
+  const response = await fetch(`${env.AIRLOCK_API_URL}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      'content-type': 'application/json',
+      ...init.headers,
+    },
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${JSON.stringify(body)}`);
+  return { status: response.status, body };
+}
+
+export async function runDemo(out: Output, file = SAMPLE, contentType = 'image/png') {
+  const env = await up((line) => out.progress(line));
+  const { customer, site, apiKey } = await provisionTenant(env);
+  out.progress(`\ncustomer ${customer.id}, site ${site.id}, API key issued`);
+
+  const bytes = await readFile(file);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const created = await api(env, apiKey, '/v1/uploads', {
+    method: 'POST',
+    body: JSON.stringify({
+      siteId: site.id,
+      fileName: basename(file),
+      contentType,
+      size: bytes.length,
+      sha256,
+    }),
+  });
+  const { uploadId, key, upload } = created.body as {
+    uploadId: string;
+    key: string;
+    upload: { url: string; headers: Record<string, string> };
+  };
+  out.progress(`POST /v1/uploads → ${created.status}: upload ${uploadId}, key ${key}`);
+
+  const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+  if (!put.ok) throw new Error(`PUT to S3 failed: HTTP ${put.status} ${await put.text()}`);
+  out.progress(`PUT ${bytes.length} bytes straight to S3 → ${put.status}`);
+
+  const sqs = createSqsClient({ region: env.AWS_REGION!, endpoint: env.SQS_ENDPOINT });
+  // Released, not deleted: the event belongs to the pipeline's workers.
+  const event = await awaitS3Notification(sqs, env.UPLOAD_EVENTS_QUEUE_URL!, key, {
+    timeoutMs: 15_000,
+    consume: false,
+  });
+  sqs.destroy();
+  out.progress(
+    `S3 → SQS upload-events: ${event.record.eventName} ${event.record.s3.object.key} (${event.record.s3.object.size} bytes)`,
+  );
+
+  const status = await api(env, apiKey, `/v1/uploads/${uploadId}`);
+  return { uploadId, key, event: JSON.parse(event.body) as unknown, upload: status.body };
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'start the stack and push a real file through the API to S3, then show the S3 event on SQS',
+    )
+    .option('--file <path>', 'the file to upload', SAMPLE)
+    .option('--type <contentType>', 'its content type', 'image/png')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { file: string; type: string; json?: boolean }) => {
+      const out = createOutput(Boolean(options.json));
+      const result = await runDemo(out, options.file, options.type);
+      out.result(result, () => [
+        '',
+        'The S3 event as SQS delivered it:',
+        JSON.stringify(result.event, null, 2),
+      ]);
+    });
+}

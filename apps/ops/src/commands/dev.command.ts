@@ -1,0 +1,62 @@
+import { Command } from 'commander';
+import { down, status, up } from '@airlock/dev-stack';
+import { createOutput } from '../output.ts';
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
+export function devCommand(): Command {
+  const dev = new Command('dev').description(
+    'the local stack: PostgreSQL, S3/SQS emulators and the apps',
+  );
+
+  dev
+    .command('up')
+    .description('start every part that is not running yet (idempotent)')
+    .option('--json', 'print the environment as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const out = createOutput(Boolean(options.json));
+      const env = await up((line) => out.progress(line));
+      out.result({ env }, () => [
+        '',
+        `Airlock is up: ${env.AIRLOCK_API_URL}`,
+        'eval "$(npx airlock dev status --env)" to use it from this shell.',
+      ]);
+    });
+
+  dev
+    .command('down')
+    .description('stop every part of the local stack')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const out = createOutput(Boolean(options.json));
+      const stopped: string[] = [];
+      await down((line) => {
+        stopped.push(line);
+        out.progress(line);
+      });
+      out.result({ stopped }, () => (stopped.length ? 'stack stopped' : 'nothing was running'));
+    });
+
+  dev
+    .command('status')
+    .description('what runs, and the environment to reach it')
+    .option('--env', 'print KEY=VALUE lines for `eval`')
+    .option('--json', 'machine-readable output')
+    .action((options: { env?: boolean; json?: boolean }) => {
+      const current = status();
+      if (options.env) {
+        if (!current.env) throw new Error('The local stack is not up: run `npx airlock dev up`');
+        for (const [key, value] of Object.entries(current.env)) {
+          process.stdout.write(`export ${key}=${shellQuote(value)}\n`);
+        }
+        return;
+      }
+      createOutput(Boolean(options.json)).result(current, () =>
+        current.services.map(
+          (s) => `${s.name.padEnd(12)} ${s.running ? `running (pid ${s.pid})` : 'stopped'}`,
+        ),
+      );
+    });
+
+  return dev;
+}
