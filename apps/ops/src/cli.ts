@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { dbCommand } from './commands/db.command.ts';
 import { demoCommand } from './commands/demo.command.ts';
 import { devCommand } from './commands/dev.command.ts';
 import { customersCommand, keysCommand, sitesCommand } from './commands/tenants.command.ts';
@@ -8,6 +9,7 @@ const program = new Command('airlock')
   .description("Airlock operators' CLI")
   .addCommand(devCommand())
   .addCommand(demoCommand())
+  .addCommand(dbCommand())
   .addCommand(customersCommand())
   .addCommand(sitesCommand())
   .addCommand(keysCommand());

@@ -17,9 +17,9 @@ const settings = stackSettings();
 mkdirSync(settings.run, { recursive: true });
 
 const sqsServer = buildApp({ logger: false });
-await sqsServer.listen({ port: settings.ports.sqs, host: settings.host });
+await sqsServer.listen({ port: settings.ports.sqs, host: settings.bindHost });
 
-const sqsEndpoint = `http://${settings.host}:${settings.ports.sqs}`;
+const sqsEndpoint = `http://${settings.publicHost}:${settings.ports.sqs}`;
 const sqs = createSqsClient({ region: settings.region, endpoint: sqsEndpoint });
 // fauxqs names queues sqs.<region>.localhost, which not every resolver knows;
 // it finds a queue by its path alone, so hand out loopback URLs instead.
@@ -37,7 +37,7 @@ for (const name of settings.queues) {
 }
 
 const s3Server = new S3rver({
-  address: settings.host,
+  address: settings.bindHost,
   port: settings.ports.s3,
   silent: true,
   directory: join(settings.home, 's3'),
@@ -77,7 +77,7 @@ await s3Server.run();
 for (const [bucket, queueUrl] of notifications) await deliver(queueUrl, s3TestEvent(bucket));
 
 const ready = {
-  s3Endpoint: `http://${settings.host}:${settings.ports.s3}`,
+  s3Endpoint: `http://${settings.publicHost}:${settings.ports.s3}`,
   sqsEndpoint,
   queues,
 };

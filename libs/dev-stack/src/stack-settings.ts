@@ -32,6 +32,10 @@ export function stackSettings() {
     stateFile: join(home, 'stack.json'),
     secretFile: join(home, 'folder-secret'),
     host: '127.0.0.1',
+    // Inside a container the emulators listen on every interface and are
+    // reached by service name; on a workstation both stay on loopback.
+    bindHost: process.env.AIRLOCK_DEV_BIND_HOST ?? '127.0.0.1',
+    publicHost: process.env.AIRLOCK_DEV_PUBLIC_HOST ?? '127.0.0.1',
     ports: {
       api: port('AIRLOCK_DEV_API_PORT', 4600),
       s3: port('AIRLOCK_DEV_S3_PORT', 4569),

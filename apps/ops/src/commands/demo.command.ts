@@ -65,7 +65,11 @@ export async function runDemo(out: Output, file = SAMPLE, contentType = 'image/p
   if (!put.ok) throw new Error(`PUT to S3 failed: HTTP ${put.status} ${await put.text()}`);
   out.progress(`PUT ${bytes.length} bytes straight to S3 → ${put.status}`);
 
-  const sqs = createSqsClient({ region: env.AWS_REGION!, endpoint: env.SQS_ENDPOINT });
+  const sqs = createSqsClient({
+    region: env.AWS_REGION!,
+    endpoint: env.SQS_ENDPOINT,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+  });
   // Released, not deleted: the event belongs to the pipeline's workers.
   const event = await awaitS3Notification(sqs, env.UPLOAD_EVENTS_QUEUE_URL!, key, {
     timeoutMs: 15_000,
@@ -95,6 +99,8 @@ export function demoCommand(): Command {
         '',
         'The S3 event as SQS delivered it:',
         JSON.stringify(result.event, null, 2),
+        '',
+        `GET /v1/uploads/${result.uploadId} → state ${String(result.upload.state)}`,
       ]);
     });
 }
