@@ -70,14 +70,18 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     AWS_SECRET_ACCESS_KEY: settings.credentials.secretAccessKey,
   };
 
-  const database = settings.databaseUrl
-    ? { url: settings.databaseUrl, managed: false }
-    : await ensurePostgres({
-        home: settings.home,
-        host: settings.host,
-        port: settings.ports.postgres,
-        database: 'airlock',
-      });
+  // DATABASE_URL names an outside database, unless it is the stack's own (as
+  // exported by `airlock dev status --env`): that cluster the stack still runs.
+  const ownDatabaseUrl = `postgres://postgres@${settings.host}:${settings.ports.postgres}/airlock`;
+  const database =
+    settings.databaseUrl && settings.databaseUrl !== ownDatabaseUrl
+      ? { url: settings.databaseUrl, managed: false }
+      : await ensurePostgres({
+          home: settings.home,
+          host: settings.host,
+          port: settings.ports.postgres,
+          database: 'airlock',
+        });
   log(`postgres    ${database.url}${database.managed ? ' (stack cluster)' : ''}`);
   const applied = await migrate(database.url);
   log(`migrations  ${applied.length ? applied.join(', ') : 'up to date'}`);

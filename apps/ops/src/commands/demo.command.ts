@@ -68,7 +68,10 @@ export async function runDemo(out: Output, file = SAMPLE, contentType = 'image/p
   const sqs = createSqsClient({
     region: env.AWS_REGION!,
     endpoint: env.SQS_ENDPOINT,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID!,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+    },
   });
   // Released, not deleted: the event belongs to the pipeline's workers.
   const event = await awaitS3Notification(sqs, env.UPLOAD_EVENTS_QUEUE_URL!, key, {
