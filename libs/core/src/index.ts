@@ -47,3 +47,23 @@ export type {
   UploadUrlSigner,
 } from './uploads/upload.ports.ts';
 export type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';
+export {
+  decodeNotificationKey,
+  parseS3Notification,
+  type S3Notification,
+  type S3ObjectEvent,
+} from './contracts/s3-notification.ts';
+export { scanRequested, type ScanRequested } from './contracts/scan-job.ts';
+export {
+  PermanentFailure,
+  type MessageContext,
+  type MessageHandler,
+  type MessageOutcome,
+} from './messaging/outcomes.ts';
+export {
+  judgeObject,
+  type DeclaredObject,
+  type Judgement,
+  type MeasuredObject,
+  type RejectionReason,
+} from './verification/judge-object.ts';

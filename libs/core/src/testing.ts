@@ -57,6 +57,8 @@ export class InMemoryUploadRepository implements UploadRepository {
       detectedContentType: null,
       createdAt: at,
       updatedAt: at,
+      verifiedEtag: null,
+      scanRequestedAt: null,
     };
     const history: UploadTransition[] = [
       { fromState: null, toState: 'pending', reason: null, actor, at },

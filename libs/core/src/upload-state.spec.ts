@@ -37,6 +37,7 @@ describe('upload state machine', () => {
     ['clean', 'quarantined'],
     ['clean', 'rejected'],
     ['ready', 'quarantined'],
+    ['ready', 'rejected'],
   ])('allows %s -> %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });
@@ -47,7 +48,6 @@ describe('upload state machine', () => {
     ['verified', 'pending'],
     ['verified', 'ready'],
     ['clean', 'verified'],
-    ['ready', 'rejected'],
     ['ready', 'clean'],
     ['pending', 'clean'],
     ['pending', 'ready'],
@@ -92,7 +92,7 @@ describe('upload state machine', () => {
       ['verified', ['pending', 'uploaded']],
       ['clean', ['verified']],
       ['ready', ['clean']],
-      ['rejected', ['pending', 'uploaded', 'verified', 'clean']],
+      ['rejected', ['pending', 'uploaded', 'verified', 'clean', 'ready']],
       ['quarantined', ['verified', 'clean', 'ready']],
       ['expired', ['pending']],
     ])('%s can be reached from %j', (to, sources) => {

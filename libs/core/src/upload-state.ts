@@ -20,7 +20,9 @@ const TRANSITIONS: Readonly<Record<UploadState, readonly UploadState[]>> = {
   uploaded: ['verified', 'rejected'],
   verified: ['clean', 'quarantined', 'rejected'],
   clean: ['ready', 'quarantined', 'rejected'],
-  ready: ['quarantined'],
+  // A rescan after a signature update can still quarantine ready content, and
+  // an overwrite through a leaked URL can still reject it.
+  ready: ['quarantined', 'rejected'],
   rejected: [],
   quarantined: [],
   expired: [],

@@ -21,6 +21,10 @@ export type Upload = {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly expiresAt: Date;
+  /** eTag of the object whose bytes a worker verified. */
+  readonly verifiedEtag: string | null;
+  /** When the scan job for the verified bytes was sent. */
+  readonly scanRequestedAt: Date | null;
 };
 
 export type UploadTransition = {
@@ -33,5 +37,12 @@ export type UploadTransition = {
 
 export type NewUpload = Omit<
   Upload,
-  'id' | 'state' | 'reason' | 'detectedContentType' | 'createdAt' | 'updatedAt'
+  | 'id'
+  | 'state'
+  | 'reason'
+  | 'detectedContentType'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'verifiedEtag'
+  | 'scanRequestedAt'
 >;
