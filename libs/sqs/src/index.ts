@@ -1,3 +1,11 @@
+export { SqsMessagePublisher } from './message-publisher.ts';
+export {
+  QueueConsumer,
+  type FailureRecord,
+  type QueueConsumerDependencies,
+  type QueueConsumerOptions,
+} from './queue-consumer.ts';
+export { probeQueue } from './queue-probe.ts';
 export {
   dlqName,
   ensureQueueWithDlq,

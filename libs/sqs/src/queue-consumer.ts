@@ -1,0 +1,373 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  SendMessageCommand,
+  type Message,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { PermanentFailure, type MessageContext, type MessageHandler } from '@airlock/core';
+import type { Logger } from 'pino';
+import { Consumer } from 'sqs-consumer';
+import { forEachWithConcurrency } from './concurrency.ts';
+
+export type FailureRecord = {
+  queue: string;
+  messageId: string;
+  receiveCount: number;
+  error: string;
+  /** True when the message went to the DLQ at once (a {@link PermanentFailure}). */
+  permanent: boolean;
+  body: string;
+  at: Date;
+};
+
+export type QueueConsumerOptions = {
+  /** Name used in logs, failure records and DLQ attributes, e.g. 'upload-events'. */
+  queue: string;
+  queueUrl: string;
+  dlqUrl: string;
+  /** Messages per receive, 1 to 10. @defaultValue 10 */
+  batchSize?: number;
+  /** Messages handled at once within a batch. @defaultValue 4 */
+  concurrency?: number;
+  /** @defaultValue 60 */
+  visibilityTimeoutSeconds?: number;
+  /** Extends visibility while a handler runs (large objects); less than the visibility timeout. @defaultValue 20 */
+  heartbeatIntervalSeconds?: number;
+  /** Long-poll wait, 0 to 20. @defaultValue 20 */
+  waitTimeSeconds?: number;
+  /** Seconds before a retried message is visible again. @defaultValue min(2^receiveCount, 300) */
+  retryDelaySeconds?: (receiveCount: number) => number;
+};
+
+export type QueueConsumerDependencies = {
+  sqs: SQSClient;
+  logger: Logger;
+  handler: MessageHandler;
+  /** Told of every failed delivery, after the message is settled; best effort (a throw is only logged). */
+  onFailure?: (record: FailureRecord) => Promise<void>;
+};
+
+const MAX_VISIBILITY_SECONDS = 43_200;
+/** SQS allows 10 message attributes; the DLQ copy adds these five. */
+const MAX_MESSAGE_ATTRIBUTES = 10;
+const DLQ_ATTRIBUTE_PREFIX = 'airlock-';
+
+export const defaultRetryDelaySeconds = (receiveCount: number): number =>
+  Math.min(2 ** receiveCount, 300);
+
+type Heartbeat = { stop(): Promise<void> };
+
+/**
+ * The consumer every worker shares: polls with sqs-consumer and gives each
+ * message one of three ends (see `MessageOutcome` in core). `success` deletes
+ * it; `retryLater` or a thrown error leaves it on the queue with a backoff, so
+ * the queue's RedrivePolicy moves it to the DLQ after maxReceiveCount; a thrown
+ * {@link PermanentFailure} copies it to the DLQ at once and then deletes it.
+ */
+export class QueueConsumer {
+  readonly #sqs: SQSClient;
+  readonly #log: Logger;
+  readonly #handler: MessageHandler;
+  readonly #onFailure: ((record: FailureRecord) => Promise<void>) | undefined;
+  readonly #queue: string;
+  readonly #queueUrl: string;
+  readonly #dlqUrl: string;
+  readonly #concurrency: number;
+  readonly #visibilityTimeout: number;
+  readonly #heartbeatMs: number;
+  readonly #retryDelaySeconds: (receiveCount: number) => number;
+  readonly #consumer: Consumer;
+  readonly #batches = new Set<Promise<void>>();
+  #inFlight = 0;
+  #started = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(deps: QueueConsumerDependencies, options: QueueConsumerOptions) {
+    const batchSize = options.batchSize ?? 10;
+    this.#concurrency = options.concurrency ?? 4;
+    this.#visibilityTimeout = options.visibilityTimeoutSeconds ?? 60;
+    const heartbeat = options.heartbeatIntervalSeconds ?? 20;
+    const waitTimeSeconds = options.waitTimeSeconds ?? 20;
+    assertInteger('batchSize', batchSize, 1, 10);
+    assertInteger('concurrency', this.#concurrency, 1, Number.MAX_SAFE_INTEGER);
+    assertInteger('visibilityTimeoutSeconds', this.#visibilityTimeout, 1, MAX_VISIBILITY_SECONDS);
+    assertInteger('heartbeatIntervalSeconds', heartbeat, 1, this.#visibilityTimeout - 1);
+    assertInteger('waitTimeSeconds', waitTimeSeconds, 0, 20);
+
+    this.#sqs = deps.sqs;
+    this.#log = deps.logger.child({ queue: options.queue });
+    this.#handler = deps.handler;
+    this.#onFailure = deps.onFailure;
+    this.#queue = options.queue;
+    this.#queueUrl = options.queueUrl;
+    this.#dlqUrl = options.dlqUrl;
+    this.#heartbeatMs = heartbeat * 1000;
+    this.#retryDelaySeconds = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
+
+    // sqs-consumer's own heartbeat (`heartbeatInterval`) is not used: in batch
+    // mode it extends every message of the batch until the whole batch is done,
+    // which would undo the backoff of a message that already failed while a
+    // sibling is still running. Each message gets its own heartbeat instead,
+    // stopped before the message is settled. Deletes are ours too, one per
+    // message as it finishes, and they do not use sqs-consumer's abort signal,
+    // so close() can abort a long poll without aborting a delete.
+    this.#consumer = Consumer.create({
+      queueUrl: options.queueUrl,
+      sqs: deps.sqs,
+      // Only read when sqs-consumer builds its own client; ours is injected.
+      useQueueUrlAsEndpoint: false,
+      batchSize,
+      visibilityTimeout: this.#visibilityTimeout,
+      waitTimeSeconds,
+      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      messageAttributeNames: ['All'],
+      shouldDeleteMessages: false,
+      handleMessageBatch: async (messages) => {
+        await this.#handleBatch(messages);
+        return [];
+      },
+    });
+    this.#consumer.on('error', (error) => {
+      // Aborting the long poll on close() surfaces here as a receive error.
+      if (this.#closing) this.#log.debug({ err: error }, 'sqs-consumer error while closing');
+      else this.#log.error({ err: error }, 'sqs-consumer error');
+    });
+  }
+
+  /** Messages received and not yet settled (deleted, backed off or dead-lettered). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    if (this.#closing) {
+      this.#log.warn('start() after close() ignored');
+      return;
+    }
+    if (this.#started) return;
+    this.#started = true;
+    this.#consumer.start();
+    this.#log.info('consumer started');
+  }
+
+  /**
+   * Stops polling (aborting a long poll: a message it was about to return
+   * reappears after the visibility timeout), then waits for every received
+   * message to be settled. Memoised; never rejects.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    try {
+      this.#consumer.stop({ abort: true });
+    } catch (error) {
+      this.#log.error({ err: error }, 'stopping sqs-consumer failed');
+    }
+    // isPolling stays true from the receive until sqs-consumer's batch handler returns.
+    // Batches never reject (#handleBatch logs), so this loop cannot throw.
+    while (this.#consumer.status.isPolling || this.#batches.size > 0) {
+      if (this.#batches.size > 0) await Promise.allSettled([...this.#batches]);
+      else await sleep(25);
+    }
+    this.#log.info('consumer closed');
+  }
+
+  async #handleBatch(messages: Message[]): Promise<void> {
+    if (this.#closing) {
+      // Received as close() began: hand them straight back to the queue.
+      await Promise.all(messages.map((message) => this.#changeVisibility(message, 0)));
+      return;
+    }
+    this.#inFlight += messages.length;
+    const heartbeats = new Map(messages.map((message) => [message, this.#heartbeat(message)]));
+    const batch = forEachWithConcurrency(messages, this.#concurrency, async (message) => {
+      try {
+        await this.#process(message, heartbeats.get(message)!);
+      } finally {
+        this.#inFlight--;
+      }
+    }).catch((error: unknown) => this.#log.error({ err: error }, 'settling a batch failed'));
+    this.#batches.add(batch);
+    try {
+      await batch;
+    } finally {
+      this.#batches.delete(batch);
+    }
+  }
+
+  async #process(message: Message, heartbeat: Heartbeat): Promise<void> {
+    const context: MessageContext = {
+      queue: this.#queue,
+      messageId: message.MessageId ?? '',
+      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+    };
+    const body = message.Body ?? '';
+    let outcome: unknown;
+    let thrown: unknown;
+    try {
+      outcome = await this.#handler(body, context);
+    } catch (error) {
+      thrown = error;
+    }
+    // Stopped (and its last request awaited) before the message is settled, so
+    // a late heartbeat cannot undo a backoff.
+    await heartbeat.stop();
+
+    if (thrown === undefined && outcome === 'success') {
+      await this.#delete(message, context);
+      return;
+    }
+    const error =
+      thrown === undefined
+        ? `handler returned ${String(outcome)}`
+        : thrown instanceof PermanentFailure
+          ? `${thrown.reason}: ${thrown.message}`
+          : thrown instanceof Error
+            ? thrown.message
+            : String(thrown);
+    const permanent =
+      thrown instanceof PermanentFailure && (await this.#deadLetter(message, context, error));
+    if (!permanent) await this.#changeVisibility(message, this.#retryDelay(context.receiveCount));
+
+    this.#log[permanent ? 'error' : 'warn'](
+      {
+        messageId: context.messageId,
+        receiveCount: context.receiveCount,
+        error,
+        permanent,
+        ...(thrown instanceof Error ? { err: thrown } : {}),
+      },
+      permanent ? 'message failed permanently: sent to the DLQ' : 'message failed: will retry',
+    );
+    await this.#notify({ ...context, error, permanent, body, at: new Date() });
+  }
+
+  /** Copies the message to the DLQ, then deletes it; false when the copy failed (it stays queued). */
+  async #deadLetter(message: Message, context: MessageContext, error: string): Promise<boolean> {
+    try {
+      await this.#sqs.send(
+        new SendMessageCommand({
+          QueueUrl: this.#dlqUrl,
+          MessageBody: message.Body ?? '',
+          MessageAttributes: {
+            ...forwardedAttributes(message.MessageAttributes),
+            'airlock-source-queue': text(this.#queue),
+            'airlock-error': text(error),
+            'airlock-failed-at': text(new Date().toISOString()),
+            'airlock-receive-count': {
+              DataType: 'Number',
+              StringValue: String(context.receiveCount),
+            },
+            'airlock-permanent': text('true'),
+          },
+        }),
+      );
+    } catch (sendError) {
+      this.#log.error(
+        { err: sendError, messageId: context.messageId },
+        'sending to the DLQ failed: the message stays on the queue',
+      );
+      return false;
+    }
+    await this.#delete(message, context);
+    return true;
+  }
+
+  #heartbeat(message: Message): Heartbeat {
+    let pending: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      pending = this.#changeVisibility(message, this.#visibilityTimeout);
+    }, this.#heartbeatMs);
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await pending;
+      },
+    };
+  }
+
+  #retryDelay(receiveCount: number): number {
+    let seconds: number;
+    try {
+      seconds = this.#retryDelaySeconds(receiveCount);
+    } catch (error) {
+      this.#log.error({ err: error }, 'retryDelaySeconds threw: using the default');
+      seconds = defaultRetryDelaySeconds(receiveCount);
+    }
+    if (!Number.isFinite(seconds)) seconds = defaultRetryDelaySeconds(receiveCount);
+    return Math.min(Math.max(Math.round(seconds), 0), MAX_VISIBILITY_SECONDS);
+  }
+
+  async #delete(message: Message, context: MessageContext): Promise<void> {
+    try {
+      await this.#sqs.send(
+        new DeleteMessageCommand({
+          QueueUrl: this.#queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+        }),
+      );
+    } catch (error) {
+      // It will be delivered again; handlers are idempotent.
+      this.#log.error({ err: error, messageId: context.messageId }, 'deleting a message failed');
+    }
+  }
+
+  async #changeVisibility(message: Message, seconds: number): Promise<void> {
+    try {
+      await this.#sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.#queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+    } catch (error) {
+      // The message still comes back once its current visibility timeout ends.
+      this.#log.warn(
+        { err: error, messageId: message.MessageId, seconds },
+        'changing message visibility failed',
+      );
+    }
+  }
+
+  async #notify(record: FailureRecord): Promise<void> {
+    if (!this.#onFailure) return;
+    try {
+      await this.#onFailure(record);
+    } catch (error) {
+      this.#log.error({ err: error, messageId: record.messageId }, 'onFailure threw');
+    }
+  }
+}
+
+const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+
+/** The message's own attributes, minus ours, as many as fit beside the five the DLQ copy adds. */
+function forwardedAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): Record<string, MessageAttributeValue> {
+  const entries = Object.entries(attributes ?? {})
+    .filter(([name]) => !name.startsWith(DLQ_ATTRIBUTE_PREFIX))
+    .slice(0, MAX_MESSAGE_ATTRIBUTES - 5)
+    .map(([name, value]): [string, MessageAttributeValue] => [
+      name,
+      {
+        DataType: value.DataType,
+        ...(value.StringValue === undefined ? {} : { StringValue: value.StringValue }),
+        ...(value.BinaryValue === undefined ? {} : { BinaryValue: value.BinaryValue }),
+      },
+    ]);
+  return Object.fromEntries(entries);
+}
+
+function assertInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}

@@ -1,0 +1,382 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { PermanentFailure, type MessageContext, type MessageHandler } from '@airlock/core';
+import { pino } from 'pino';
+import {
+  createSqsClient,
+  ensureQueueWithDlq,
+  QueueConsumer,
+  SqsMessagePublisher,
+  type FailureRecord,
+  type QueueConsumerOptions,
+  type QueueUrls,
+} from '../src/index.ts';
+
+const region = process.env.AWS_REGION;
+if (!region) throw new Error('AWS_REGION is not set: the jest global setup should have set it');
+const sqs = createSqsClient({ region, endpoint: process.env.SQS_ENDPOINT });
+
+afterAll(() => sqs.destroy());
+
+type LogLine = Record<string, unknown>;
+
+type Setup = QueueUrls & {
+  name: string;
+  logs: LogLine[];
+  failures: FailureRecord[];
+  consumer: (handler: MessageHandler, options?: Partial<QueueConsumerOptions>) => QueueConsumer;
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  // Consumers close before their queues go.
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A fresh queue and DLQ (maxReceiveCount 3, visibility 5 s) and a factory of consumers on it. */
+async function setup(): Promise<Setup> {
+  const name = `test-consumer-${randomUUID().slice(0, 8)}`;
+  const urls = await ensureQueueWithDlq(sqs, {
+    name,
+    maxReceiveCount: 3,
+    retentionSeconds: 3600,
+    dlqRetentionSeconds: 7200,
+    visibilityTimeoutSeconds: 5,
+  });
+  cleanups.push(async () => {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: urls.url }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: urls.dlqUrl }));
+  });
+  const logs: LogLine[] = [];
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
+  );
+  const failures: FailureRecord[] = [];
+  const consumer: Setup['consumer'] = (handler, options = {}) => {
+    const created = new QueueConsumer(
+      { sqs, logger, handler, onFailure: async (record) => void failures.push(record) },
+      {
+        queue: name,
+        queueUrl: urls.url,
+        dlqUrl: urls.dlqUrl,
+        visibilityTimeoutSeconds: 5,
+        heartbeatIntervalSeconds: 2,
+        ...options,
+      },
+    );
+    cleanups.push(() => created.close());
+    return created;
+  };
+  return { name, ...urls, logs, failures, consumer };
+}
+
+/** Polls `probe` until it returns something truthy. */
+async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function messageCount(queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
+}
+
+async function receiveOne(queueUrl: string): Promise<Message> {
+  return waitFor(`a message on ${queueUrl}`, async () => {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    return Messages?.[0];
+  });
+}
+
+type Call = { body: string; context: MessageContext; at: number };
+
+/** A handler that records its calls and answers with `respond`. */
+function recording(respond: (call: Call, calls: Call[]) => ReturnType<MessageHandler>) {
+  const calls: Call[] = [];
+  const handler: MessageHandler = (body, context) => {
+    const call = { body, context, at: Date.now() };
+    calls.push(call);
+    return respond(call, calls);
+  };
+  return { calls, handler };
+}
+
+describe('QueueConsumer', () => {
+  it('hands the message to the handler and deletes it on success', async () => {
+    const queue = await setup();
+    const { calls, handler } = recording(async () => 'success');
+    const consumer = queue.consumer(handler);
+    consumer.start();
+    consumer.start();
+
+    const messageId = await new SqsMessagePublisher({ sqs }, { queueUrl: queue.url }).publish({
+      hello: 'world',
+    });
+
+    await waitFor('the message to be deleted', async () => (await messageCount(queue.url)) === 0);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.body).toBe('{"hello":"world"}');
+    expect(calls[0]!.context).toEqual({ queue: queue.name, messageId, receiveCount: 1 });
+    expect(queue.failures).toEqual([]);
+  });
+
+  it('brings a retryLater message back after the default backoff (2 s), with receiveCount 2', async () => {
+    const queue = await setup();
+    const { calls, handler } = recording(async (call) =>
+      call.context.receiveCount === 1 ? 'retryLater' : 'success',
+    );
+    queue.consumer(handler).start();
+    const { MessageId } = await sqs.send(
+      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'flaky' }),
+    );
+
+    await waitFor('the second delivery', () => calls.length === 2);
+    await waitFor('the message to be deleted', async () => (await messageCount(queue.url)) === 0);
+    expect(calls.map((call) => call.context.receiveCount)).toEqual([1, 2]);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(1_900);
+    expect(queue.failures).toEqual([
+      {
+        queue: queue.name,
+        messageId: MessageId,
+        receiveCount: 1,
+        error: 'handler returned retryLater',
+        permanent: false,
+        body: 'flaky',
+        at: expect.any(Date),
+      },
+    ]);
+    expect(queue.logs.filter((line) => line.msg === 'message failed: will retry')).toEqual([
+      expect.objectContaining({
+        queue: queue.name,
+        messageId: MessageId,
+        receiveCount: 1,
+        error: 'handler returned retryLater',
+      }),
+    ]);
+    expect(await messageCount(queue.dlqUrl)).toBe(0);
+  });
+
+  it('lets the RedrivePolicy move a message that always throws to the DLQ after maxReceiveCount', async () => {
+    const queue = await setup();
+    const { calls, handler } = recording(async () => {
+      throw new Error('postgres unreachable');
+    });
+    queue.consumer(handler, { retryDelaySeconds: () => 0 }).start();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'doomed' }));
+
+    const dead = await receiveOne(queue.dlqUrl);
+    expect(dead.Body).toBe('doomed');
+    expect(calls.map((call) => call.context.receiveCount)).toEqual([1, 2, 3]);
+    expect(
+      queue.failures.map(({ receiveCount, error, permanent }) => [receiveCount, error, permanent]),
+    ).toEqual([
+      [1, 'postgres unreachable', false],
+      [2, 'postgres unreachable', false],
+      [3, 'postgres unreachable', false],
+    ]);
+    expect(await messageCount(queue.url)).toBe(0);
+  });
+
+  it('sends a PermanentFailure to the DLQ at once, with its reason, and deletes the original', async () => {
+    const queue = await setup();
+    const { calls, handler } = recording(async () => {
+      throw new PermanentFailure('unparseable', 'not JSON');
+    });
+    queue.consumer(handler).start();
+    const before = Date.now();
+    const { MessageId } = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: '{oops',
+        MessageAttributes: { 'trace-id': { DataType: 'String', StringValue: 'abc' } },
+      }),
+    );
+
+    const dead = await receiveOne(queue.dlqUrl);
+    expect(dead.Body).toBe('{oops');
+    const attributes = Object.fromEntries(
+      Object.entries(dead.MessageAttributes ?? {}).map(([key, value]) => [key, value.StringValue]),
+    );
+    expect(attributes).toEqual({
+      'trace-id': 'abc',
+      'airlock-source-queue': queue.name,
+      'airlock-error': 'unparseable: not JSON',
+      'airlock-failed-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      'airlock-receive-count': '1',
+      'airlock-permanent': 'true',
+    });
+    expect(Date.parse(attributes['airlock-failed-at']!)).toBeGreaterThanOrEqual(before);
+    expect(dead.MessageAttributes?.['airlock-receive-count']?.DataType).toBe('Number');
+
+    await waitFor('the original to be deleted', async () => (await messageCount(queue.url)) === 0);
+    await waitFor('onFailure', () => queue.failures.length === 1);
+    expect(calls).toHaveLength(1);
+    expect(queue.failures[0]).toMatchObject({
+      messageId: MessageId,
+      receiveCount: 1,
+      error: 'unparseable: not JSON',
+      permanent: true,
+      body: '{oops',
+    });
+  });
+
+  it('handles at most `concurrency` messages of a batch at once', async () => {
+    const queue = await setup();
+    let active = 0;
+    let maxActive = 0;
+    const { calls, handler } = recording(async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await sleep(150);
+      active--;
+      return 'success';
+    });
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: `m${i}` })),
+      }),
+    );
+    const consumer = queue.consumer(handler, { concurrency: 2 });
+    consumer.start();
+
+    await waitFor('all ten deleted', async () => (await messageCount(queue.url)) === 0);
+    expect(new Set(calls.map((call) => call.body)).size).toBe(10);
+    expect(maxActive).toBe(2);
+    expect(consumer.inFlight).toBe(0);
+  });
+
+  it('keeps a message invisible while a handler runs past the visibility timeout', async () => {
+    const queue = await setup();
+    const { calls, handler } = recording(async () => {
+      await sleep(4_000);
+      return 'success';
+    });
+    const options = { visibilityTimeoutSeconds: 2, heartbeatIntervalSeconds: 1 };
+    // Two replicas: the second would get the message if its visibility lapsed.
+    const first = queue.consumer(handler, options);
+    first.start();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'large' }));
+    await waitFor('the first delivery', () => calls.length === 1);
+    queue.consumer(handler, options).start();
+
+    await waitFor('the message to be deleted', async () => (await messageCount(queue.url)) === 0);
+    expect(calls).toHaveLength(1);
+    expect(queue.failures).toEqual([]);
+  });
+
+  it("does not let a slow sibling's heartbeat hold back a failed message's retry", async () => {
+    const queue = await setup();
+    const slowDone = Promise.withResolvers<void>();
+    const { calls, handler } = recording(async (call) => {
+      if (call.body === 'slow') {
+        await sleep(4_000);
+        slowDone.resolve();
+        return 'success';
+      }
+      return call.context.receiveCount === 1 ? 'retryLater' : 'success';
+    });
+    const options = {
+      visibilityTimeoutSeconds: 2,
+      heartbeatIntervalSeconds: 1,
+      // Not 0: a zero timeout releases the message (its receipt handle is then
+      // void), so only a delay can be extended by a late heartbeat.
+      retryDelaySeconds: () => 1,
+    };
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: [
+          { Id: 'slow', MessageBody: 'slow' },
+          { Id: 'flaky', MessageBody: 'flaky' },
+        ],
+      }),
+    );
+    // One receive takes both; the other replica gets the retry while `slow` still runs.
+    queue.consumer(handler, options).start();
+    await waitFor('both handled once', () => calls.length === 2);
+    queue.consumer(handler, options).start();
+
+    const retried = await waitFor('the retry', () =>
+      calls.find((call) => call.body === 'flaky' && call.context.receiveCount === 2),
+    );
+    let slowFinished = false;
+    void slowDone.promise.then(() => (slowFinished = true));
+    expect(slowFinished).toBe(false);
+    expect(retried.at - calls[0]!.at).toBeLessThan(2_500);
+    await waitFor('both deleted', async () => (await messageCount(queue.url)) === 0);
+  });
+
+  it('close() waits for the in-flight handler, still deletes its message, and is memoised', async () => {
+    const queue = await setup();
+    const release = Promise.withResolvers<void>();
+    const { calls, handler } = recording(async () => {
+      await release.promise;
+      return 'success';
+    });
+    const consumer = queue.consumer(handler);
+    // Runs first if an expectation fails: a handler left hanging keeps its heartbeat going.
+    cleanups.push(async () => release.resolve());
+    consumer.start();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'in flight' }));
+    await waitFor('the handler to start', () => calls.length === 1);
+
+    let closed = false;
+    const closing = consumer.close();
+    void closing.then(() => (closed = true));
+    expect(consumer.close()).toBe(closing);
+    await sleep(300); // nothing to wait on: the absence of an event is what is tested
+    expect(closed).toBe(false);
+    expect(consumer.inFlight).toBe(1);
+
+    release.resolve();
+    await closing;
+    expect(consumer.inFlight).toBe(0);
+    expect(await messageCount(queue.url)).toBe(0);
+    await expect(consumer.close()).resolves.toBeUndefined();
+  });
+
+  it('close() on an idle consumer aborts its long poll instead of waiting it out', async () => {
+    const queue = await setup();
+    const consumer = queue.consumer(async () => 'success', { waitTimeSeconds: 20 });
+    consumer.start();
+    await sleep(300); // let the long poll begin
+    const started = Date.now();
+    await consumer.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    consumer.start(); // ignored once closed
+    await sleep(100);
+    expect(queue.logs.map((line) => line.msg)).toContain('start() after close() ignored');
+  });
+});
