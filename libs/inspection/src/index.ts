@@ -1,0 +1,1 @@
+export { inspectStream, type InspectOptions, type Inspection } from './inspect-stream.ts';
