@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { RequestUpload, UploadRepository } from '@airlock/core';
-import type { Logger } from '@airlock/logging';
+import type { Logger } from '@airlock/runtime';
 import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { perKeyRateLimit } from './http/rate-limit.middleware.ts';

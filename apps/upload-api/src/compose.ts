@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { UploadApiConfig } from '@airlock/config';
 import { createRequestUpload } from '@airlock/core';
-import type { Logger } from '@airlock/logging';
+import type { Logger } from '@airlock/runtime';
 import {
   createPool,
   PgSiteDirectory,

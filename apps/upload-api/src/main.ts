@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { loadUploadApiConfig } from '@airlock/config';
-import { createLogger } from '@airlock/logging';
+import { bindShutdown, createLogger } from '@airlock/runtime';
 import { composeUploadApi } from './compose.ts';
-import { bindShutdown } from './shutdown.ts';
 
 const config = loadUploadApiConfig();
 const logger = createLogger({ level: config.logLevel, service: 'upload-api' });

@@ -8,3 +8,11 @@ export {
 } from './common.config.ts';
 export { ConfigError, envBoolean, envInt, parseEnv } from './parse-env.ts';
 export { loadUploadApiConfig, type UploadApiConfig } from './upload-api.config.ts';
+export { loadVerifierConfig, type VerifierConfig } from './verifier.config.ts';
+export {
+  consumerEnv,
+  toConsumerConfig,
+  toHealthConfig,
+  type ConsumerConfig,
+  type HealthConfig,
+} from './worker.config.ts';

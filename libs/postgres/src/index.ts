@@ -1,4 +1,10 @@
+export {
+  PgMessageFailures,
+  type MessageFailure,
+  type StoredMessageFailure,
+} from './message-failures.adapter.ts';
 export { migrate, MIGRATIONS_DIR } from './migrate.ts';
+export { PgObjectIncidents, type ObjectIncident } from './object-incidents.adapter.ts';
 export { createPool, isUniqueViolation, ping, type Pool } from './pool.ts';
 export { PgSiteDirectory } from './site-directory.adapter.ts';
 export {

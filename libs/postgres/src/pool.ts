@@ -6,8 +6,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export type Pool = pg.Pool;
 
-export function createPool(databaseUrl: string, options: { max?: number } = {}): Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
+export function createPool(
+  databaseUrl: string,
+  options: { max?: number; onIdleError?: (error: Error) => void } = {},
+): Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
+  // An idle client losing its server emits 'error' on the pool; unhandled, that
+  // would kill the process. The next query fails on its own and is retried.
+  pool.on('error', options.onIdleError ?? (() => {}));
+  return pool;
 }
 
 export async function ping(pool: Pool): Promise<void> {

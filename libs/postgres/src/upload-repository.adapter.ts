@@ -13,7 +13,8 @@ const UPLOAD_COLUMNS = `
   original_name AS "originalName", declared_content_type AS "declaredContentType",
   declared_size AS "declaredSize", declared_sha256 AS "declaredSha256",
   detected_content_type AS "detectedContentType", category, bucket, key, state, reason,
-  created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt",
+  verified_etag AS "verifiedEtag", scan_requested_at AS "scanRequestedAt"`;
 
 export type TransitionRequest = {
   readonly uploadId: string;
@@ -21,6 +22,9 @@ export type TransitionRequest = {
   readonly reason?: string | null;
   readonly actor: string;
   readonly detail?: Record<string, unknown>;
+  /** Set with the move to `verified`: what the bytes turned out to be. */
+  readonly detectedContentType?: string;
+  readonly verifiedEtag?: string | undefined;
 };
 
 export class PgUploadRepository implements UploadRepository {
@@ -75,6 +79,29 @@ export class PgUploadRepository implements UploadRepository {
     }
   }
 
+  /**
+   * The upload an object at this key belongs to: the live one waiting for
+   * bytes if there is one, else the latest (content keys repeat when the same
+   * bytes are uploaded again after a rejection).
+   */
+  async findByObject(bucket: string, key: string): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND key = $2
+       ORDER BY (state IN ('pending', 'uploaded')) DESC, created_at DESC LIMIT 1`,
+      [bucket, key],
+    );
+    return rows[0];
+  }
+
+  /** Records that the scan job was sent; false when it already had been. */
+  async markScanRequested(uploadId: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      'UPDATE uploads SET scan_requested_at = now() WHERE id = $1 AND scan_requested_at IS NULL',
+      [uploadId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   async extendPending(uploadId: string, expiresAt: Date): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
       `UPDATE uploads SET expires_at = GREATEST(expires_at, $2), updated_at = now()
@@ -109,7 +136,9 @@ export class PgUploadRepository implements UploadRepository {
   async transition(request: TransitionRequest): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
       `WITH moved AS (
-         UPDATE uploads SET state = $3, reason = $4, updated_at = now()
+         UPDATE uploads SET state = $3, reason = $4, updated_at = now(),
+           detected_content_type = COALESCE($7, detected_content_type),
+           verified_etag = COALESCE($8, verified_etag)
          FROM (SELECT state AS from_state FROM uploads WHERE id = $1 FOR UPDATE) AS before
          WHERE id = $1 AND state = ANY($2::upload_state[])
          RETURNING ${UPLOAD_COLUMNS}, before.from_state
@@ -125,6 +154,8 @@ export class PgUploadRepository implements UploadRepository {
         request.reason ?? null,
         request.actor,
         request.detail ?? null,
+        request.detectedContentType ?? null,
+        request.verifiedEtag ?? null,
       ],
     );
     return rows[0];

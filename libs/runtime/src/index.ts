@@ -1,1 +1,9 @@
 export { createLogger, type Logger, type LoggingSettings } from './logger.ts';
+export { bindShutdown } from './shutdown.ts';
+export {
+  runReadinessChecks,
+  startHealthServer,
+  type HealthServer,
+  type Readiness,
+  type ReadinessCheck,
+} from './health-server.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '@airlock/logging';
+import type { Logger } from './logger.ts';
 
 /**
  * SIGTERM/SIGINT run the steps in order, each one even if an earlier one

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, Errors } from '@airlock/core';
-import type { Logger } from '@airlock/logging';
+import type { Logger } from '@airlock/runtime';
 
 export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {
   res.status(error.httpStatus).json({

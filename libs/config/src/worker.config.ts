@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { envInt } from './parse-env.ts';
+
+/** How a worker consumes its queue; the same knobs for every worker. */
+export const consumerEnv = z.object({
+  WORKER_BATCH_SIZE: envInt(10, 1).pipe(z.number().max(10, 'SQS receives at most 10 at once')),
+  WORKER_CONCURRENCY: envInt(4, 1),
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: envInt(60, 5),
+  WORKER_HEARTBEAT_SECONDS: envInt(20, 1),
+  WORKER_WAIT_TIME_SECONDS: envInt(20, 0).pipe(z.number().max(20)),
+  HEALTH_HOST: z.string().default('0.0.0.0'),
+  HEALTH_PORT: envInt(9400),
+});
+
+export type ConsumerConfig = {
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly heartbeatIntervalSeconds: number;
+  readonly waitTimeSeconds: number;
+};
+
+export type HealthConfig = { readonly host: string; readonly port: number };
+
+export const toHealthConfig = (env: z.output<typeof consumerEnv>): HealthConfig => ({
+  host: env.HEALTH_HOST,
+  port: env.HEALTH_PORT,
+});
+
+export function toConsumerConfig(env: z.output<typeof consumerEnv>): ConsumerConfig {
+  return {
+    batchSize: env.WORKER_BATCH_SIZE,
+    concurrency: env.WORKER_CONCURRENCY,
+    visibilityTimeoutSeconds: env.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+    heartbeatIntervalSeconds: Math.min(
+      env.WORKER_HEARTBEAT_SECONDS,
+      env.WORKER_VISIBILITY_TIMEOUT_SECONDS - 1,
+    ),
+    waitTimeSeconds: env.WORKER_WAIT_TIME_SECONDS,
+  };
+}
+
+export const queueUrl = z.url();

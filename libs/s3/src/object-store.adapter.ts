@@ -1,0 +1,72 @@
+import type { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  NotFound,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+export type ObjectRef = { readonly bucket: string; readonly key: string };
+
+export type OpenedObject = {
+  readonly body: Readable;
+  readonly size: number;
+  readonly eTag: string | undefined;
+};
+
+const isMissing = (error: unknown) =>
+  error instanceof NoSuchKey ||
+  error instanceof NotFound ||
+  (error instanceof S3ServiceException && error.name === 'NoSuchKey');
+
+/** Object reads and moves, in domain terms: a missing object is `undefined`/`false`, not an error. */
+export class S3ObjectStore {
+  readonly #s3: S3Client;
+
+  constructor(deps: { s3: S3Client }) {
+    this.#s3 = deps.s3;
+  }
+
+  async open(object: ObjectRef, signal?: AbortSignal): Promise<OpenedObject | undefined> {
+    try {
+      const response = await this.#s3.send(
+        new GetObjectCommand({ Bucket: object.bucket, Key: object.key }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return {
+        body: response.Body as Readable,
+        size: response.ContentLength ?? 0,
+        eTag: response.ETag?.replaceAll('"', ''),
+      };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Copies the object (with `metadata` replacing its own) and then deletes the
+   * source. Safe to repeat: false when the source is already gone.
+   */
+  async move(from: ObjectRef, to: ObjectRef, metadata: Record<string, string>): Promise<boolean> {
+    try {
+      await this.#s3.send(
+        new CopyObjectCommand({
+          Bucket: to.bucket,
+          Key: to.key,
+          CopySource: `${from.bucket}/${encodeURIComponent(from.key).replaceAll('%2F', '/')}`,
+          MetadataDirective: 'REPLACE',
+          Metadata: metadata,
+        }),
+      );
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+    await this.#s3.send(new DeleteObjectCommand({ Bucket: from.bucket, Key: from.key }));
+    return true;
+  }
+}
