@@ -29,6 +29,15 @@ export default [
           depConstraints: [
             {
               sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:adapter',
+                'type:domain',
+                'type:tooling',
+                'type:testing',
+              ],
+            },
+            {
+              sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:adapter', 'type:domain', 'type:tooling'],
             },
             {
@@ -67,11 +76,19 @@ export default [
     },
   },
   {
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', 'libs/testing/**', 'libs/core/**'],
+    rules: {
+      // Test helpers never ship: only tests may import them.
+      'no-restricted-imports': ['error', { paths: ['@airlock/testing'] }],
+    },
+  },
+  {
     files: ['**/jest.config.js', '**/jest.integration.config.js'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
-    files: ['**/*.spec.ts', '**/test/**/*.ts'],
+    files: ['**/*.spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 ];

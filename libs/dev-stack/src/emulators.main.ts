@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import S3rver from '@20minutes/s3rver';
 import { buildApp } from 'fauxqs';
 import { createSqsClient, ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
@@ -45,8 +45,21 @@ const s3Server = new S3rver({
   configureBuckets: Object.values(settings.buckets).map((name) => ({ name, configs: [] })),
 });
 
-// The notification configuration: ObjectCreated:* on `uploads` → upload-events.
-const notifications = new Map([[settings.buckets.uploads, queues['upload-events']!.url]]);
+// Tests watch the sandbox's events without racing the pipeline's workers; they
+// are kept ten minutes, since nothing consumes them.
+const sandboxEvents = await sqs.send(
+  new CreateQueueCommand({
+    QueueName: 'sandbox-events',
+    Attributes: { MessageRetentionPeriod: '600' },
+  }),
+);
+const sandboxEventsUrl = onLoopback(sandboxEvents.QueueUrl!);
+
+// The notification configuration: ObjectCreated:* on each bucket → its queue.
+const notifications = new Map([
+  [settings.buckets.uploads, queues['upload-events']!.url],
+  [settings.buckets.sandbox, sandboxEventsUrl],
+]);
 
 async function deliver(queueUrl: string, body: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -80,6 +93,7 @@ const ready = {
   s3Endpoint: `http://${settings.publicHost}:${settings.ports.s3}`,
   sqsEndpoint,
   queues,
+  sandboxEventsUrl,
 };
 writeFileSync(join(settings.run, 'emulators.json'), JSON.stringify(ready, null, 2));
 console.log(JSON.stringify({ msg: 'emulators ready', ...ready }));

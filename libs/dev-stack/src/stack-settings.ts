@@ -38,6 +38,7 @@ export function stackSettings() {
     publicHost: process.env.AIRLOCK_DEV_PUBLIC_HOST ?? '127.0.0.1',
     ports: {
       api: port('AIRLOCK_DEV_API_PORT', 4600),
+      verifierHealth: port('AIRLOCK_DEV_VERIFIER_HEALTH_PORT', 4610),
       s3: port('AIRLOCK_DEV_S3_PORT', 4569),
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),
@@ -49,6 +50,8 @@ export function stackSettings() {
       uploads: process.env.UPLOADS_BUCKET ?? 'uploads',
       quarantine: process.env.QUARANTINE_BUCKET ?? 'quarantine',
       processed: process.env.PROCESSED_BUCKET ?? 'processed',
+      // No notifications: tests and experiments that drive workers themselves.
+      sandbox: 'sandbox',
     },
     queues: ['upload-events', 'scan-jobs', 'media-jobs'] as const,
     maxReceiveCount: port('AIRLOCK_DEV_MAX_RECEIVE_COUNT', 5),

@@ -8,7 +8,12 @@ import { stackSettings, type StackSettings } from './stack-settings.ts';
 
 export type StackEnv = Record<string, string>;
 
-type Service = { name: string; script: string; ready: (env: StackEnv) => Promise<boolean> };
+type Service = {
+  name: string;
+  script: string;
+  env: (settings: StackSettings) => Record<string, string>;
+  ready: (env: StackEnv, settings: StackSettings) => Promise<boolean>;
+};
 
 const httpOk = (url: string) => async () =>
   (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
@@ -19,7 +24,14 @@ function services(settings: StackSettings): Service[] {
     {
       name: 'upload-api',
       script: join(settings.root, 'apps/upload-api/src/main.ts'),
-      ready: (env) => httpOk(`${env.AIRLOCK_API_URL}/healthz`)(),
+      env: (s) => ({ HOST: s.host, PORT: String(s.ports.api) }),
+      ready: (env) => httpOk(`${env.AIRLOCK_API_URL}/readyz`)(),
+    },
+    {
+      name: 'verifier',
+      script: join(settings.root, 'apps/verifier/src/main.ts'),
+      env: (s) => ({ HEALTH_HOST: s.host, HEALTH_PORT: String(s.ports.verifierHealth) }),
+      ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.verifierHealth}/readyz`)(),
     },
   ];
 }
@@ -52,6 +64,7 @@ async function startEmulators(settings: StackSettings, baseEnv: NodeJS.ProcessEn
     s3Endpoint: string;
     sqsEndpoint: string;
     queues: Record<string, { url: string; dlqUrl: string }>;
+    sandboxEventsUrl: string;
   };
 }
 
@@ -100,6 +113,8 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     UPLOADS_BUCKET: settings.buckets.uploads,
     QUARANTINE_BUCKET: settings.buckets.quarantine,
     PROCESSED_BUCKET: settings.buckets.processed,
+    SANDBOX_BUCKET: settings.buckets.sandbox,
+    SANDBOX_EVENTS_QUEUE_URL: emulators.sandboxEventsUrl,
     FOLDER_SECRET: folderSecret(settings),
     ...Object.fromEntries(
       Object.entries(emulators.queues).flatMap(([queue, urls]) => [
@@ -115,11 +130,10 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
       pid = startDetached(settings, service.name, service.script, {
         ...process.env,
         ...env,
-        HOST: settings.host,
-        PORT: String(settings.ports.api),
+        ...service.env(settings),
       });
     }
-    await waitFor(service.name, () => service.ready(env), {
+    await waitFor(service.name, () => service.ready(env, settings), {
       timeoutMs: 30_000,
       log: logFile(settings, service.name),
       pid,

@@ -23,7 +23,6 @@ const env = (name: string): string => {
 const region = env('AWS_REGION');
 const sqs = createSqsClient({ region, endpoint: process.env.SQS_ENDPOINT });
 const s3 = createS3Client({ region, endpoint: process.env.S3_ENDPOINT, forcePathStyle: true });
-const uploadEvents = env('UPLOAD_EVENTS_QUEUE_URL');
 
 afterAll(() => {
   sqs.destroy();
@@ -42,7 +41,7 @@ describe('up()', () => {
     const stateFile = stackSettings().stateFile;
     const state = readFileSync(stateFile, 'utf8');
     const before = status();
-    expect(before.services.map((s) => s.name)).toEqual(['emulators', 'upload-api']);
+    expect(before.services.map((s) => s.name)).toEqual(['emulators', 'upload-api', 'verifier']);
     expect(before.services.every((s) => s.running && s.pid !== undefined)).toBe(true);
 
     const again = await up();
@@ -188,9 +187,13 @@ describe('awaitS3Notification on a queue others use too', () => {
   });
 });
 
+// On the sandbox bucket and its own queue: upload-events belongs to the
+// running verifier, which would take these events first.
 describe('S3 → SQS notifications', () => {
-  it('delivers a presigned PUT to uploads as an ObjectCreated event with a form-encoded key', async () => {
-    const bucket = env('UPLOADS_BUCKET');
+  const sandboxEvents = env('SANDBOX_EVENTS_QUEUE_URL');
+
+  it('delivers a presigned PUT as an ObjectCreated event with a form-encoded key', async () => {
+    const bucket = env('SANDBOX_BUCKET');
     const key = `dev-stack-test/${randomUUID()}/my file (1).txt`;
     const bytes = Buffer.from(`hello ${randomUUID()}\n`);
     const presigned = await new S3UploadUrlSigner({ s3 }).presignPut({
@@ -208,7 +211,7 @@ describe('S3 → SQS notifications', () => {
     });
     expect(put.status).toBe(200);
 
-    const { record } = await awaitS3Notification(sqs, uploadEvents, key, {
+    const { record } = await awaitS3Notification(sqs, sandboxEvents, key, {
       timeoutMs: 15_000,
       consume: true,
     });
@@ -223,18 +226,18 @@ describe('S3 → SQS notifications', () => {
     expect(record.s3.object.size).toBe(bytes.length);
   });
 
-  it('sends nothing to upload-events for an object put into quarantine', async () => {
+  it('sends nothing for an object put into a bucket without notifications (quarantine)', async () => {
     const key = `dev-stack-test/${randomUUID()}/quarantined.txt`;
     await s3.send(
       new PutObjectCommand({ Bucket: env('QUARANTINE_BUCKET'), Key: key, Body: 'held back' }),
     );
-    // A PUT into uploads made after it does arrive: the bridge is working.
+    // A PUT into the sandbox made after it does arrive: the bridge is working.
     const control = `dev-stack-test/${randomUUID()}/control.txt`;
-    await s3.send(new PutObjectCommand({ Bucket: env('UPLOADS_BUCKET'), Key: control, Body: 'x' }));
-    await awaitS3Notification(sqs, uploadEvents, control, { timeoutMs: 15_000, consume: true });
+    await s3.send(new PutObjectCommand({ Bucket: env('SANDBOX_BUCKET'), Key: control, Body: 'x' }));
+    await awaitS3Notification(sqs, sandboxEvents, control, { timeoutMs: 15_000, consume: true });
 
     await expect(
-      awaitS3Notification(sqs, uploadEvents, key, { timeoutMs: 3000, consume: true }),
+      awaitS3Notification(sqs, sandboxEvents, key, { timeoutMs: 3000, consume: true }),
     ).rejects.toThrow(`No S3 notification for ${key}`);
   });
 });

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { scanRequested } from '@airlock/core';
+import { PgObjectIncidents } from '@airlock/postgres';
+import {
+  fakeExecutable,
+  fileOf,
+  putPresigned,
+  StackClients,
+  uniqueText,
+  until,
+  waitForState,
+  type Tenant,
+  type TestFile,
+} from '@airlock/testing';
+
+// These run through the stack's own verifier process: S3 → SQS → verifier → Postgres.
+const stack = new StackClients();
+const { s3, sqs } = stack;
+const incidents = new PgObjectIncidents({ pool: stack.pool });
+const uploadsBucket = stack.config.uploads.bucket;
+const quarantineBucket = process.env.QUARANTINE_BUCKET!;
+const badge = fileURLToPath(new URL('../../ops/assets/airlock-badge.png', import.meta.url));
+let tenant: Tenant;
+
+beforeAll(async () => {
+  tenant = await stack.tenant();
+});
+afterAll(() => stack.close());
+
+/** Asks the running API for a URL and PUTs `body` (the declared bytes unless a test tampers). */
+async function upload(file: TestFile, contentType: string, body: Buffer = file.bytes) {
+  const created = await stack.requestUpload(tenant, file, contentType);
+  expect(created.status).toBe(201);
+  expect(await putPresigned(created.body.upload, body)).toBe(200);
+  return created.body as { uploadId: string; key: string };
+}
+
+const existsIn = (bucket: string, key: string) =>
+  s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    () => false,
+  );
+
+/** Finds the scan job for an upload on scan-jobs and puts it back for its consumer. */
+async function scanJobFor(uploadId: string) {
+  return until(`a scan job for ${uploadId}`, async () => {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: process.env.SCAN_JOBS_QUEUE_URL!,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 5,
+      }),
+    );
+    let found;
+    for (const message of Messages) {
+      const job = scanRequested.safeParse(JSON.parse(message.Body ?? '{}'));
+      if (job.success && job.data.uploadId === uploadId) found = job.data;
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: process.env.SCAN_JOBS_QUEUE_URL!,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: found ? 30 : 0,
+        }),
+      );
+    }
+    return found;
+  });
+}
+
+describe('the verifier behind the real bridge', () => {
+  it('an honest PNG becomes verified, with its detected type, and a scan job carries its id', async () => {
+    const file = fileOf(await readFile(badge));
+    const { uploadId, key } = await upload(file, 'image/png');
+    const { upload: verified, history } = await waitForState(stack.uploads, uploadId);
+    expect(verified.state).toBe('verified');
+    expect(verified.detectedContentType).toBe('image/png');
+    expect(history.map((h) => h.toState)).toEqual(['pending', 'uploaded', 'verified']);
+    const job = await scanJobFor(uploadId);
+    expect(job).toMatchObject({
+      type: 'scan.requested',
+      version: 1,
+      key,
+      sha256: file.sha256,
+      size: file.size,
+    });
+    expect(await existsIn(uploadsBucket, key)).toBe(true);
+  });
+
+  it('bytes that differ from the signed checksum are rejected as checksum_mismatch and quarantined', async () => {
+    const file = uniqueText('claimed');
+    const tampered = Buffer.from(file.bytes);
+    tampered[0] = tampered[0]! ^ 0xff;
+    const { uploadId, key } = await upload(file, 'text/plain', tampered);
+    const { upload: rejected } = await waitForState(stack.uploads, uploadId);
+    expect(rejected).toMatchObject({ state: 'rejected', reason: 'checksum_mismatch' });
+    expect(await existsIn(uploadsBucket, key)).toBe(false);
+    const quarantined = await s3.send(
+      new GetObjectCommand({ Bucket: quarantineBucket, Key: `${uploadId}/${key}` }),
+    );
+    expect(Buffer.from(await quarantined.Body!.transformToByteArray())).toEqual(tampered);
+    expect(quarantined.Metadata).toMatchObject({
+      'airlock-reason': 'checksum_mismatch',
+      'airlock-upload-id': uploadId,
+    });
+
+    // The hash was never confirmed: asking again starts over instead of answering "duplicate".
+    const again = await stack.requestUpload(tenant, file, 'text/plain');
+    expect(again.status).toBe(201);
+    expect(again.body.uploadId).not.toBe(uploadId);
+  });
+
+  it('an executable renamed .jpg is rejected as type_mismatch', async () => {
+    const exe = fileOf(fakeExecutable());
+    const { uploadId, key } = await upload(exe, 'image/jpeg');
+    expect(key).toMatch(/\.jpg$/);
+    const { upload: rejected, history } = await waitForState(stack.uploads, uploadId);
+    expect(rejected).toMatchObject({ state: 'rejected', reason: 'type_mismatch' });
+    expect(history.at(-1)).toMatchObject({ toState: 'rejected', reason: 'type_mismatch' });
+    expect(await existsIn(quarantineBucket, `${uploadId}/${key}`)).toBe(true);
+  });
+
+  it('binary bytes declared as text are rejected as type_mismatch', async () => {
+    const binary = fileOf(Buffer.from([0x68, 0x69, 0x00, 0x01, 0xff, 0xfe]));
+    const { uploadId } = await upload(binary, 'text/plain');
+    const { upload: rejected } = await waitForState(stack.uploads, uploadId);
+    expect(rejected).toMatchObject({ state: 'rejected', reason: 'type_mismatch' });
+  });
+
+  it('an object nobody asked for is quarantined and recorded as an incident', async () => {
+    const key = `no-such-tenant/images/${randomUUID()}.png`;
+    await s3.send(
+      new PutObjectCommand({ Bucket: uploadsBucket, Key: key, Body: 'who sent this?' }),
+    );
+    const recorded = await until(
+      'an incident',
+      async () => (await incidents.forKey(uploadsBucket, key))[0],
+    );
+    expect(recorded).toMatchObject({
+      reason: 'unknown_object',
+      quarantine: { bucket: quarantineBucket, key: `unmatched/${key}` },
+    });
+    expect(await existsIn(uploadsBucket, key)).toBe(false);
+    expect(await existsIn(quarantineBucket, `unmatched/${key}`)).toBe(true);
+  });
+});

@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { loadUploadApiConfig } from '@airlock/config';
+import {
+  createRequestUpload,
+  DEFAULT_EXPIRY_POLICY,
+  type PresignedRequest,
+  type RequestUploadPolicy,
+} from '@airlock/core';
+import { createPool, PgSiteDirectory, PgTenantAdmin, PgUploadRepository } from '@airlock/postgres';
+import { createS3Client, S3UploadUrlSigner } from '@airlock/s3';
+import { createSqsClient } from '@airlock/sqs';
+
+export type Tenant = { customerId: string; siteId: string; apiKey: string };
+export type TestFile = { bytes: Buffer; size: number; sha256: string };
+
+export function fileOf(content: string | Buffer): TestFile {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  return { bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Unique bytes per call, so tests never dedup against each other. */
+export function uniqueText(label = 'hello'): TestFile {
+  return fileOf(`${label} ${randomBytes(16).toString('hex')}\n`);
+}
+
+/**
+ * Real clients for the running local stack (its env comes from the jest
+ * global setup): Postgres, S3, SQS and the repositories the workers use.
+ */
+export class StackClients {
+  readonly config = loadUploadApiConfig({ LOG_LEVEL: 'silent', ...process.env });
+  readonly pool = createPool(this.config.databaseUrl, { max: 4 });
+  readonly s3 = createS3Client(this.config.aws.s3);
+  readonly sqs = createSqsClient(this.config.aws.sqs);
+  readonly tenants = new PgTenantAdmin({ pool: this.pool });
+  readonly uploads = new PgUploadRepository({ pool: this.pool });
+  readonly apiUrl = process.env.AIRLOCK_API_URL!;
+
+  async tenant(): Promise<Tenant> {
+    const customer = await this.tenants.addCustomer(`test-${randomBytes(4).toString('hex')}`);
+    const site = await this.tenants.addSite(customer.id, 'site');
+    const key = await this.tenants.issueKey(customer.id);
+    return { customerId: customer.id, siteId: site.id, apiKey: key.key };
+  }
+
+  /** `POST /v1/uploads` on the stack's running API. */
+  async requestUpload(
+    tenant: Tenant,
+    file: Pick<TestFile, 'size' | 'sha256'>,
+    contentType: string,
+  ) {
+    const response = await fetch(`${this.apiUrl}/v1/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        siteId: tenant.siteId,
+        fileName: 'file',
+        contentType,
+        size: file.size,
+        sha256: file.sha256,
+      }),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  /**
+   * The same request-upload use case the API runs, in-process, with a policy
+   * of the test's own (another bucket, larger limits).
+   */
+  async requestUploadWith(
+    policy: Partial<RequestUploadPolicy>,
+    tenant: Tenant,
+    file: Pick<TestFile, 'size' | 'sha256'>,
+    contentType: string,
+  ) {
+    const requestUpload = createRequestUpload(
+      {
+        sites: new PgSiteDirectory({ pool: this.pool }),
+        uploads: this.uploads,
+        signer: new S3UploadUrlSigner({ s3: this.s3 }),
+      },
+      { ...this.config.uploads, expiry: DEFAULT_EXPIRY_POLICY, ...policy },
+    );
+    return requestUpload({
+      callerCustomerId: tenant.customerId,
+      siteId: tenant.siteId,
+      fileName: 'file',
+      contentType,
+      size: file.size,
+      sha256: file.sha256,
+      actor: 'test',
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+    this.s3.destroy();
+    this.sqs.destroy();
+  }
+}
+
+export async function putPresigned(presigned: PresignedRequest, body: Buffer): Promise<number> {
+  const response = await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body });
+  await response.arrayBuffer();
+  return response.status;
+}
