@@ -68,39 +68,57 @@ describe('the presigned PUT', () => {
     expect(head.ContentType).toBe('text/plain');
   });
 
-  it('delivers the ObjectCreated event to upload-events as S3 does', async () => {
-    const file = uniqueText();
-    const { key, upload } = await requestUrl(file);
-    expect((await put(upload.url, upload.headers, file.bytes)).status).toBe(200);
-
-    const { record, body } = await awaitS3Notification(
-      sqs,
-      process.env.UPLOAD_EVENTS_QUEUE_URL!,
-      key,
-      {
-        timeoutMs: 15_000,
-        consume: true,
-      },
-    );
-    expect(JSON.parse(body)).toHaveProperty('Records');
-    expect(record).toMatchObject({
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: harness.config.aws.region,
-      eventName: 'ObjectCreated:Put',
-      s3: {
-        bucket: {
-          name: harness.config.uploads.bucket,
-          arn: `arn:aws:s3:::${harness.config.uploads.bucket}`,
-        },
-        object: {
+  it('delivers the ObjectCreated event to SQS as S3 does', async () => {
+    // Through the sandbox bucket, whose events go to a queue no worker reads.
+    const sandbox = new ApiHarness({ UPLOADS_BUCKET: process.env.SANDBOX_BUCKET! });
+    await sandbox.start();
+    try {
+      const owner = await sandbox.tenant();
+      const file = uniqueText();
+      const created = await sandbox.request('POST', '/v1/uploads', {
+        apiKey: owner.apiKey,
+        body: {
+          siteId: owner.siteId,
+          fileName: 'a.txt',
+          contentType: 'text/plain',
           size: file.size,
-          eTag: expect.stringMatching(/^[0-9a-f]{32}$/),
-          sequencer: expect.any(String),
+          sha256: file.sha256,
         },
-      },
-    });
-    expect(decodeS3EventKey(record.s3.object.key)).toBe(key);
+      });
+      const { key, upload } = created.body;
+      expect((await put(upload.url, upload.headers, file.bytes)).status).toBe(200);
+
+      const { record, body } = await awaitS3Notification(
+        sqs,
+        process.env.SANDBOX_EVENTS_QUEUE_URL!,
+        key,
+        {
+          timeoutMs: 15_000,
+          consume: true,
+        },
+      );
+      expect(JSON.parse(body)).toHaveProperty('Records');
+      expect(record).toMatchObject({
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: harness.config.aws.region,
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          bucket: {
+            name: process.env.SANDBOX_BUCKET,
+            arn: `arn:aws:s3:::${process.env.SANDBOX_BUCKET}`,
+          },
+          object: {
+            size: file.size,
+            eTag: expect.stringMatching(/^[0-9a-f]{32}$/),
+            sequencer: expect.any(String),
+          },
+        },
+      });
+      expect(decodeS3EventKey(record.s3.object.key)).toBe(key);
+    } finally {
+      await sandbox.stop();
+    }
   });
 
   it('is refused by S3 with another size', async () => {

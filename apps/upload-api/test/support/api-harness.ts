@@ -1,12 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadUploadApiConfig, type UploadApiConfig } from '@airlock/config';
-import { createLogger } from '@airlock/logging';
+import { createLogger } from '@airlock/runtime';
 import { createPool, PgTenantAdmin, PgUploadRepository, type Pool } from '@airlock/postgres';
 import { composeUploadApi } from '../../src/compose.ts';
 
-export type Tenant = { customerId: string; siteId: string; apiKey: string };
+import type { Tenant } from '@airlock/testing';
+
+export type { Tenant };
 
 /** The real API on an ephemeral port, wired to the local stack's Postgres and S3. */
 export class ApiHarness {
@@ -78,12 +80,4 @@ export class ApiHarness {
   }
 }
 
-export function fileOf(content: string | Buffer) {
-  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
-  return { bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
-/** Unique bytes per call, so tests never dedup against each other. */
-export function uniqueText(label = 'hello'): ReturnType<typeof fileOf> {
-  return fileOf(`${label} ${randomBytes(16).toString('hex')}\n`);
-}
+export { fileOf, uniqueText } from '@airlock/testing';
