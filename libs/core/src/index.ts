@@ -53,7 +53,14 @@ export {
   type S3Notification,
   type S3ObjectEvent,
 } from './contracts/s3-notification.ts';
-export { scanRequested, type ScanRequested } from './contracts/scan-job.ts';
+export { mediaRequested, type MediaRequested } from './contracts/media-job.ts';
+export { scanRequested, type ScanJob, type ScanRequested } from './contracts/scan-job.ts';
+export {
+  decideAfterScan,
+  type LimitsPolicy,
+  type ScanDecision,
+  type ScanResult,
+} from './scanning/scan-policy.ts';
 export {
   PermanentFailure,
   type MessageContext,

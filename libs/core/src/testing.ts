@@ -59,6 +59,7 @@ export class InMemoryUploadRepository implements UploadRepository {
       updatedAt: at,
       verifiedEtag: null,
       scanRequestedAt: null,
+      mediaRequestedAt: null,
     };
     const history: UploadTransition[] = [
       { fromState: null, toState: 'pending', reason: null, actor, at },

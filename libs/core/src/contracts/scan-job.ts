@@ -15,6 +15,9 @@ export const scanRequested = z.object({
   contentType: z.string(),
   size: z.number().int().positive(),
   requestedAt: z.iso.datetime(),
+  /** `rescan`: bytes already clean, scanned again after a signature update. */
+  trigger: z.enum(['upload', 'rescan']).default('upload'),
 });
 
-export type ScanRequested = z.infer<typeof scanRequested>;
+export type ScanRequested = z.input<typeof scanRequested>;
+export type ScanJob = z.output<typeof scanRequested>;

@@ -25,6 +25,8 @@ export type Upload = {
   readonly verifiedEtag: string | null;
   /** When the scan job for the verified bytes was sent. */
   readonly scanRequestedAt: Date | null;
+  /** When the media job for the clean bytes was sent. */
+  readonly mediaRequestedAt: Date | null;
 };
 
 export type UploadTransition = {
@@ -45,4 +47,5 @@ export type NewUpload = Omit<
   | 'updatedAt'
   | 'verifiedEtag'
   | 'scanRequestedAt'
+  | 'mediaRequestedAt'
 >;
