@@ -1,0 +1,7 @@
+export {
+  ClamdScanner,
+  ClamdUnavailableError,
+  type ClamdScannerConfig,
+  type ScanVerdict,
+} from './clamd-scanner.adapter.ts';
+export { STREAM_LIMIT_SIGNATURE } from './clamd-reply.ts';
