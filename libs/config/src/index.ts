@@ -16,3 +16,4 @@ export {
   type ConsumerConfig,
   type HealthConfig,
 } from './worker.config.ts';
+export { loadScannerConfig, type ScannerConfig } from './scanner.config.ts';

@@ -33,6 +33,10 @@ const uploadApiEnv = z
       z.number().max(604800, 'S3 presigned URLs live at most 7 days'),
     ),
     RATE_LIMIT_PER_MINUTE: envInt(600, 1),
+    // The largest object the virus scanner reads whole (clamd's MaxFileSize,
+    // StreamMaxLength): nothing bigger is ever accepted, since it could only
+    // be quarantined or held unscanned.
+    SCAN_MAX_BYTES: z.coerce.number().int().positive().optional(),
   })
   .extend(loggingEnv.shape)
   .extend(databaseEnv.shape)
@@ -68,9 +72,9 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
       folder,
       dedupScope: parsed.DEDUP_SCOPE,
       sizeLimits: {
-        images: parsed.MAX_IMAGE_BYTES,
-        documents: parsed.MAX_DOCUMENT_BYTES,
-        text: parsed.MAX_TEXT_BYTES,
+        images: Math.min(parsed.MAX_IMAGE_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),
+        documents: Math.min(parsed.MAX_DOCUMENT_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),
+        text: Math.min(parsed.MAX_TEXT_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),
       },
       expiry: {
         minSeconds: parsed.UPLOAD_URL_MIN_SECONDS,

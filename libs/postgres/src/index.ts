@@ -15,3 +15,4 @@ export {
   type SiteRow,
 } from './tenant-admin.adapter.ts';
 export { PgUploadRepository, type TransitionRequest } from './upload-repository.adapter.ts';
+export { PgUploadScans, type UploadScan } from './upload-scans.adapter.ts';

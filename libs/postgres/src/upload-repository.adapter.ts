@@ -14,7 +14,8 @@ const UPLOAD_COLUMNS = `
   declared_size AS "declaredSize", declared_sha256 AS "declaredSha256",
   detected_content_type AS "detectedContentType", category, bucket, key, state, reason,
   created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt",
-  verified_etag AS "verifiedEtag", scan_requested_at AS "scanRequestedAt"`;
+  verified_etag AS "verifiedEtag", scan_requested_at AS "scanRequestedAt",
+  media_requested_at AS "mediaRequestedAt"`;
 
 export type TransitionRequest = {
   readonly uploadId: string;
@@ -100,6 +101,50 @@ export class PgUploadRepository implements UploadRepository {
       [uploadId],
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  /** Records that the media job was sent; false when it already had been. */
+  async markMediaRequested(uploadId: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      'UPDATE uploads SET media_requested_at = now() WHERE id = $1 AND media_requested_at IS NULL',
+      [uploadId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async find(uploadId: string): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = $1`,
+      [uploadId],
+    );
+    return rows[0];
+  }
+
+  /** Clean content created since `since` (optionally one customer's), oldest first: what a rescan covers. */
+  async *cleanSince(since: Date, customerId?: string, pageSize = 500): AsyncGenerator<Upload[]> {
+    // The cursor is the last row's id: its timestamp has microseconds a JS Date would drop.
+    let afterId: string | null = null;
+    for (;;) {
+      const { rows }: { rows: Upload[] } = await this.#pool.query<Upload>(
+        `SELECT ${UPLOAD_COLUMNS} FROM uploads
+         WHERE state IN ('clean', 'ready') AND created_at >= $1 AND ($2::uuid IS NULL OR customer_id = $2)
+           AND ($3::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM uploads WHERE id = $3))
+         ORDER BY created_at, id LIMIT $4`,
+        [since, customerId ?? null, afterId, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows;
+      afterId = rows.at(-1)!.id;
+    }
+  }
+
+  async countCleanSince(since: Date, customerId?: string): Promise<number> {
+    const { rows } = await this.#pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM uploads
+       WHERE state IN ('clean', 'ready') AND created_at >= $1 AND ($2::uuid IS NULL OR customer_id = $2)`,
+      [since, customerId ?? null],
+    );
+    return rows[0]!.n;
   }
 
   async extendPending(uploadId: string, expiresAt: Date): Promise<Upload | undefined> {

@@ -3,8 +3,10 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   NoSuchKey,
   NotFound,
+  PutObjectTaggingCommand,
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -68,5 +70,34 @@ export class S3ObjectStore {
     }
     await this.#s3.send(new DeleteObjectCommand({ Bucket: from.bucket, Key: from.key }));
     return true;
+  }
+
+  /** Replaces the object's tags; false when the object is gone. */
+  async tag(object: ObjectRef, tags: Record<string, string>): Promise<boolean> {
+    try {
+      await this.#s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: object.bucket,
+          Key: object.key,
+          Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  async tags(object: ObjectRef): Promise<Record<string, string> | undefined> {
+    try {
+      const { TagSet = [] } = await this.#s3.send(
+        new GetObjectTaggingCommand({ Bucket: object.bucket, Key: object.key }),
+      );
+      return Object.fromEntries(TagSet.map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
   }
 }
