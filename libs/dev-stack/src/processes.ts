@@ -32,25 +32,34 @@ export function runningPid(dirs: ProcessDirs, name: string): number | undefined 
   return Number.isInteger(pid) && isAlive(pid) ? pid : undefined;
 }
 
-/** Starts a Node script detached from this CLI, its output appended to a log file. */
+/** A program and its arguments; a bare string is a Node script run by this Node. */
+export type DetachedCommand =
+  string | { readonly command: string; readonly args: readonly string[] };
+
+/** Starts a process detached from this CLI, its output appended to a log file. */
 export function startDetached(
   dirs: ProcessDirs,
   name: string,
-  script: string,
+  what: DetachedCommand,
   env: NodeJS.ProcessEnv,
 ): number {
+  const { command, args } =
+    typeof what === 'string' ? { command: process.execPath, args: [what] } : what;
   mkdirSync(dirs.logs, { recursive: true });
   mkdirSync(dirs.run, { recursive: true });
   const log = openSync(logFile(dirs, name), 'a');
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(command, args, {
     detached: true,
     stdio: ['ignore', log, log],
     env,
   });
   closeSync(log);
   child.unref();
+  // A program that cannot be run has no pid; its 'error' event would come later.
+  child.on('error', () => {});
+  if (child.pid === undefined) throw new Error(`could not start ${name}: ${command}`);
   writeFileSync(pidFile(dirs, name), String(child.pid));
-  return child.pid!;
+  return child.pid;
 }
 
 export async function stopProcess(

@@ -18,6 +18,8 @@ const port = (name: string, fallback: number): number => {
   return value ? Number.parseInt(value, 10) : fallback;
 };
 
+const MiB = 1024 * 1024;
+
 export type StackSettings = ReturnType<typeof stackSettings>;
 
 /** Every knob of the local stack; each can be moved by an environment variable. */
@@ -39,9 +41,30 @@ export function stackSettings() {
     ports: {
       api: port('AIRLOCK_DEV_API_PORT', 4600),
       verifierHealth: port('AIRLOCK_DEV_VERIFIER_HEALTH_PORT', 4610),
+      scannerHealth: port('AIRLOCK_DEV_SCANNER_HEALTH_PORT', 4611),
       s3: port('AIRLOCK_DEV_S3_PORT', 4569),
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),
+      clamd: port('AIRLOCK_DEV_CLAMD_PORT', 3310),
+    },
+    clamav: {
+      /** The test signatures shipped in the repo, copied into the stack on every up. */
+      signatures: join(root, 'infra', 'clamav', 'signatures'),
+      dir: join(home, 'clamav'),
+      binary: '/usr/sbin/clamd',
+      // MaxFileSize equals MaxScanSize on purpose: clamd trims an archive member
+      // over MaxFileSize and passes it OK even with AlertExceedsMax, unless the
+      // trimmed bytes also push the scan past MaxScanSize, which does alert.
+      // StreamMaxLength bounds what INSTREAM accepts at all, so it is the most
+      // a client can have scanned whole.
+      limits: {
+        maxFileSize: 256 * MiB,
+        maxScanSize: 256 * MiB,
+        streamMaxLength: 64 * MiB,
+        maxScanTimeMs: 90_000,
+        maxRecursion: 16,
+        maxFiles: 10_000,
+      },
     },
     region: process.env.AWS_REGION ?? 'us-east-1',
     // The S3 emulator's built-in account; SigV4 is checked against it for real.

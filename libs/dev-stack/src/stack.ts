@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate } from '@airlock/postgres';
+import { ensureClamd, stopClamd } from './clamd.ts';
 import { ensurePostgres, stopPostgres } from './postgres-cluster.ts';
 import { logFile, runningPid, startDetached, stopProcess, waitFor } from './processes.ts';
 import { stackSettings, type StackSettings } from './stack-settings.ts';
@@ -32,6 +33,12 @@ function services(settings: StackSettings): Service[] {
       script: join(settings.root, 'apps/verifier/src/main.ts'),
       env: (s) => ({ HEALTH_HOST: s.host, HEALTH_PORT: String(s.ports.verifierHealth) }),
       ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.verifierHealth}/readyz`)(),
+    },
+    {
+      name: 'scanner',
+      script: join(settings.root, 'apps/scanner/src/main.ts'),
+      env: (s) => ({ HEALTH_HOST: s.host, HEALTH_PORT: String(s.ports.scannerHealth) }),
+      ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.scannerHealth}/readyz`)(),
     },
   ];
 }
@@ -82,6 +89,9 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     AWS_ACCESS_KEY_ID: settings.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: settings.credentials.secretAccessKey,
   };
+  // clamd loads its signatures while the rest starts; awaited before the apps.
+  const clamd = ensureClamd(settings);
+  clamd.catch(() => {});
 
   // DATABASE_URL names an outside database, unless it is the stack's own (as
   // exported by `airlock dev status --env`): that cluster the stack still runs.
@@ -102,6 +112,8 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
   const emulators = await startEmulators(settings, { ...process.env, ...awsEnv });
   log(`s3          ${emulators.s3Endpoint}`);
   log(`sqs         ${emulators.sqsEndpoint}`);
+  const clamdEnv = await clamd;
+  log(`clamd       ${clamdEnv.CLAMD_HOST}:${clamdEnv.CLAMD_PORT}`);
 
   const env: StackEnv = {
     AIRLOCK_API_URL: `http://${settings.host}:${settings.ports.api}`,
@@ -115,6 +127,7 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     PROCESSED_BUCKET: settings.buckets.processed,
     SANDBOX_BUCKET: settings.buckets.sandbox,
     SANDBOX_EVENTS_QUEUE_URL: emulators.sandboxEventsUrl,
+    ...clamdEnv,
     FOLDER_SECRET: folderSecret(settings),
     ...Object.fromEntries(
       Object.entries(emulators.queues).flatMap(([queue, urls]) => [
@@ -153,6 +166,7 @@ export async function down(log: (line: string) => void = () => {}): Promise<void
     if (await stopProcess(settings, service.name)) log(`${service.name} stopped`);
   }
   if (await stopProcess(settings, 'emulators')) log('emulators stopped');
+  if (await stopClamd(settings)) log('clamd stopped');
   if (stopPostgres(settings.home)) log('postgres stopped');
   rmSync(settings.stateFile, { force: true });
 }
@@ -161,7 +175,7 @@ export type ServiceStatus = { name: string; running: boolean; pid: number | unde
 
 export function status(): { services: ServiceStatus[]; env: StackEnv | undefined } {
   const settings = stackSettings();
-  const names = ['emulators', ...services(settings).map((s) => s.name)];
+  const names = ['emulators', 'clamd', ...services(settings).map((s) => s.name)];
   const env = existsSync(settings.stateFile)
     ? (JSON.parse(readFileSync(settings.stateFile, 'utf8')) as { env: StackEnv }).env
     : undefined;

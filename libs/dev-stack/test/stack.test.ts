@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   DeleteQueueCommand,
@@ -10,6 +11,7 @@ import {
 import { createS3Client, S3UploadUrlSigner } from '@airlock/s3';
 import { createSqsClient, ensureQueueWithDlq, queueArn, type QueueUrls } from '@airlock/sqs';
 import { awaitS3Notification, decodeS3EventKey } from '../src/await-notification.ts';
+import { clamdCommand } from '../src/clamd.ts';
 import { encodeS3EventKey, s3TestEvent } from '../src/s3-event-envelope.ts';
 import { stackSettings } from '../src/stack-settings.ts';
 import { status, up } from '../src/stack.ts';
@@ -41,7 +43,13 @@ describe('up()', () => {
     const stateFile = stackSettings().stateFile;
     const state = readFileSync(stateFile, 'utf8');
     const before = status();
-    expect(before.services.map((s) => s.name)).toEqual(['emulators', 'upload-api', 'verifier']);
+    expect(before.services.map((s) => s.name)).toEqual([
+      'emulators',
+      'clamd',
+      'upload-api',
+      'verifier',
+      'scanner',
+    ]);
     expect(before.services.every((s) => s.running && s.pid !== undefined)).toBe(true);
 
     const again = await up();
@@ -55,6 +63,37 @@ describe('up()', () => {
     // Called with the stack's own DATABASE_URL in the environment (as here, or
     // after `eval "$(airlock dev status --env)"`), it still owns its cluster.
     expect(readFileSync(stateFile, 'utf8')).toBe(state);
+  });
+});
+
+describe('the stack clamd', () => {
+  it('answers on loopback with the repo signatures and the limits it exports', async () => {
+    const host = env('CLAMD_HOST');
+    const port = Number(env('CLAMD_PORT'));
+    expect(host).toBe('127.0.0.1');
+    expect(await clamdCommand(host, port, 'PING')).toBe('PONG');
+    expect(await clamdCommand(host, port, 'VERSION')).toMatch(/^ClamAV \d+\.\d+\.\d+$/);
+
+    const settings = stackSettings();
+    const conf = readFileSync(join(settings.clamav.dir, 'clamd.conf'), 'utf8');
+    const option = (name: string) => new RegExp(`^${name} (.+)$`, 'm').exec(conf)?.[1];
+    expect(option('TCPAddr')).toBe('127.0.0.1');
+    expect(option('TCPSocket')).toBe(String(port));
+    expect(option('AlertExceedsMax')).toBe('yes');
+    expect(option('MaxFileSize')).toBe(env('CLAMD_MAX_FILE_SIZE_BYTES'));
+    expect(option('MaxScanSize')).toBe(env('CLAMD_MAX_SCAN_SIZE_BYTES'));
+    expect(option('StreamMaxLength')).toBe(env('CLAMD_STREAM_MAX_LENGTH_BYTES'));
+    expect(Number(env('SCAN_MAX_BYTES'))).toBe(
+      Math.min(
+        Number(env('CLAMD_MAX_FILE_SIZE_BYTES')),
+        Number(env('CLAMD_STREAM_MAX_LENGTH_BYTES')),
+      ),
+    );
+    expect(readdirSync(join(settings.clamav.dir, 'db')).sort()).toEqual(
+      readdirSync(settings.clamav.signatures)
+        .filter((name) => !name.endsWith('.md'))
+        .sort(),
+    );
   });
 });
 

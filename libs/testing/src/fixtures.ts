@@ -135,3 +135,6 @@ export function fakeExecutable(): Buffer {
   randomBytes(64).copy(bytes, 0x100);
   return bytes;
 }
+
+/** The standard EICAR test string: every scanner's "infected" on purpose. */
+export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';

@@ -1,4 +1,5 @@
 export {
+  EICAR,
   fakeExecutable,
   notifyObjectCreated,
   privateQueues,

@@ -5,6 +5,7 @@ import {
   DEFAULT_EXPIRY_POLICY,
   type PresignedRequest,
   type RequestUploadPolicy,
+  type Upload,
 } from '@airlock/core';
 import { createPool, PgSiteDirectory, PgTenantAdmin, PgUploadRepository } from '@airlock/postgres';
 import { createS3Client, S3UploadUrlSigner } from '@airlock/s3';
@@ -90,6 +91,32 @@ export class StackClients {
       sha256: file.sha256,
       actor: 'test',
     });
+  }
+
+  /**
+   * An upload whose bytes are stored and marked verified, as the verifier
+   * would leave it: for tests of the stages after it.
+   */
+  async stageVerified(
+    bucket: string,
+    tenant: Tenant,
+    file: TestFile,
+    contentType: string,
+  ): Promise<Upload> {
+    const unlimited = Number.MAX_SAFE_INTEGER;
+    const sizeLimits = { images: unlimited, documents: unlimited, text: unlimited };
+    const result = await this.requestUploadWith({ bucket, sizeLimits }, tenant, file, contentType);
+    if (result.outcome !== 'upload') throw new Error('expected a new upload');
+    const status = await putPresigned(result.presigned, file.bytes);
+    if (status !== 200) throw new Error(`PUT failed with ${status}`);
+    await this.uploads.transition({ uploadId: result.upload.id, to: 'uploaded', actor: 'test' });
+    const verified = await this.uploads.transition({
+      uploadId: result.upload.id,
+      to: 'verified',
+      actor: 'test',
+      detectedContentType: contentType,
+    });
+    return verified!;
   }
 
   async close(): Promise<void> {

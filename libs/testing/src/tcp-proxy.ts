@@ -17,9 +17,11 @@ export class TcpProxy {
   }
 
   async start(): Promise<this> {
-    this.#server = createServer((client) => {
+    // Half-open like a real connection: a client may send FIN and still read
+    // the reply (clamd's z-commands work that way).
+    this.#server = createServer({ allowHalfOpen: true }, (client) => {
       if (this.#paused) return client.destroy();
-      const upstream = connect(this.#target);
+      const upstream = connect({ ...this.#target, allowHalfOpen: true });
       for (const socket of [client, upstream]) {
         this.#sockets.add(socket);
         socket.on('close', () => this.#sockets.delete(socket));
