@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { status } from '@airlock/dev-stack';
 import { dbCommand } from './commands/db.command.ts';
 import { demoCommand } from './commands/demo.command.ts';
 import { devCommand } from './commands/dev.command.ts';
+import { rescanCommand } from './commands/rescan.command.ts';
 import { customersCommand, keysCommand, sitesCommand } from './commands/tenants.command.ts';
+
+// With the local stack up, its environment fills in whatever the shell does not set.
+Object.assign(process.env, { ...status().env, ...process.env });
 
 const program = new Command('airlock')
   .description("Airlock operators' CLI")
   .addCommand(devCommand())
   .addCommand(demoCommand())
   .addCommand(dbCommand())
+  .addCommand(rescanCommand())
   .addCommand(customersCommand())
   .addCommand(sitesCommand())
   .addCommand(keysCommand());

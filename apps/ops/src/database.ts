@@ -1,9 +1,7 @@
 import { createPool, type Pool } from '@airlock/postgres';
-import { status } from '@airlock/dev-stack';
 
-/** DATABASE_URL, or else the running local stack's database. */
 export function databaseUrl(): string {
-  const url = process.env.DATABASE_URL ?? status().env?.DATABASE_URL;
+  const url = process.env.DATABASE_URL;
   if (!url) throw new Error('Set DATABASE_URL, or start the local stack with `airlock dev up`');
   return url;
 }

@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { scanRequested } from '@airlock/core';
-import { PgObjectIncidents } from '@airlock/postgres';
+import { PgObjectIncidents, PgUploadScans } from '@airlock/postgres';
 import {
   fakeExecutable,
   fileOf,
@@ -17,9 +15,9 @@ import {
   type TestFile,
 } from '@airlock/testing';
 
-// These run through the stack's own verifier process: S3 → SQS → verifier → Postgres.
+// These run through the stack's own processes: S3 → SQS → verifier → Postgres (→ scanner).
 const stack = new StackClients();
-const { s3, sqs } = stack;
+const { s3 } = stack;
 const incidents = new PgObjectIncidents({ pool: stack.pool });
 const uploadsBucket = stack.config.uploads.bucket;
 const quarantineBucket = process.env.QUARANTINE_BUCKET!;
@@ -45,49 +43,23 @@ const existsIn = (bucket: string, key: string) =>
     () => false,
   );
 
-/** Finds the scan job for an upload on scan-jobs and puts it back for its consumer. */
-async function scanJobFor(uploadId: string) {
-  return until(`a scan job for ${uploadId}`, async () => {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: process.env.SCAN_JOBS_QUEUE_URL!,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        VisibilityTimeout: 5,
-      }),
-    );
-    let found;
-    for (const message of Messages) {
-      const job = scanRequested.safeParse(JSON.parse(message.Body ?? '{}'));
-      if (job.success && job.data.uploadId === uploadId) found = job.data;
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: process.env.SCAN_JOBS_QUEUE_URL!,
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: found ? 30 : 0,
-        }),
-      );
-    }
-    return found;
-  });
-}
-
 describe('the verifier behind the real bridge', () => {
-  it('an honest PNG becomes verified, with its detected type, and a scan job carries its id', async () => {
+  it('an honest PNG becomes verified, with its detected type, and its scan job reaches the scanner', async () => {
     const file = fileOf(await readFile(badge));
     const { uploadId, key } = await upload(file, 'image/png');
-    const { upload: verified, history } = await waitForState(stack.uploads, uploadId);
-    expect(verified.state).toBe('verified');
-    expect(verified.detectedContentType).toBe('image/png');
-    expect(history.map((h) => h.toState)).toEqual(['pending', 'uploaded', 'verified']);
-    const job = await scanJobFor(uploadId);
-    expect(job).toMatchObject({
-      type: 'scan.requested',
-      version: 1,
-      key,
-      sha256: file.sha256,
-      size: file.size,
-    });
+    // The stack's scanner takes the job off scan-jobs at once: its verdict is the proof it got it.
+    const { upload: scanned, history } = await waitForState(stack.uploads, uploadId, [
+      'clean',
+      'ready',
+      'quarantined',
+      'rejected',
+    ]);
+    expect(history.map((h) => h.toState).slice(0, 3)).toEqual(['pending', 'uploaded', 'verified']);
+    expect(history[2]).toMatchObject({ actor: 'verifier' });
+    expect(scanned).toMatchObject({ state: 'clean', detectedContentType: 'image/png' });
+    expect(scanned.scanRequestedAt).not.toBeNull();
+    const [scan] = await new PgUploadScans({ pool: stack.pool }).forUpload(uploadId);
+    expect(scan).toMatchObject({ trigger: 'upload', result: 'clean' });
     expect(await existsIn(uploadsBucket, key)).toBe(true);
   });
 

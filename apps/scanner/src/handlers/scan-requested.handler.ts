@@ -1,0 +1,189 @@
+import type { Readable } from 'node:stream';
+import {
+  decideAfterScan,
+  PermanentFailure,
+  scanRequested,
+  type LimitsPolicy,
+  type MediaRequested,
+  type MessageHandler,
+  type ScanJob,
+  type ScanResult,
+  type Upload,
+} from '@airlock/core';
+import type { PgUploadRepository, PgUploadScans } from '@airlock/postgres';
+import type { Logger } from '@airlock/runtime';
+import type { S3ObjectStore } from '@airlock/s3';
+
+export type ScanVerdict = {
+  result: ScanResult;
+  signature?: string;
+  engine: string;
+  signatures: string;
+};
+
+export type ScannerDependencies = {
+  readonly uploads: Pick<PgUploadRepository, 'find' | 'transition' | 'markMediaRequested'>;
+  readonly scans: Pick<PgUploadScans, 'record'>;
+  readonly objects: Pick<S3ObjectStore, 'open' | 'move' | 'tag'>;
+  /** Streams the bytes to clamd. Throws when there is no definite answer: never a verdict then. */
+  readonly scan: (body: Readable) => Promise<ScanVerdict>;
+  readonly mediaJobs: { publish(job: MediaRequested): Promise<unknown> };
+  readonly logger: Logger;
+};
+
+export type ScannerSettings = {
+  readonly quarantineBucket: string;
+  readonly limitsPolicy: LimitsPolicy;
+};
+
+const ACTOR = 'scanner';
+
+/**
+ * scan.requested → clamd → clean (then media or ready), or quarantined.
+ * Fail closed: an error or timeout leaves the upload where it was and the
+ * message for a retry; only a definite clean answer moves bytes on.
+ */
+export function createScanRequestedHandler(
+  deps: ScannerDependencies,
+  settings: ScannerSettings,
+): MessageHandler {
+  const { uploads, objects, logger } = deps;
+
+  async function requestMedia(upload: Upload): Promise<void> {
+    await deps.mediaJobs.publish({
+      type: 'media.requested',
+      version: 1,
+      producedBy: ACTOR,
+      uploadId: upload.id,
+      bucket: upload.bucket,
+      key: upload.key,
+      contentType: upload.detectedContentType ?? upload.declaredContentType,
+      size: upload.declaredSize,
+      requestedAt: new Date().toISOString(),
+    });
+    await uploads.markMediaRequested(upload.id);
+  }
+
+  /** After `clean`: images go to the media worker, everything else is ready. Repeatable. */
+  async function moveOnFromClean(upload: Upload): Promise<void> {
+    const decision = decideAfterScan(
+      { result: 'clean' },
+      upload.detectedContentType ?? upload.declaredContentType,
+      settings.limitsPolicy,
+    );
+    if (decision.next !== 'clean') return;
+    if (decision.then === 'ready') {
+      await uploads.transition({ uploadId: upload.id, to: 'ready', actor: ACTOR });
+    } else if (upload.mediaRequestedAt === null) {
+      await requestMedia(upload);
+    }
+  }
+
+  async function scanUpload(upload: Upload, job: ScanJob): Promise<void> {
+    const object = { bucket: upload.bucket, key: upload.key };
+    const opened = await objects.open(object);
+    if (!opened) {
+      if (upload.state === 'verified') {
+        await uploads.transition({
+          uploadId: upload.id,
+          to: 'rejected',
+          reason: 'object_missing',
+          actor: ACTOR,
+        });
+      }
+      return;
+    }
+    const verdict = await deps.scan(opened.body);
+    await deps.scans.record({
+      uploadId: upload.id,
+      trigger: job.trigger,
+      result: verdict.result,
+      signature: verdict.signature,
+      engine: verdict.engine,
+      signatures: verdict.signatures,
+    });
+    const decision = decideAfterScan(
+      verdict,
+      upload.detectedContentType ?? upload.declaredContentType,
+      settings.limitsPolicy,
+    );
+    await objects.tag(object, {
+      'airlock-scan': verdict.result,
+      'airlock-scan-engine': verdict.engine,
+      'airlock-scan-signatures': verdict.signatures,
+    });
+
+    if (decision.next === 'hold') {
+      logger.warn(
+        { uploadId: upload.id, reason: decision.reason },
+        'upload held: not scanned whole',
+      );
+      return;
+    }
+    if (decision.next === 'quarantined') {
+      // The verdict is durable before the object moves: a replay finds the
+      // upload quarantined and only finishes the move.
+      await uploads.transition({
+        uploadId: upload.id,
+        to: 'quarantined',
+        reason: decision.reason,
+        actor: ACTOR,
+        detail: { engine: verdict.engine, signatures: verdict.signatures },
+      });
+      await quarantine(upload, decision.reason);
+      logger.warn({ uploadId: upload.id, signature: verdict.signature }, 'upload quarantined');
+      return;
+    }
+    if (upload.state !== 'verified') return; // a rescan of clean bytes found nothing
+    const clean = await uploads.transition({
+      uploadId: upload.id,
+      to: 'clean',
+      actor: ACTOR,
+      detail: { engine: verdict.engine, signatures: verdict.signatures },
+    });
+    if (clean) await moveOnFromClean(clean);
+  }
+
+  async function quarantine(upload: Upload, reason: string): Promise<void> {
+    await objects.move(
+      { bucket: upload.bucket, key: upload.key },
+      { bucket: settings.quarantineBucket, key: `${upload.id}/${upload.key}` },
+      { 'airlock-reason': reason.slice(0, 512), 'airlock-upload-id': upload.id },
+    );
+  }
+
+  return async (body) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new PermanentFailure('unparseable_message', 'scan job is not JSON');
+    }
+    const parsed = scanRequested.safeParse(json);
+    if (!parsed.success) throw new PermanentFailure('invalid_message', parsed.error.message);
+    const job = parsed.data;
+    const upload = await uploads.find(job.uploadId);
+    if (!upload)
+      throw new PermanentFailure('unknown_upload', `upload ${job.uploadId} does not exist`);
+
+    switch (upload.state) {
+      case 'verified':
+        await scanUpload(upload, job);
+        break;
+      case 'clean':
+        // A crash after the transition: finish what the first delivery began.
+        if (job.trigger === 'rescan') await scanUpload(upload, job);
+        else await moveOnFromClean(upload);
+        break;
+      case 'ready':
+        if (job.trigger === 'rescan') await scanUpload(upload, job);
+        break;
+      case 'quarantined':
+        await quarantine(upload, upload.reason ?? 'quarantined');
+        break;
+      default:
+        logger.info({ uploadId: upload.id, state: upload.state }, 'nothing to scan');
+    }
+    return 'success';
+  };
+}

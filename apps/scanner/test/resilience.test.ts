@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { loadScannerConfig } from '@airlock/config';
+import type { ScanRequested, Upload } from '@airlock/core';
+import { createLogger } from '@airlock/runtime';
+import { ensureQueueWithDlq } from '@airlock/sqs';
+import {
+  fileOf,
+  receiveAll,
+  StackClients,
+  TcpProxy,
+  until,
+  waitForState,
+  type Tenant,
+} from '@airlock/testing';
+import { composeScanner } from '../src/compose.ts';
+
+// An in-process scanner on queues of its own, over uploads staged as verified
+// in the sandbox bucket: this file decides what it scans and when clamd is up.
+const stack = new StackClients();
+const sandbox = process.env.SANDBOX_BUCKET!;
+const silent = createLogger({ level: 'silent', service: 'test' });
+const cleanups: Array<() => Promise<unknown>> = [];
+let tenant: Tenant;
+
+beforeAll(async () => {
+  tenant = await stack.tenant();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(() => stack.close());
+
+async function privateScanQueues(maxReceiveCount: number) {
+  const suffix = randomUUID().slice(0, 8);
+  const spec = {
+    maxReceiveCount,
+    retentionSeconds: 3600,
+    dlqRetentionSeconds: 7200,
+    visibilityTimeoutSeconds: 30,
+  };
+  const scans = await ensureQueueWithDlq(stack.sqs, { name: `test-scan-${suffix}`, ...spec });
+  const media = await ensureQueueWithDlq(stack.sqs, { name: `test-media-${suffix}`, ...spec });
+  cleanups.push(async () => {
+    for (const url of [scans.url, scans.dlqUrl, media.url, media.dlqUrl]) {
+      await stack.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => {});
+    }
+  });
+  return { scans, media };
+}
+
+function startScanner(
+  queues: Awaited<ReturnType<typeof privateScanQueues>>,
+  env: Record<string, string> = {},
+) {
+  const scanner = composeScanner(
+    loadScannerConfig({
+      ...process.env,
+      UPLOADS_BUCKET: sandbox,
+      SCAN_JOBS_QUEUE_URL: queues.scans.url,
+      SCAN_JOBS_DLQ_URL: queues.scans.dlqUrl,
+      MEDIA_JOBS_QUEUE_URL: queues.media.url,
+      WORKER_WAIT_TIME_SECONDS: '1',
+      ...env,
+    }),
+    silent,
+  );
+  scanner.start();
+  cleanups.push(() => scanner.close());
+  return scanner;
+}
+
+const scanJob = (upload: Upload): ScanRequested => ({
+  type: 'scan.requested',
+  version: 1,
+  producedBy: 'test',
+  uploadId: upload.id,
+  bucket: upload.bucket,
+  key: upload.key,
+  sha256: upload.declaredSha256,
+  contentType: upload.declaredContentType,
+  size: upload.declaredSize,
+  requestedAt: new Date().toISOString(),
+});
+
+const stagePdf = (label: string) =>
+  stack.stageVerified(
+    sandbox,
+    tenant,
+    fileOf(`%PDF-1.7\n% ${label} ${randomUUID()}\n%%EOF\n`),
+    'application/pdf',
+  );
+
+describe('clamd failures never mark anything clean', () => {
+  it('clamd down mid-run: messages are retried, none is marked clean, all complete once it is back', async () => {
+    const queues = await privateScanQueues(20);
+    const proxy = await new TcpProxy({
+      host: process.env.CLAMD_HOST!,
+      port: Number(process.env.CLAMD_PORT),
+    }).start();
+    cleanups.push(() => proxy.stop());
+    const staged = await Promise.all([stagePdf('a'), stagePdf('b'), stagePdf('c')]);
+
+    proxy.pause();
+    startScanner(queues, {
+      CLAMD_HOST: '127.0.0.1',
+      CLAMD_PORT: String(proxy.port),
+      CLAMD_TIMEOUT_MS: '2000',
+    });
+    const sent = await Promise.all(
+      staged.map((upload) =>
+        stack.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queues.scans.url,
+            MessageBody: JSON.stringify(scanJob(upload)),
+          }),
+        ),
+      ),
+    );
+    // Every job has failed at least once, and each failure is on record.
+    await until('a failure for every job', async () => {
+      const { rows } = await stack.pool.query(
+        `SELECT count(*)::int AS n FROM message_failures WHERE queue = 'scan-jobs' AND message_id = ANY($1)`,
+        [sent.map((message) => message.MessageId)],
+      );
+      return rows[0].n === staged.length ? true : undefined;
+    });
+    for (const upload of staged)
+      expect((await stack.uploads.find(upload.id))!.state).toBe('verified');
+
+    proxy.resume();
+    for (const upload of staged) {
+      const { upload: done } = await waitForState(
+        stack.uploads,
+        upload.id,
+        ['ready', 'quarantined', 'rejected'],
+        60_000,
+      );
+      expect(done.state).toBe('ready');
+    }
+  });
+
+  it('clamd unreachable for good: the job ends in the DLQ and the upload stays verified', async () => {
+    const queues = await privateScanQueues(2);
+    const upload = await stagePdf('unreachable');
+    startScanner(queues, { CLAMD_HOST: '127.0.0.1', CLAMD_PORT: '9', CLAMD_TIMEOUT_MS: '2000' });
+    await stack.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.scans.url,
+        MessageBody: JSON.stringify(scanJob(upload)),
+      }),
+    );
+    const dead = await until(
+      'the dead letter',
+      async () => (await receiveAll(stack.sqs, queues.scans.dlqUrl, 1))[0],
+      60_000,
+    );
+    expect(JSON.parse(dead).uploadId).toBe(upload.id);
+    expect((await stack.uploads.find(upload.id))!.state).toBe('verified');
+  });
+
+  it('a job for an upload that does not exist goes to the DLQ at once', async () => {
+    const queues = await privateScanQueues(5);
+    startScanner(queues);
+    const ghost = { ...scanJob(await stagePdf('ghost')), uploadId: randomUUID() };
+    await stack.sqs.send(
+      new SendMessageCommand({ QueueUrl: queues.scans.url, MessageBody: JSON.stringify(ghost) }),
+    );
+    const dead = await until(
+      'the dead letter',
+      async () => (await receiveAll(stack.sqs, queues.scans.dlqUrl, 1))[0],
+    );
+    expect(JSON.parse(dead).uploadId).toBe(ghost.uploadId);
+  });
+});
+
+describe('bytes clamd cannot scan whole', () => {
+  it('are never clean: past StreamMaxLength they are quarantined with the limit as the reason', async () => {
+    const queues = await privateScanQueues(3);
+    const limit = Number(process.env.CLAMD_STREAM_MAX_LENGTH_BYTES);
+    const oversized = Buffer.alloc(limit + 1024 * 1024, 0x20);
+    oversized.write('%PDF-1.7\n', 0, 'latin1');
+    const upload = await stack.stageVerified(sandbox, tenant, fileOf(oversized), 'application/pdf');
+    startScanner(queues);
+    await stack.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.scans.url,
+        MessageBody: JSON.stringify(scanJob(upload)),
+      }),
+    );
+    const { upload: done } = await waitForState(
+      stack.uploads,
+      upload.id,
+      ['quarantined', 'clean', 'ready'],
+      60_000,
+    );
+    expect(done.state).toBe('quarantined');
+    expect(done.reason).toMatch(/^scan_limits_exceeded: Heuristics\.Limits\.Exceeded/);
+  });
+});
