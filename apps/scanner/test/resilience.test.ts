@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadScannerConfig } from '@airlock/config';
 import type { ScanRequested, Upload } from '@airlock/core';
-import { createLogger } from '@airlock/runtime';
+import { createLogger, runReadinessChecks } from '@airlock/runtime';
 import { ensureQueueWithDlq } from '@airlock/sqs';
 import {
   fileOf,
@@ -157,6 +157,19 @@ describe('clamd failures never mark anything clean', () => {
     );
     expect(JSON.parse(dead).uploadId).toBe(upload.id);
     expect((await stack.uploads.find(upload.id))!.state).toBe('verified');
+  });
+
+  it('readiness names clamd when it does not answer', async () => {
+    const queues = await privateScanQueues(2);
+    const scanner = startScanner(queues, { CLAMD_HOST: '127.0.0.1', CLAMD_PORT: '9', CLAMD_TIMEOUT_MS: '2000' });
+    const readiness = await runReadinessChecks(scanner.readiness, silent);
+    expect(readiness.ready).toBe(false);
+    expect(readiness.body.checks).toEqual({
+      postgres: { ok: true },
+      s3: { ok: true },
+      sqs: { ok: true },
+      clamd: { ok: false, error: 'unreachable' },
+    });
   });
 
   it('a job for an upload that does not exist goes to the DLQ at once', async () => {
