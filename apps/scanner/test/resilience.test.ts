@@ -161,7 +161,11 @@ describe('clamd failures never mark anything clean', () => {
 
   it('readiness names clamd when it does not answer', async () => {
     const queues = await privateScanQueues(2);
-    const scanner = startScanner(queues, { CLAMD_HOST: '127.0.0.1', CLAMD_PORT: '9', CLAMD_TIMEOUT_MS: '2000' });
+    const scanner = startScanner(queues, {
+      CLAMD_HOST: '127.0.0.1',
+      CLAMD_PORT: '9',
+      CLAMD_TIMEOUT_MS: '2000',
+    });
     const readiness = await runReadinessChecks(scanner.readiness, silent);
     expect(readiness.ready).toBe(false);
     expect(readiness.body.checks).toEqual({
