@@ -7,7 +7,7 @@ import {
   PgUploadScans,
   ping,
 } from '@airlock/postgres';
-import type { Logger, ReadinessCheck } from '@airlock/runtime';
+import { memoizedClose, type Logger, type ReadinessCheck } from '@airlock/runtime';
 import { createS3Client, probeBucket, S3ObjectStore } from '@airlock/s3';
 import { createSqsClient, probeQueue, QueueConsumer, SqsMessagePublisher } from '@airlock/sqs';
 import { createScanRequestedHandler } from './handlers/scan-requested.handler.ts';
@@ -49,19 +49,14 @@ export function composeScanner(config: ScannerConfig, logger: Logger) {
     { name: 'clamd', check: () => clamd.ping() },
   ];
 
-  let closing: Promise<void> | undefined;
   return {
     consumer,
     readiness,
     start: () => consumer.start(),
-    close: () =>
-      (closing ??= (async () => {
-        await consumer.close();
-        await pool
-          .end()
-          .catch((error: unknown) => logger.error({ err: error }, 'closing the pool failed'));
-        s3.destroy();
-        sqs.destroy();
-      })()),
+    /** Stops polling, lets in-flight messages finish, then closes the clients. */
+    close: memoizedClose(
+      [() => consumer.close(), () => pool.end(), () => s3.destroy(), () => sqs.destroy()],
+      logger,
+    ),
   };
 }

@@ -1,6 +1,6 @@
 import type { VerifierConfig } from '@airlock/config';
 import { inspectStream } from '@airlock/inspection';
-import type { Logger, ReadinessCheck } from '@airlock/runtime';
+import { memoizedClose, type Logger, type ReadinessCheck } from '@airlock/runtime';
 import {
   createPool,
   PgMessageFailures,
@@ -41,7 +41,6 @@ export function composeVerifier(config: VerifierConfig, logger: Logger) {
     },
   );
 
-  let closing: Promise<void> | undefined;
   const readiness: ReadinessCheck[] = [
     { name: 'postgres', check: () => ping(pool) },
     { name: 's3', check: () => probeBucket(s3, config.buckets.uploads) },
@@ -52,15 +51,10 @@ export function composeVerifier(config: VerifierConfig, logger: Logger) {
     consumer,
     readiness,
     start: () => consumer.start(),
-    /** Stops polling, lets in-flight objects finish, then closes the clients. */
-    close: () =>
-      (closing ??= (async () => {
-        await consumer.close();
-        await pool
-          .end()
-          .catch((error: unknown) => logger.error({ err: error }, 'closing the pool failed'));
-        s3.destroy();
-        sqs.destroy();
-      })()),
+    /** Stops polling, lets in-flight messages finish, then closes the clients. */
+    close: memoizedClose(
+      [() => consumer.close(), () => pool.end(), () => s3.destroy(), () => sqs.destroy()],
+      logger,
+    ),
   };
 }

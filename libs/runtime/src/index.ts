@@ -1,5 +1,5 @@
 export { createLogger, type Logger, type LoggingSettings } from './logger.ts';
-export { bindShutdown } from './shutdown.ts';
+export { bindShutdown, memoizedClose, runInOrder, type CloseStep } from './shutdown.ts';
 export {
   runReadinessChecks,
   startHealthServer,

@@ -1,10 +1,35 @@
 import type { Logger } from './logger.ts';
 
+export type CloseStep = () => Promise<void> | void;
+
 /**
- * SIGTERM/SIGINT run the steps in order, each one even if an earlier one
- * failed; a second signal exits at once.
+ * Runs the steps in order, each one even if an earlier one failed, and says
+ * whether all succeeded. Failures are logged, never thrown.
  */
-export function bindShutdown(logger: Logger, steps: ReadonlyArray<() => Promise<void>>): void {
+export async function runInOrder(steps: readonly CloseStep[], logger: Logger): Promise<boolean> {
+  let ok = true;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      ok = false;
+      logger.error({ err: error }, 'close step failed');
+    }
+  }
+  return ok;
+}
+
+/** A close() that runs its steps once, however often it is called. */
+export function memoizedClose(steps: readonly CloseStep[], logger: Logger): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= runInOrder(steps, logger).then(() => undefined));
+}
+
+/**
+ * SIGTERM/SIGINT run the steps in order (see {@link runInOrder}) and exit 0
+ * when all succeeded; a second signal exits at once.
+ */
+export function bindShutdown(logger: Logger, steps: readonly CloseStep[]): void {
   let closing = false;
   const close = async (signal: NodeJS.Signals) => {
     if (closing) {
@@ -13,16 +38,7 @@ export function bindShutdown(logger: Logger, steps: ReadonlyArray<() => Promise<
     }
     closing = true;
     logger.info({ signal }, 'shutting down');
-    let failed = false;
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        failed = true;
-        logger.error({ err: error }, 'shutdown step failed');
-      }
-    }
-    process.exit(failed ? 1 : 0);
+    process.exit((await runInOrder(steps, logger)) ? 0 : 1);
   };
   process.on('SIGTERM', close);
   process.on('SIGINT', close);
