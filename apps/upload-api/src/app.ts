@@ -1,12 +1,13 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { RequestUpload, UploadRepository } from '@airlock/core';
+import type { DownloadLinks, RequestUpload, UploadRepository } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { perKeyRateLimit } from './http/rate-limit.middleware.ts';
 import { createUploadRoute } from './routes/create-upload.route.ts';
+import { getContentRoute } from './routes/get-content.route.ts';
 import { getUploadRoute } from './routes/get-upload.route.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.route.ts';
 import { openApiRoute } from './routes/openapi.route.ts';
@@ -16,6 +17,7 @@ export type UploadApiDependencies = {
   readonly authenticate: Authenticate;
   readonly requestUpload: RequestUpload;
   readonly uploads: Pick<UploadRepository, 'findWithHistory'>;
+  readonly downloads: DownloadLinks;
   readonly readiness: readonly ReadinessCheck[];
 };
 
@@ -46,7 +48,8 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
     express.json({ limit: '16kb', strict: true }),
   );
   app.use(createUploadRoute(deps.requestUpload));
-  app.use(getUploadRoute(deps.uploads));
+  app.use(getUploadRoute(deps.uploads, deps.downloads));
+  app.use(getContentRoute(deps.uploads, deps.downloads));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,11 +1,12 @@
 import type { Express } from 'express';
 import type { UploadApiConfig } from '@airlock/config';
-import { createRequestUpload } from '@airlock/core';
+import { createDownloadLinks, createRequestUpload } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import {
   createPool,
   PgSiteDirectory,
   PgTenantAdmin,
+  PgUploadRenditions,
   PgUploadRepository,
   ping,
 } from '@airlock/postgres';
@@ -21,16 +22,21 @@ export function composeUploadApi(
   const s3 = createS3Client(config.aws.s3);
   const uploads = new PgUploadRepository({ pool });
   const tenants = new PgTenantAdmin({ pool });
+  const signer = new S3UploadUrlSigner({ s3 });
 
   const app = createApp(
     {
       logger,
       authenticate: (key) => tenants.authenticate(key),
       requestUpload: createRequestUpload(
-        { sites: new PgSiteDirectory({ pool }), uploads, signer: new S3UploadUrlSigner({ s3 }) },
+        { sites: new PgSiteDirectory({ pool }), uploads, signer },
         config.uploads,
       ),
       uploads,
+      downloads: createDownloadLinks(
+        { signer, renditions: new PgUploadRenditions({ pool }) },
+        { expiresInSeconds: config.downloadUrlSeconds },
+      ),
       readiness: [
         { name: 'postgres', check: () => ping(pool) },
         { name: 's3', check: () => probeBucket(s3, config.uploads.bucket) },

@@ -37,6 +37,7 @@ const uploadApiEnv = z
     // StreamMaxLength): nothing bigger is ever accepted, since it could only
     // be quarantined or held unscanned.
     SCAN_MAX_BYTES: z.coerce.number().int().positive().optional(),
+    DOWNLOAD_URL_SECONDS: envInt(300, 1).pipe(z.number().max(604800)),
   })
   .extend(loggingEnv.shape)
   .extend(databaseEnv.shape)
@@ -54,6 +55,8 @@ export type UploadApiConfig = {
   readonly aws: AwsConfig;
   readonly uploads: RequestUploadPolicy;
   readonly rateLimitPerMinute: number;
+  /** Lifetime of signed download URLs. @defaultValue 300 */
+  readonly downloadUrlSeconds: number;
 };
 
 export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): UploadApiConfig {
@@ -83,5 +86,6 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
       },
     },
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE,
+    downloadUrlSeconds: parsed.DOWNLOAD_URL_SECONDS,
   });
 }

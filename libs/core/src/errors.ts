@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   upload_not_found: 404,
   upload_in_progress: 409,
   upload_conflict: 409,
+  upload_not_servable: 409,
+  rendition_not_found: 404,
   file_too_large: 413,
   unsupported_type: 415,
   rate_limited: 429,
@@ -57,6 +59,16 @@ export const Errors = {
       'A pending upload of this content declares another type or size',
       { uploadId },
     ),
+  uploadNotServable: (uploadId: string, state: string) =>
+    new AppError(
+      'upload_not_servable',
+      `Upload ${uploadId} is ${state}: only clean content is served`,
+      {
+        state,
+      },
+    ),
+  renditionNotFound: (name: string, available: readonly string[]) =>
+    new AppError('rendition_not_found', `No rendition named ${name}`, { available }),
   fileTooLarge: (size: number, limit: number, category: string) =>
     new AppError(
       'file_too_large',

@@ -26,7 +26,9 @@ export {
   CONFIRMED_STATES,
   DEAD_STATES,
   isConfirmed,
+  isServable,
   isTerminal,
+  SERVABLE_STATES,
   UPLOAD_STATES,
   type UploadState,
 } from './upload-state.ts';
@@ -40,6 +42,8 @@ export {
   type RequestUploadResult,
 } from './uploads/request-upload.ts';
 export type {
+  DownloadUrlSigner,
+  PresignGetRequest,
   PresignedRequest,
   PresignPutRequest,
   SiteDirectory,
@@ -74,3 +78,11 @@ export {
   type MeasuredObject,
   type RejectionReason,
 } from './verification/judge-object.ts';
+export {
+  createDownloadLinks,
+  type DownloadLinks,
+  type DownloadLinksDependencies,
+  type Downloads,
+  type RenditionDirectory,
+  type RenditionInfo,
+} from './downloads/download-links.ts';

@@ -31,6 +31,13 @@ const TRANSITIONS: Readonly<Record<UploadState, readonly UploadState[]>> = {
 /** States whose content a worker has hashed and found to match its claim. */
 export const CONFIRMED_STATES: readonly UploadState[] = ['verified', 'clean', 'ready'];
 
+/** States whose content may be served: scanned and found clean. */
+export const SERVABLE_STATES: readonly UploadState[] = ['clean', 'ready'];
+
+export function isServable(state: UploadState): boolean {
+  return SERVABLE_STATES.includes(state);
+}
+
 /** States that hold no usable content and never will. */
 export const DEAD_STATES: readonly UploadState[] = ['rejected', 'quarantined', 'expired'];
 

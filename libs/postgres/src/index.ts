@@ -16,3 +16,4 @@ export {
 } from './tenant-admin.adapter.ts';
 export { PgUploadRepository, type TransitionRequest } from './upload-repository.adapter.ts';
 export { PgUploadScans, type UploadScan } from './upload-scans.adapter.ts';
+export { PgUploadRenditions, type Rendition } from './upload-renditions.adapter.ts';

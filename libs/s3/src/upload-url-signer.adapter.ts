@@ -1,13 +1,19 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { PresignedRequest, PresignPutRequest, UploadUrlSigner } from '@airlock/core';
+import type {
+  DownloadUrlSigner,
+  PresignedRequest,
+  PresignGetRequest,
+  PresignPutRequest,
+  UploadUrlSigner,
+} from '@airlock/core';
 
 /**
  * Presigned PUTs whose key, Content-Type, Content-Length and
  * x-amz-checksum-sha256 are all in X-Amz-SignedHeaders: S3 refuses any other
  * size, type or content, and the URL dies at `expiresInSeconds`.
  */
-export class S3UploadUrlSigner implements UploadUrlSigner {
+export class S3UploadUrlSigner implements UploadUrlSigner, DownloadUrlSigner {
   readonly #s3: S3Client;
 
   constructor(deps: { s3: S3Client }) {
@@ -40,4 +46,27 @@ export class S3UploadUrlSigner implements UploadUrlSigner {
       },
     };
   }
+
+  /** A short-lived GET; the response's type and disposition are fixed by the signature. */
+  async presignGet(request: PresignGetRequest): Promise<{ url: string }> {
+    const command = new GetObjectCommand({
+      Bucket: request.bucket,
+      Key: request.key,
+      ...(request.contentType ? { ResponseContentType: request.contentType } : {}),
+      ...(request.downloadName
+        ? {
+            ResponseContentDisposition: `attachment; filename="${asciiFileName(request.downloadName)}"`,
+          }
+        : {}),
+    });
+    return { url: await getSignedUrl(this.#s3, command, { expiresIn: request.expiresInSeconds }) };
+  }
 }
+
+/**
+ * The client's file name, reduced to characters no header or signature
+ * canonicalisation treats specially (some S3-compatible stores mis-sign `*`
+ * and `'`, which RFC 5987's `filename*=` needs).
+ */
+const asciiFileName = (name: string) =>
+  name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 150) || 'download';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Upload, UploadTransition } from '@airlock/core';
+import type { Downloads, RenditionInfo, Upload, UploadTransition } from '@airlock/core';
 
 export const createUploadBody = z.strictObject({
   siteId: z.uuid(),
@@ -19,7 +19,12 @@ export type CreateUploadBody = z.infer<typeof createUploadBody>;
 
 export const uploadIdParam = z.uuid();
 
-export function presentUpload(upload: Upload, history: UploadTransition[]) {
+export function presentUpload(
+  upload: Upload,
+  history: UploadTransition[],
+  renditions: RenditionInfo[],
+  downloads: Downloads | undefined,
+) {
   return {
     uploadId: upload.id,
     state: upload.state,
@@ -40,5 +45,16 @@ export function presentUpload(upload: Upload, history: UploadTransition[]) {
       reason: entry.reason,
       at: entry.at.toISOString(),
     })),
+    renditions: renditions.map(({ name, format, width, height, size }) => ({
+      name,
+      format,
+      width,
+      height,
+      size,
+    })),
+    // Only for clean content: never a URL to pending, rejected or quarantined bytes.
+    ...(downloads ? { downloads } : {}),
   };
 }
+
+export const contentQuery = z.strictObject({ rendition: z.string().min(1).max(64).optional() });

@@ -24,6 +24,7 @@ function buildApp(): Express {
       authenticate: async () => undefined,
       requestUpload: unused,
       uploads: { findWithHistory: async () => undefined },
+      downloads: { describe: unused, contentUrl: unused },
       readiness: [],
     },
     { rateLimitPerMinute: 600, trustProxy: false },

@@ -104,7 +104,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   401: 'Missing or unknown API key.',
   403: 'The API key may not act for this customer or site.',
   404: 'Not found.',
-  409: 'Content with this SHA-256 is already being uploaded or verified.',
+  409: 'The upload is not in a state that allows this (in progress, conflicting, or not clean).',
   413: 'The declared size exceeds the limit for the type’s category.',
   415: 'The content type is not accepted: `details.allowed` lists those that are.',
   429: 'Too many requests for this API key: retry after `Retry-After` seconds.',
@@ -276,6 +276,7 @@ const schemas: Record<string, JsonSchema> = {
       'updatedAt',
       'expiresAt',
       'history',
+      'renditions',
     ],
     additionalProperties: false,
     properties: {
@@ -299,6 +300,57 @@ const schemas: Record<string, JsonSchema> = {
       updatedAt: dateTime,
       expiresAt: dateTime,
       history: { type: 'array', items: ref('UploadTransition'), description: 'Oldest first.' },
+      renditions: {
+        type: 'array',
+        items: ref('Rendition'),
+        description: 'Processed derivatives (images), once the media worker made them.',
+      },
+      downloads: {
+        ...ref('Downloads'),
+        description:
+          'Only for `clean` and `ready` uploads: never for pending, rejected or quarantined ones.',
+      },
+    },
+  },
+  Rendition: {
+    type: 'object',
+    required: ['name', 'format', 'width', 'height', 'size'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', description: 'Use as `?rendition=` on `/content`.' },
+      format: { type: 'string' },
+      width: { type: 'integer', minimum: 1 },
+      height: { type: 'integer', minimum: 1 },
+      size: { type: 'integer', minimum: 0 },
+    },
+  },
+  Downloads: {
+    type: 'object',
+    required: ['expiresAt', 'original', 'renditions'],
+    additionalProperties: false,
+    properties: {
+      expiresAt: dateTime,
+      original: {
+        type: 'object',
+        required: ['url'],
+        additionalProperties: false,
+        properties: {
+          url: {
+            type: 'string',
+            format: 'uri',
+            description: 'Signed GET, served as an attachment.',
+          },
+        },
+      },
+      renditions: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'url'],
+          additionalProperties: false,
+          properties: { name: { type: 'string' }, url: { type: 'string', format: 'uri' } },
+        },
+      },
     },
   },
   Health: {
@@ -429,6 +481,50 @@ export const openApiDocument: OpenApiDocument = {
             content: json(ref('Upload')),
           },
           ...errorResponses('unauthorized', 'upload_not_found', 'rate_limited', 'internal_error'),
+        },
+      },
+    },
+    '/v1/uploads/{uploadId}/content': {
+      get: {
+        operationId: 'getUploadContent',
+        tags: ['uploads'],
+        summary: 'Redirects to a short-lived signed GET of clean content, or of one rendition',
+        parameters: [
+          {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
+            schema: uuid,
+          },
+          {
+            name: 'rendition',
+            in: 'query',
+            required: false,
+            description:
+              'A rendition name from the upload’s `renditions`; the original when absent.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+          },
+        ],
+        responses: {
+          '302': {
+            description: 'To the signed URL.',
+            headers: {
+              Location: {
+                description: 'The signed GET URL.',
+                schema: { type: 'string', format: 'uri' },
+              },
+            },
+          },
+          ...errorResponses(
+            'invalid_request',
+            'unauthorized',
+            'upload_not_found',
+            'rendition_not_found',
+            'upload_not_servable',
+            'rate_limited',
+            'internal_error',
+          ),
         },
       },
     },

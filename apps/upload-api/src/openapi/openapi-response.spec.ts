@@ -18,6 +18,7 @@ const upload = {
     { from: null, to: 'pending', reason: null, at: '2025-01-01T00:00:00.000Z' },
     { from: 'pending', to: 'verified', reason: null, at: '2025-01-01T00:00:05.000Z' },
   ],
+  renditions: [],
 };
 
 describe('expectMatchesOpenApi', () => {

@@ -1,9 +1,12 @@
 import { Router } from 'express';
-import { Errors, type UploadRepository } from '@airlock/core';
+import { Errors, type DownloadLinks, type UploadRepository } from '@airlock/core';
 import { callerOf } from '../http/authenticate.middleware.ts';
 import { presentUpload, uploadIdParam } from '../http/upload.schemas.ts';
 
-export function getUploadRoute(uploads: Pick<UploadRepository, 'findWithHistory'>): Router {
+export function getUploadRoute(
+  uploads: Pick<UploadRepository, 'findWithHistory'>,
+  downloads: DownloadLinks,
+): Router {
   return Router().get('/v1/uploads/:uploadId', async (req, res) => {
     const uploadId = req.params.uploadId ?? '';
     // Another customer's upload is indistinguishable from a missing one.
@@ -13,6 +16,7 @@ export function getUploadRoute(uploads: Pick<UploadRepository, 'findWithHistory'
     if (!found || found.upload.customerId !== callerOf(res).customerId) {
       throw Errors.uploadNotFound(uploadId);
     }
-    res.json(presentUpload(found.upload, found.history));
+    const { renditions, downloads: links } = await downloads.describe(found.upload);
+    res.json(presentUpload(found.upload, found.history, renditions, links));
   });
 }

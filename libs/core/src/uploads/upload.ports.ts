@@ -38,3 +38,17 @@ export type PresignedRequest = {
 export interface UploadUrlSigner {
   presignPut(request: PresignPutRequest): Promise<PresignedRequest>;
 }
+
+export type PresignGetRequest = {
+  readonly bucket: string;
+  readonly key: string;
+  readonly expiresInSeconds: number;
+  /** Served as this type, whatever the object says. */
+  readonly contentType?: string | undefined;
+  /** Served as an attachment with this file name. */
+  readonly downloadName?: string | undefined;
+};
+
+export interface DownloadUrlSigner {
+  presignGet(request: PresignGetRequest): Promise<{ url: string }>;
+}
