@@ -10,6 +10,8 @@ describe('ERROR_STATUS', () => {
     ['upload_not_found', 404],
     ['upload_in_progress', 409],
     ['upload_conflict', 409],
+    ['upload_not_servable', 409],
+    ['rendition_not_found', 404],
     ['file_too_large', 413],
     ['unsupported_type', 415],
     ['rate_limited', 429],
@@ -21,7 +23,7 @@ describe('ERROR_STATUS', () => {
   });
 
   it('has no code without a test above', () => {
-    expect(Object.keys(ERROR_STATUS)).toHaveLength(13);
+    expect(Object.keys(ERROR_STATUS)).toHaveLength(15);
   });
 });
 
