@@ -17,3 +17,9 @@ export {
   type HealthConfig,
 } from './worker.config.ts';
 export { loadScannerConfig, type ScannerConfig } from './scanner.config.ts';
+export {
+  loadMediaConfig,
+  type MediaConfig,
+  type MediaFailurePolicy,
+  type MediaRendition,
+} from './media.config.ts';

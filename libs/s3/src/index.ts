@@ -1,4 +1,9 @@
 export { probeBucket } from './bucket-probe.ts';
-export { S3ObjectStore, type ObjectRef, type OpenedObject } from './object-store.adapter.ts';
+export {
+  S3ObjectStore,
+  type NewObject,
+  type ObjectRef,
+  type OpenedObject,
+} from './object-store.adapter.ts';
 export { createS3Client, type S3Settings } from './s3-client.ts';
 export { S3UploadUrlSigner } from './upload-url-signer.adapter.ts';

@@ -6,12 +6,15 @@ import {
   GetObjectTaggingCommand,
   NoSuchKey,
   NotFound,
+  PutObjectCommand,
   PutObjectTaggingCommand,
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
 export type ObjectRef = { readonly bucket: string; readonly key: string };
+
+export type NewObject = ObjectRef & { readonly contentType: string; readonly body: Buffer };
 
 export type OpenedObject = {
   readonly body: Readable;
@@ -99,5 +102,18 @@ export class S3ObjectStore {
       if (isMissing(error)) return undefined;
       throw error;
     }
+  }
+
+  /** Creates or overwrites the object. */
+  async put(object: NewObject): Promise<void> {
+    await this.#s3.send(
+      new PutObjectCommand({
+        Bucket: object.bucket,
+        Key: object.key,
+        Body: object.body,
+        ContentType: object.contentType,
+        ContentLength: object.body.length,
+      }),
+    );
   }
 }
