@@ -1,0 +1,98 @@
+import { plainImage, pngClaiming, truncatedJpeg } from '@airlock/imaging/testing';
+import { receiveAll, until, waitForState, type Tenant } from '@airlock/testing';
+import { MediaHarness } from './media-harness.ts';
+
+const media = new MediaHarness();
+const { stack } = media;
+let tenant: Tenant;
+
+beforeEach(async () => {
+  tenant = await stack.tenant();
+});
+afterEach(() => media.cleanUp());
+afterAll(() => media.close());
+
+describe('images sharp will not decode are a verdict, never a crash loop', () => {
+  it('a PNG claiming 20000 × 20000 is rejected, and its message is acknowledged', async () => {
+    const queue = await media.queues(2);
+    const upload = await media.stageClean(tenant, pngClaiming(20_000, 20_000), 'image/png');
+    media.startWorker(queue);
+
+    const messageId = await media.send(queue, upload);
+    const { upload: done, history } = await waitForState(stack.uploads, upload.id, [
+      'ready',
+      'rejected',
+    ]);
+
+    expect(done.state).toBe('rejected');
+    expect(done.reason).toMatch(/^image_unprocessable: .*pixel limit/i);
+    expect(history.at(-1)).toMatchObject({ fromState: 'clean', actor: 'media' });
+    await until('the job acknowledged', () => media.drained(queue.url));
+    expect(await receiveAll(stack.sqs, queue.dlqUrl, 1500)).toEqual([]);
+    expect(await media.failuresOf([messageId])).toEqual([]);
+    expect(await media.renditions.forUpload(upload.id)).toEqual([]);
+    expect(await media.processedKeys(upload)).toEqual([]);
+  });
+
+  it('under MEDIA_FAILURE_POLICY=ready a truncated JPEG is ready with no renditions and the reason in the detail', async () => {
+    const queue = await media.queues(2);
+    const upload = await media.stageClean(tenant, await truncatedJpeg(), 'image/jpeg');
+    media.startWorker(queue, { MEDIA_FAILURE_POLICY: 'ready' });
+
+    await media.send(queue, upload);
+    const { upload: done } = await waitForState(stack.uploads, upload.id, ['ready', 'rejected']);
+
+    expect(done.state).toBe('ready');
+    expect(done.reason).toBeNull();
+    const [ready] = await media.transitionsTo(upload.id, 'ready');
+    expect(ready!.actor).toBe('media');
+    expect(ready!.detail).toEqual({
+      renditions: [],
+      unprocessable: expect.stringMatching(/^image_unprocessable: .*premature end of JPEG/i),
+    });
+    expect(await media.renditions.forUpload(upload.id)).toEqual([]);
+  });
+});
+
+describe('infrastructure errors are retried, and never decide anything', () => {
+  it('a processed bucket that is missing: retried, then dead-lettered, the upload still clean', async () => {
+    const queue = await media.queues(2);
+    const upload = await media.stageClean(tenant, await plainImage('png', 320, 240), 'image/png');
+    media.startWorker(queue, { PROCESSED_BUCKET: 'no-such-bucket' });
+
+    const messageId = await media.send(queue, upload);
+    const dead = await until(
+      'the dead letter',
+      async () => (await receiveAll(stack.sqs, queue.dlqUrl, 1000))[0],
+      60_000,
+    );
+
+    expect(JSON.parse(dead).uploadId).toBe(upload.id);
+    expect((await stack.uploads.find(upload.id))!.state).toBe('clean');
+    const [failure] = await media.failuresOf([messageId]);
+    expect(failure).toMatchObject({ permanent: false });
+    expect(failure!.last_error).toMatch(/bucket/i);
+  });
+
+  it('bytes that changed since they were verified are not rendered: the job goes to the DLQ', async () => {
+    const queue = await media.queues(2);
+    const upload = await media.stageClean(tenant, await plainImage('png', 320, 240), 'image/png');
+    await stack.pool.query(`UPDATE uploads SET verified_etag = 'not-these-bytes' WHERE id = $1`, [
+      upload.id,
+    ]);
+    media.startWorker(queue);
+
+    const messageId = await media.send(queue, upload);
+    const dead = await until(
+      'the dead letter',
+      async () => (await receiveAll(stack.sqs, queue.dlqUrl, 1000))[0],
+    );
+
+    expect(JSON.parse(dead).uploadId).toBe(upload.id);
+    expect((await stack.uploads.find(upload.id))!.state).toBe('clean');
+    expect(await media.failuresOf([messageId])).toEqual([
+      { permanent: true, last_error: expect.stringMatching(/^object_changed: /) },
+    ]);
+    expect(await media.processedKeys(upload)).toEqual([]);
+  });
+});
