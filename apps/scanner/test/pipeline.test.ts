@@ -3,8 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { mediaRequested } from '@airlock/core';
 import { PgUploadScans } from '@airlock/postgres';
 import { S3ObjectStore } from '@airlock/s3';
 import {
@@ -118,45 +116,22 @@ describe('the scanner behind the verifier', () => {
     });
   });
 
-  it('takes a clean PNG to clean and sends a media job for it', async () => {
+  it('takes a clean PNG to clean and hands it to the media worker, which makes it ready', async () => {
     const file = fileOf(await readFile(badge));
-    const { uploadId, key } = await upload(file, 'image/png');
-    const { upload: clean } = await waitForState(stack.uploads, uploadId, [
-      'clean',
+    const { uploadId } = await upload(file, 'image/png');
+    const { upload: ready, history } = await waitForState(stack.uploads, uploadId, [
       'ready',
+      'rejected',
       'quarantined',
     ]);
-    expect(clean.state).toBe('clean');
-    const job = await until(`a media job for ${uploadId}`, async () => {
-      const queueUrl = process.env.MEDIA_JOBS_QUEUE_URL!;
-      const { Messages = [] } = await stack.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-          VisibilityTimeout: 5,
-        }),
-      );
-      let found;
-      for (const message of Messages) {
-        const parsed = mediaRequested.safeParse(JSON.parse(message.Body ?? '{}'));
-        if (parsed.success && parsed.data.uploadId === uploadId) found = parsed.data;
-        await stack.sqs.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrl,
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: found ? 30 : 0,
-          }),
-        );
-      }
-      return found;
-    });
-    expect(job).toMatchObject({
-      type: 'media.requested',
-      version: 1,
-      key,
-      contentType: 'image/png',
-    });
+    expect(history.map((h) => [h.toState, h.actor])).toEqual([
+      ['pending', expect.stringMatching(/^api-key:/)],
+      ['uploaded', 'verifier'],
+      ['verified', 'verifier'],
+      ['clean', 'scanner'],
+      ['ready', 'media'],
+    ]);
+    expect(ready.mediaRequestedAt).not.toBeNull();
   });
 
   it('an upload-api capped at what clamd scans whole refuses bigger files up front', async () => {

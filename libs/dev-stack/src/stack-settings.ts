@@ -42,6 +42,7 @@ export function stackSettings() {
       api: port('AIRLOCK_DEV_API_PORT', 4600),
       verifierHealth: port('AIRLOCK_DEV_VERIFIER_HEALTH_PORT', 4610),
       scannerHealth: port('AIRLOCK_DEV_SCANNER_HEALTH_PORT', 4611),
+      mediaHealth: port('AIRLOCK_DEV_MEDIA_HEALTH_PORT', 4612),
       s3: port('AIRLOCK_DEV_S3_PORT', 4569),
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),

@@ -40,6 +40,17 @@ function services(settings: StackSettings): Service[] {
       env: (s) => ({ HEALTH_HOST: s.host, HEALTH_PORT: String(s.ports.scannerHealth) }),
       ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.scannerHealth}/readyz`)(),
     },
+    {
+      name: 'media',
+      script: join(settings.root, 'apps/media/src/main.ts'),
+      // Fewer glibc arenas: sharp's freed buffers otherwise stay resident.
+      env: (s) => ({
+        HEALTH_HOST: s.host,
+        HEALTH_PORT: String(s.ports.mediaHealth),
+        MALLOC_ARENA_MAX: '2',
+      }),
+      ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.mediaHealth}/readyz`)(),
+    },
   ];
 }
 

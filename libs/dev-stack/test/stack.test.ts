@@ -49,6 +49,7 @@ describe('up()', () => {
       'upload-api',
       'verifier',
       'scanner',
+      'media',
     ]);
     expect(before.services.every((s) => s.running && s.pid !== undefined)).toBe(true);
 

@@ -26,9 +26,11 @@ type UploadView = {
   state: string;
   reason: string | null;
   history: Array<{ to: string; reason: string | null; at: string }>;
+  renditions: Array<{ name: string; width: number; height: number }>;
+  downloads?: { original: { url: string } };
 };
 
-const SETTLED = new Set(['verified', 'clean', 'ready', 'rejected', 'quarantined', 'expired']);
+const SETTLED = new Set(['ready', 'rejected', 'quarantined', 'expired']);
 
 async function followUpload(
   env: StackEnv,
@@ -111,6 +113,10 @@ export function demoCommand(): Command {
       out.result(result, () => [
         '',
         `upload ${result.uploadId}: ${result.upload.state}${result.upload.reason ? ` (${result.upload.reason})` : ''}`,
+        ...result.upload.renditions.map((r) => `  rendition ${r.name}: ${r.width}×${r.height}`),
+        ...(result.upload.downloads
+          ? [`  download (signed, short-lived): ${result.upload.downloads.original.url}`]
+          : []),
       ]);
     });
 }
