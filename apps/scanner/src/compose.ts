@@ -3,6 +3,7 @@ import type { ScannerConfig } from '@airlock/config';
 import {
   createPool,
   PgMessageFailures,
+  PgUploadRenditions,
   PgUploadRepository,
   PgUploadScans,
   ping,
@@ -25,6 +26,7 @@ export function composeScanner(config: ScannerConfig, logger: Logger) {
       uploads: new PgUploadRepository({ pool }),
       scans: new PgUploadScans({ pool }),
       objects: new S3ObjectStore({ s3 }),
+      renditions: new PgUploadRenditions({ pool }),
       scan: (body) => clamd.scan(body),
       mediaJobs: new SqsMessagePublisher({ sqs }, { queueUrl: config.queues.mediaJobs }),
       logger,

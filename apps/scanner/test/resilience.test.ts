@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadScannerConfig } from '@airlock/config';
 import type { ScanRequested, Upload } from '@airlock/core';
+import { PgUploadRenditions } from '@airlock/postgres';
 import { createLogger, runReadinessChecks } from '@airlock/runtime';
 import { ensureQueueWithDlq } from '@airlock/sqs';
 import {
@@ -213,5 +215,41 @@ describe('bytes clamd cannot scan whole', () => {
     );
     expect(done.state).toBe('quarantined');
     expect(done.reason).toMatch(/^scan_limits_exceeded: Heuristics\.Limits\.Exceeded/);
+  });
+});
+
+describe('a rescan that finds a hit', () => {
+  it('quarantines ready content and deletes its renditions from the processed bucket', async () => {
+    const queues = await privateScanQueues(3);
+    const marker = 'AIRLOCK-TEST-MALWARE-MARKER-7f3c';
+    const upload = await stack.stageVerified(
+      sandbox,
+      tenant,
+      fileOf(`%PDF-1.7\n% ${marker} ${randomUUID()}\n%%EOF\n`),
+      'application/pdf',
+    );
+    await stack.uploads.transition({ uploadId: upload.id, to: 'clean', actor: 'test' });
+    await stack.uploads.transition({ uploadId: upload.id, to: 'ready', actor: 'test' });
+    const processed = process.env.PROCESSED_BUCKET!;
+    const key = `${upload.key.split('/')[0]}/renditions/${upload.declaredSha256}/w256-webp.webp`;
+    await stack.s3.send(new PutObjectCommand({ Bucket: processed, Key: key, Body: 'derivative' }));
+    const renditions = new PgUploadRenditions({ pool: stack.pool });
+    await renditions.save(upload.id, [
+      { name: 'w256-webp', format: 'webp', width: 1, height: 1, size: 10, bucket: processed, key },
+    ]);
+
+    startScanner(queues);
+    const job = { ...scanJob(upload), trigger: 'rescan' };
+    await stack.sqs.send(
+      new SendMessageCommand({ QueueUrl: queues.scans.url, MessageBody: JSON.stringify(job) }),
+    );
+    const { upload: done } = await waitForState(stack.uploads, upload.id, ['quarantined']);
+    expect(done.reason).toMatch(/Airlock\.Test\.Marker/);
+    expect(await renditions.forUpload(upload.id)).toEqual([]);
+    await expect(
+      stack.s3.send(new HeadObjectCommand({ Bucket: processed, Key: key })),
+    ).rejects.toMatchObject({
+      name: 'NotFound',
+    });
   });
 });

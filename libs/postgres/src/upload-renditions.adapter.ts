@@ -38,4 +38,8 @@ export class PgUploadRenditions {
     );
     return rows;
   }
+
+  async remove(uploadId: string): Promise<void> {
+    await this.#pool.query('DELETE FROM upload_renditions WHERE upload_id = $1', [uploadId]);
+  }
 }

@@ -116,4 +116,9 @@ export class S3ObjectStore {
       }),
     );
   }
+
+  /** Deletes the object; deleting one that is gone is not an error. */
+  async delete(object: ObjectRef): Promise<void> {
+    await this.#s3.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }));
+  }
 }

@@ -10,7 +10,7 @@ import {
   type ScanResult,
   type Upload,
 } from '@airlock/core';
-import type { PgUploadRepository, PgUploadScans } from '@airlock/postgres';
+import type { PgUploadRenditions, PgUploadRepository, PgUploadScans } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
 import type { S3ObjectStore } from '@airlock/s3';
 
@@ -24,7 +24,8 @@ export type ScanVerdict = {
 export type ScannerDependencies = {
   readonly uploads: Pick<PgUploadRepository, 'find' | 'transition' | 'markMediaRequested'>;
   readonly scans: Pick<PgUploadScans, 'record'>;
-  readonly objects: Pick<S3ObjectStore, 'open' | 'move' | 'tag'>;
+  readonly objects: Pick<S3ObjectStore, 'open' | 'move' | 'tag' | 'delete'>;
+  readonly renditions: Pick<PgUploadRenditions, 'forUpload' | 'remove'>;
   /** Streams the bytes to clamd. Throws when there is no definite answer: never a verdict then. */
   readonly scan: (body: Readable) => Promise<ScanVerdict>;
   readonly mediaJobs: { publish(job: MediaRequested): Promise<unknown> };
@@ -144,7 +145,12 @@ export function createScanRequestedHandler(
     if (clean) await moveOnFromClean(clean);
   }
 
+  /** Out of `uploads`, and no derivative left behind to be served (a rescan of ready content). */
   async function quarantine(upload: Upload, reason: string): Promise<void> {
+    for (const rendition of await deps.renditions.forUpload(upload.id)) {
+      await objects.delete({ bucket: rendition.bucket, key: rendition.key });
+    }
+    await deps.renditions.remove(upload.id);
     await objects.move(
       { bucket: upload.bucket, key: upload.key },
       { bucket: settings.quarantineBucket, key: `${upload.id}/${upload.key}` },
