@@ -65,6 +65,7 @@ export {
   type ScanDecision,
   type ScanResult,
 } from './scanning/scan-policy.ts';
+export { parseMessage } from './messaging/parse-message.ts';
 export {
   PermanentFailure,
   type MessageContext,

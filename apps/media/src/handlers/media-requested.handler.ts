@@ -3,6 +3,7 @@ import type { MediaFailurePolicy } from '@airlock/config';
 import {
   findAllowedType,
   mediaRequested,
+  parseMessage,
   PermanentFailure,
   type MessageHandler,
   type Upload,
@@ -170,15 +171,7 @@ export function createMediaRequestedHandler(
   }
 
   return async (body) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new PermanentFailure('unparseable_message', 'media job is not JSON');
-    }
-    const parsed = mediaRequested.safeParse(json);
-    if (!parsed.success) throw new PermanentFailure('invalid_message', parsed.error.message);
-    const job = parsed.data;
+    const job = parseMessage(mediaRequested, body);
     const upload = await uploads.find(job.uploadId);
     if (!upload)
       throw new PermanentFailure('unknown_upload', `upload ${job.uploadId} does not exist`);

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   decideAfterScan,
+  parseMessage,
   PermanentFailure,
   scanRequested,
   type LimitsPolicy,
@@ -159,15 +160,7 @@ export function createScanRequestedHandler(
   }
 
   return async (body) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new PermanentFailure('unparseable_message', 'scan job is not JSON');
-    }
-    const parsed = scanRequested.safeParse(json);
-    if (!parsed.success) throw new PermanentFailure('invalid_message', parsed.error.message);
-    const job = parsed.data;
+    const job = parseMessage(scanRequested, body);
     const upload = await uploads.find(job.uploadId);
     if (!upload)
       throw new PermanentFailure('unknown_upload', `upload ${job.uploadId} does not exist`);
