@@ -137,4 +137,7 @@ export function fakeExecutable(): Buffer {
 }
 
 /** The standard EICAR test string: every scanner's "infected" on purpose. */
-export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+export const EICAR = [
+  'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR',
+  'STANDARD-ANTIVIRUS-TEST-FILE!$H+H*',
+].join('-');

@@ -7,7 +7,29 @@ import { up, type StackEnv } from '@airlock/dev-stack';
 import { createPool, PgTenantAdmin } from '@airlock/postgres';
 import { createOutput, type Output } from '../output.ts';
 
-const SAMPLE = fileURLToPath(new URL('../../assets/airlock-badge.png', import.meta.url));
+const asset = (name: string) => fileURLToPath(new URL(`../../assets/${name}`, import.meta.url));
+
+// The EICAR test string is built at run time, never stored: a scanner on the
+// developer's machine would otherwise quarantine the repository itself.
+const EICAR = ['X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR', 'STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join(
+  '-',
+);
+
+type DemoFile = { name: string; contentType: string; bytes: () => Promise<Buffer> };
+
+const SAMPLES: readonly DemoFile[] = [
+  {
+    name: 'sample-photo.jpg',
+    contentType: 'image/jpeg',
+    bytes: () => readFile(asset('sample-photo.jpg')),
+  },
+  {
+    name: 'sample-document.pdf',
+    contentType: 'application/pdf',
+    bytes: () => readFile(asset('sample-document.pdf')),
+  },
+  { name: 'eicar.txt', contentType: 'text/plain', bytes: async () => Buffer.from(`${EICAR}\n`) },
+];
 
 async function provisionTenant(env: StackEnv) {
   const pool = createPool(env.DATABASE_URL!, { max: 1 });
@@ -68,55 +90,76 @@ async function api(env: StackEnv, apiKey: string, path: string, init: RequestIni
   return { status: response.status, body };
 }
 
-export async function runDemo(out: Output, file = SAMPLE, contentType = 'image/png') {
-  const env = await up((line) => out.progress(line));
-  const { customer, site, apiKey } = await provisionTenant(env);
-  out.progress(`\ncustomer ${customer.id}, site ${site.id}, API key issued`);
-
-  const bytes = await readFile(file);
+async function uploadOne(
+  env: StackEnv,
+  apiKey: string,
+  siteId: string,
+  file: DemoFile,
+  out: Output,
+) {
+  const bytes = await file.bytes();
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const created = await api(env, apiKey, '/v1/uploads', {
     method: 'POST',
     body: JSON.stringify({
-      siteId: site.id,
-      fileName: basename(file),
-      contentType,
+      siteId,
+      fileName: file.name,
+      contentType: file.contentType,
       size: bytes.length,
       sha256,
     }),
   });
-  const { uploadId, key, upload } = created.body as {
+  const { uploadId, upload } = created.body as {
     uploadId: string;
-    key: string;
     upload: { url: string; headers: Record<string, string> };
   };
-  out.progress(`POST /v1/uploads → ${created.status}: upload ${uploadId}, key ${key}`);
-
+  out.progress(`\n${file.name}: POST /v1/uploads → ${created.status}, upload ${uploadId}`);
   const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
   if (!put.ok) throw new Error(`PUT to S3 failed: HTTP ${put.status} ${await put.text()}`);
-  out.progress(`PUT ${bytes.length} bytes straight to S3 → ${put.status}`);
-
+  out.progress(`  PUT ${bytes.length} bytes straight to S3 → ${put.status}`);
   // The S3 event reaches the workers through SQS; follow the upload until they are done with it.
-  const journey = await followUpload(env, apiKey, uploadId, out);
-  return { uploadId, key, upload: journey };
+  return { file: file.name, uploadId, upload: await followUpload(env, apiKey, uploadId, out) };
+}
+
+export async function runDemo(out: Output, files: readonly DemoFile[] = SAMPLES) {
+  const env = await up((line) => out.progress(line));
+  const { customer, site, apiKey } = await provisionTenant(env);
+  out.progress(`\ncustomer ${customer.id}, site ${site.id}, API key issued`);
+  const results = [];
+  for (const file of files) results.push(await uploadOne(env, apiKey, site.id, file, out));
+  return results;
 }
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('start the stack and push a real file through the API, S3 and the workers')
-    .option('--file <path>', 'the file to upload', SAMPLE)
-    .option('--type <contentType>', 'its content type', 'image/png')
+    .description(
+      'start the stack and push a photo, a PDF and the EICAR test file through the API, S3 and every worker',
+    )
+    .option('--file <path>', 'upload this file instead')
+    .option('--type <contentType>', 'its content type (with --file)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { file: string; type: string; json?: boolean }) => {
+    .action(async (options: { file?: string; type?: string; json?: boolean }) => {
       const out = createOutput(Boolean(options.json));
-      const result = await runDemo(out, options.file, options.type);
-      out.result(result, () => [
-        '',
-        `upload ${result.uploadId}: ${result.upload.state}${result.upload.reason ? ` (${result.upload.reason})` : ''}`,
-        ...result.upload.renditions.map((r) => `  rendition ${r.name}: ${r.width}×${r.height}`),
-        ...(result.upload.downloads
-          ? [`  download (signed, short-lived): ${result.upload.downloads.original.url}`]
-          : []),
-      ]);
+      if (options.file && !options.type) throw new Error('--file needs --type <contentType>');
+      const files = options.file
+        ? [
+            {
+              name: basename(options.file),
+              contentType: options.type!,
+              bytes: () => readFile(options.file!),
+            },
+          ]
+        : SAMPLES;
+      const results = await runDemo(out, files);
+      out.result(results, () =>
+        results.flatMap(({ file, uploadId, upload }) => [
+          '',
+          `${file} (upload ${uploadId}): ${upload.state}${upload.reason ? ` (${upload.reason})` : ''}`,
+          ...upload.renditions.map((r) => `  rendition ${r.name}: ${r.width}×${r.height}`),
+          ...(upload.downloads
+            ? [`  download (signed, short-lived): ${upload.downloads.original.url}`]
+            : []),
+        ]),
+      );
     });
 }
