@@ -17,3 +17,8 @@ export {
 export { PgUploadRepository, type TransitionRequest } from './upload-repository.adapter.ts';
 export { PgUploadScans, type UploadScan } from './upload-scans.adapter.ts';
 export { PgUploadRenditions, type Rendition } from './upload-renditions.adapter.ts';
+export {
+  PgExpiredUploads,
+  type ExpiredUpload,
+  type ExpiredUploadsQuery,
+} from './expired-uploads.ts';

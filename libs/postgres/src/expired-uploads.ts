@@ -1,0 +1,99 @@
+import type { Pool } from './pool.ts';
+
+/** A pending upload whose URL expired: what a sweep moves to `expired`. */
+export type ExpiredUpload = {
+  readonly id: string;
+  readonly customerId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly expiresAt: Date;
+};
+
+export type ExpiredUploadsQuery = {
+  /** Seconds past `expires_at` before an upload counts: a PUT begun in time may still be landing. */
+  readonly graceSeconds: number;
+  readonly customerId?: string | undefined;
+};
+
+const COLUMNS = `id, customer_id AS "customerId", bucket, key, expires_at AS "expiresAt"`;
+
+/** States whose upload still needs (or serves) the object at its bucket/key. */
+const LIVE_STATES = ['pending', 'uploaded', 'verified', 'clean', 'ready'];
+
+const EXPIRED = `state = 'pending' AND expires_at < now() - make_interval(secs => $1)
+  AND ($2::uuid IS NULL OR customer_id = $2)`;
+
+/**
+ * Pending uploads past their expiry (uses the `uploads_pending_expiry` index).
+ * Every move is a compare-and-set, so two sweeps at once never both expire
+ * (or clean up after) the same upload.
+ */
+export class PgExpiredUploads {
+  readonly #pool: Pool;
+
+  constructor(deps: { pool: Pool }) {
+    this.#pool = deps.pool;
+  }
+
+  /** Expired pending uploads, oldest expiry first, a page at a time. */
+  async *pages(query: ExpiredUploadsQuery, pageSize = 500): AsyncGenerator<ExpiredUpload[]> {
+    // The cursor is the last row's id: its timestamp has microseconds a JS Date would drop.
+    let afterId: string | null = null;
+    for (;;) {
+      const { rows }: { rows: ExpiredUpload[] } = await this.#pool.query<ExpiredUpload>(
+        `SELECT ${COLUMNS} FROM uploads
+         WHERE ${EXPIRED}
+           AND ($3::uuid IS NULL OR (expires_at, id) > (SELECT expires_at, id FROM uploads WHERE id = $3))
+         ORDER BY expires_at, id LIMIT $4`,
+        [query.graceSeconds, query.customerId ?? null, afterId, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows;
+      afterId = rows.at(-1)!.id;
+    }
+  }
+
+  async count(query: ExpiredUploadsQuery): Promise<number> {
+    const { rows } = await this.#pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM uploads WHERE ${EXPIRED}`,
+      [query.graceSeconds, query.customerId ?? null],
+    );
+    return rows[0]!.n;
+  }
+
+  /**
+   * Compare-and-set pending → expired, with the audit event in the same
+   * statement. `undefined` when the upload moved on (its bytes arrived), had
+   * its expiry extended, or another sweep got there first.
+   */
+  async expire(
+    uploadId: string,
+    query: { graceSeconds: number; actor: string },
+  ): Promise<ExpiredUpload | undefined> {
+    const { rows } = await this.#pool.query<ExpiredUpload>(
+      `WITH moved AS (
+         UPDATE uploads SET state = 'expired', reason = 'expired', updated_at = now()
+         WHERE id = $3 AND ${EXPIRED}
+         RETURNING ${COLUMNS}
+       ), audit AS (
+         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor)
+         SELECT id, 'pending', 'expired', 'expired', $4 FROM moved
+       )
+       SELECT * FROM moved`,
+      [query.graceSeconds, null, uploadId, query.actor],
+    );
+    return rows[0];
+  }
+
+  /** Whether another upload that still needs the object uses this bucket/key. */
+  async objectInUse(bucket: string, key: string, exceptUploadId: string): Promise<boolean> {
+    const { rows } = await this.#pool.query<{ used: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM uploads
+         WHERE bucket = $1 AND key = $2 AND id <> $3 AND state = ANY($4::upload_state[])
+       ) AS used`,
+      [bucket, key, exceptUploadId, LIVE_STATES],
+    );
+    return rows[0]!.used;
+  }
+}
