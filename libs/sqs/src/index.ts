@@ -1,3 +1,13 @@
+export {
+  dlqStats,
+  peekDeadLetters,
+  purgeQueue,
+  replayDeadLetters,
+  type DeadLetter,
+  type DlqStats,
+  type ReplayOptions,
+  type ReplayResult,
+} from './dead-letters.ts';
 export { SqsMessagePublisher } from './message-publisher.ts';
 export {
   QueueConsumer,
