@@ -4,8 +4,11 @@ import { status } from '@airlock/dev-stack';
 import { dbCommand } from './commands/db.command.ts';
 import { demoCommand } from './commands/demo.command.ts';
 import { devCommand } from './commands/dev.command.ts';
+import { dlqCommand } from './commands/dlq.command.ts';
 import { rescanCommand } from './commands/rescan.command.ts';
+import { sweepCommand } from './commands/sweep.command.ts';
 import { customersCommand, keysCommand, sitesCommand } from './commands/tenants.command.ts';
+import { uploadsCommand } from './commands/uploads.command.ts';
 
 // With the local stack up, its environment fills in whatever the shell does not set.
 Object.assign(process.env, { ...status().env, ...process.env });
@@ -16,9 +19,12 @@ const program = new Command('airlock')
   .addCommand(demoCommand())
   .addCommand(dbCommand())
   .addCommand(rescanCommand())
+  .addCommand(sweepCommand())
   .addCommand(customersCommand())
   .addCommand(sitesCommand())
-  .addCommand(keysCommand());
+  .addCommand(keysCommand())
+  .addCommand(dlqCommand())
+  .addCommand(uploadsCommand());
 
 try {
   await program.parseAsync();
