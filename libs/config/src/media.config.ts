@@ -1,22 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_SIZE_LIMITS } from '@airlock/core';
-import {
-  awsEnv,
-  bucketsEnv,
-  databaseEnv,
-  loggingEnv,
-  toAwsConfig,
-  type AwsConfig,
-} from './common.config.ts';
 import { envInt, parseEnv } from './parse-env.ts';
-import {
-  consumerEnv,
-  queueUrl,
-  toConsumerConfig,
-  toHealthConfig,
-  type ConsumerConfig,
-  type HealthConfig,
-} from './worker.config.ts';
+import { queueUrl, toWorkerConfig, workerEnv, type WorkerConfig } from './worker.config.ts';
 
 export type MediaRendition = {
   /** Unique; the object name in the processed bucket, e.g. `w256-webp`. */
@@ -85,18 +70,11 @@ const mediaEnv = z
     MEDIA_SHARP_CONCURRENCY: envInt(1, 1),
     MEDIA_FAILURE_POLICY: z.enum(['reject', 'ready']).default('reject'),
   })
-  .extend(loggingEnv.shape)
-  .extend(databaseEnv.shape)
-  .extend(awsEnv.shape)
-  .extend(bucketsEnv.shape)
-  .extend(consumerEnv.shape)
+  .extend(workerEnv.shape)
   // Images are CPU and memory heavy: two at a time on a 2-core worker.
   .extend({ WORKER_CONCURRENCY: envInt(2, 1) });
 
-export type MediaConfig = {
-  readonly logLevel: string;
-  readonly databaseUrl: string;
-  readonly aws: AwsConfig;
+export type MediaConfig = WorkerConfig & {
   readonly buckets: { uploads: string; processed: string };
   readonly queues: { mediaJobs: string; mediaJobsDlq: string };
   readonly renditions: readonly MediaRendition[];
@@ -111,16 +89,12 @@ export type MediaConfig = {
   /** libvips threads per image; the operation cache is always off. */
   readonly sharp: { concurrency: number };
   readonly failurePolicy: MediaFailurePolicy;
-  readonly consumer: ConsumerConfig;
-  readonly health: HealthConfig;
 };
 
 export function loadMediaConfig(env: NodeJS.ProcessEnv = process.env): MediaConfig {
   const parsed = parseEnv(mediaEnv, env);
   return Object.freeze({
-    logLevel: parsed.LOG_LEVEL,
-    databaseUrl: parsed.DATABASE_URL,
-    aws: toAwsConfig(parsed),
+    ...toWorkerConfig(parsed),
     buckets: { uploads: parsed.UPLOADS_BUCKET, processed: parsed.PROCESSED_BUCKET },
     queues: { mediaJobs: parsed.MEDIA_JOBS_QUEUE_URL, mediaJobsDlq: parsed.MEDIA_JOBS_DLQ_URL },
     renditions: Object.freeze(parsed.MEDIA_RENDITIONS),
@@ -131,7 +105,5 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv = process.env): MediaConf
     },
     sharp: { concurrency: parsed.MEDIA_SHARP_CONCURRENCY },
     failurePolicy: parsed.MEDIA_FAILURE_POLICY,
-    consumer: toConsumerConfig(parsed),
-    health: toHealthConfig(parsed),
   });
 }

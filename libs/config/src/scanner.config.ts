@@ -1,22 +1,7 @@
 import { z } from 'zod';
 import type { LimitsPolicy } from '@airlock/core';
-import {
-  awsEnv,
-  bucketsEnv,
-  databaseEnv,
-  loggingEnv,
-  toAwsConfig,
-  type AwsConfig,
-} from './common.config.ts';
 import { envInt, parseEnv } from './parse-env.ts';
-import {
-  consumerEnv,
-  queueUrl,
-  toConsumerConfig,
-  toHealthConfig,
-  type ConsumerConfig,
-  type HealthConfig,
-} from './worker.config.ts';
+import { queueUrl, toWorkerConfig, workerEnv, type WorkerConfig } from './worker.config.ts';
 
 const scannerEnv = z
   .object({
@@ -28,30 +13,19 @@ const scannerEnv = z
     CLAMD_TIMEOUT_MS: envInt(120_000, 1000),
     SCAN_LIMITS_POLICY: z.enum(['quarantine', 'hold']).default('quarantine'),
   })
-  .extend(loggingEnv.shape)
-  .extend(databaseEnv.shape)
-  .extend(awsEnv.shape)
-  .extend(bucketsEnv.shape)
-  .extend(consumerEnv.shape);
+  .extend(workerEnv.shape);
 
-export type ScannerConfig = {
-  readonly logLevel: string;
-  readonly databaseUrl: string;
-  readonly aws: AwsConfig;
+export type ScannerConfig = WorkerConfig & {
   readonly buckets: { uploads: string; quarantine: string };
   readonly queues: { scanJobs: string; scanJobsDlq: string; mediaJobs: string };
   readonly clamd: { host: string; port: number; timeoutMs: number };
   readonly limitsPolicy: LimitsPolicy;
-  readonly consumer: ConsumerConfig;
-  readonly health: HealthConfig;
 };
 
 export function loadScannerConfig(env: NodeJS.ProcessEnv = process.env): ScannerConfig {
   const parsed = parseEnv(scannerEnv, env);
   return Object.freeze({
-    logLevel: parsed.LOG_LEVEL,
-    databaseUrl: parsed.DATABASE_URL,
-    aws: toAwsConfig(parsed),
+    ...toWorkerConfig(parsed),
     buckets: { uploads: parsed.UPLOADS_BUCKET, quarantine: parsed.QUARANTINE_BUCKET },
     queues: {
       scanJobs: parsed.SCAN_JOBS_QUEUE_URL,
@@ -60,7 +34,5 @@ export function loadScannerConfig(env: NodeJS.ProcessEnv = process.env): Scanner
     },
     clamd: { host: parsed.CLAMD_HOST, port: parsed.CLAMD_PORT, timeoutMs: parsed.CLAMD_TIMEOUT_MS },
     limitsPolicy: parsed.SCAN_LIMITS_POLICY,
-    consumer: toConsumerConfig(parsed),
-    health: toHealthConfig(parsed),
   });
 }

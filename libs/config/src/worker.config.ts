@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  awsEnv,
+  bucketsEnv,
+  databaseEnv,
+  loggingEnv,
+  toAwsConfig,
+  type AwsConfig,
+} from './common.config.ts';
 import { envInt } from './parse-env.ts';
 
 /** How a worker consumes its queue; the same knobs for every worker. */
@@ -41,3 +49,26 @@ export function toConsumerConfig(env: z.output<typeof consumerEnv>): ConsumerCon
 }
 
 export const queueUrl = z.url();
+
+/** What every worker reads: logging, database, AWS, buckets, its consumer and health port. */
+export const workerEnv = loggingEnv
+  .extend(databaseEnv.shape)
+  .extend(awsEnv.shape)
+  .extend(bucketsEnv.shape)
+  .extend(consumerEnv.shape);
+
+export type WorkerConfig = {
+  readonly logLevel: string;
+  readonly databaseUrl: string;
+  readonly aws: AwsConfig;
+  readonly consumer: ConsumerConfig;
+  readonly health: HealthConfig;
+};
+
+export const toWorkerConfig = (env: z.output<typeof workerEnv>): WorkerConfig => ({
+  logLevel: env.LOG_LEVEL,
+  databaseUrl: env.DATABASE_URL,
+  aws: toAwsConfig(env),
+  consumer: toConsumerConfig(env),
+  health: toHealthConfig(env),
+});
