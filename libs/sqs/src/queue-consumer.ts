@@ -154,9 +154,11 @@ export class QueueConsumer {
   }
 
   /**
-   * Stops polling (aborting a long poll: a message it was about to return
-   * reappears after the visibility timeout), then waits for every received
-   * message to be settled. Memoised; never rejects.
+   * Stops polling, then waits for every received message to be settled.
+   * The last long poll is allowed to finish (up to waitTimeSeconds) rather
+   * than aborted: SQS would still hand an aborted poll a message, which then
+   * stays invisible for a whole visibility timeout. What that last poll
+   * brings is released at once. Memoised; never rejects.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -165,7 +167,7 @@ export class QueueConsumer {
 
   async #shutdown(): Promise<void> {
     try {
-      this.#consumer.stop({ abort: true });
+      this.#consumer.stop({ abort: false });
     } catch (error) {
       this.#log.error({ err: error }, 'stopping sqs-consumer failed');
     }

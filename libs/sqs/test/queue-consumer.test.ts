@@ -71,6 +71,8 @@ async function setup(): Promise<Setup> {
         dlqUrl: urls.dlqUrl,
         visibilityTimeoutSeconds: 5,
         heartbeatIntervalSeconds: 2,
+        // close() waits out the last long poll: keep it short in tests.
+        waitTimeSeconds: 1,
         ...options,
       },
     );
@@ -367,14 +369,24 @@ describe('QueueConsumer', () => {
     await expect(consumer.close()).resolves.toBeUndefined();
   });
 
-  it('close() on an idle consumer aborts its long poll instead of waiting it out', async () => {
+  it('close() lets the last long poll finish and strands nothing it brings back', async () => {
     const queue = await setup();
-    const consumer = queue.consumer(async () => 'success', { waitTimeSeconds: 20 });
+    const handled: string[] = [];
+    const consumer = queue.consumer(async (body) => (handled.push(body), 'success'), {
+      waitTimeSeconds: 2,
+    });
     consumer.start();
     await sleep(300); // let the long poll begin
     const started = Date.now();
-    await consumer.close();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    const closing = consumer.close();
+    // Arrives while the last poll is still open: released, not hidden for a visibility timeout.
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'late' }));
+    await closing;
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(handled).toEqual([]);
+    const late = await receiveOne(queue.url);
+    expect(late.Body).toBe('late');
+    expect(Date.now() - started).toBeLessThan(4_000);
     consumer.start(); // ignored once closed
     await sleep(100);
     expect(queue.logs.map((line) => line.msg)).toContain('start() after close() ignored');
