@@ -1,8 +1,23 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { plainImage, pngClaiming, truncatedJpeg } from '@airlock/imaging/testing';
 import { receiveAll, until, waitForState, type Tenant } from '@airlock/testing';
 import { MediaHarness } from './media-harness.ts';
 
 const media = new MediaHarness();
+const cli = fileURLToPath(new URL('../../ops/src/cli.ts', import.meta.url));
+
+const dlqDepth = async (url: string) => {
+  const { Attributes = {} } = await media.stack.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages);
+};
 const { stack } = media;
 let tenant: Tenant;
 
@@ -72,6 +87,45 @@ describe('infrastructure errors are retried, and never decide anything', () => {
     const [failure] = await media.failuresOf([messageId]);
     expect(failure).toMatchObject({ permanent: false });
     expect(failure!.last_error).toMatch(/bucket/i);
+  });
+
+  it('the poison message, once the fault is fixed, is replayed with airlock dlq replay and the upload becomes ready', async () => {
+    const queue = await media.queues(2);
+    const upload = await media.stageClean(tenant, await plainImage('png', 320, 240), 'image/png');
+    const broken = media.startWorker(queue, { PROCESSED_BUCKET: 'no-such-bucket' });
+    await media.send(queue, upload);
+    await until(
+      'the dead letter',
+      async () => ((await dlqDepth(queue.dlqUrl)) > 0 ? true : undefined),
+      60_000,
+    );
+    await broken.close();
+    expect((await stack.uploads.find(upload.id))!.state).toBe('clean');
+
+    // The fault fixed (the right bucket), the operator replays the dead letter.
+    media.startWorker(queue);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      'dlq',
+      'replay',
+      'media-jobs',
+      '--queue-url',
+      queue.url,
+      '--dlq-url',
+      queue.dlqUrl,
+      '--upload',
+      upload.id,
+      '--json',
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ replayed: 1 });
+    const { upload: done } = await waitForState(
+      stack.uploads,
+      upload.id,
+      ['ready', 'rejected'],
+      20_000,
+    );
+    expect(done.state).toBe('ready');
+    expect((await media.renditions.forUpload(upload.id)).length).toBeGreaterThan(0);
   });
 
   it('bytes that changed since they were verified are not rendered: the job goes to the DLQ', async () => {
