@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
@@ -21,26 +19,7 @@ import {
   waitForState,
   type Tenant,
 } from '@airlock/testing';
-
-const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-
-type Run = { code: number; stdout: string; stderr: string };
-
-/** The real `airlock` CLI in a child process; stdin is not a terminal. */
-function airlock(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      [cliPath, ...args],
-      { env: process.env },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end();
-  });
-}
+import { airlock } from './support/run-cli.ts';
 
 async function airlockJson<T>(...args: string[]): Promise<T> {
   const run = await airlock(...args, '--json');

@@ -1,26 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { S3ObjectStore, type ObjectRef } from '@airlock/s3';
 import { putPresigned, StackClients, uniqueText, type Tenant } from '@airlock/testing';
-
-const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-
-type Run = { code: number; stdout: string; stderr: string };
-
-/** The real `airlock` CLI in a child process, with the stack's environment. */
-function airlock(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [cliPath, ...args],
-      { env: process.env },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+import { airlock } from './support/run-cli.ts';
 
 type SweepResult = {
   dryRun: false;
