@@ -46,6 +46,8 @@ export default [
             },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
+            // The CDK app describes the deployment; it imports no runtime code.
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: [] },
           ],
           banTransitiveDependencies: false,
         },
