@@ -218,12 +218,13 @@ describe('airlock dlq', () => {
     ]);
   });
 
-  it('list --json includes the three stack DLQs with numeric depth', async () => {
+  it('list --json includes the four stack DLQs with numeric depth', async () => {
     const rows = await airlockJson<Array<{ queue: string; depth: number }>>('dlq', 'list');
     expect(rows.map((row) => row.queue).sort()).toEqual([
       'media-jobs',
       'scan-jobs',
       'upload-events',
+      'webhook-jobs',
     ]);
     for (const row of rows) expect(typeof row.depth).toBe('number');
   });
@@ -250,6 +251,7 @@ describe('airlock uploads show', () => {
       totalMs: number;
       scans: Array<{ result: string; trigger: string }>;
       renditions: unknown[];
+      webhooks: unknown[];
     }>('uploads', 'show', staged.id);
     expect(shown.upload).toMatchObject({ id: staged.id, state: 'ready' });
     const states = shown.stages.map((s) => s.state);
@@ -265,11 +267,13 @@ describe('airlock uploads show', () => {
     expect(shown.totalMs).toBeGreaterThanOrEqual(0);
     expect(shown.scans).toEqual([expect.objectContaining({ result: 'clean', trigger: 'upload' })]);
     expect(shown.renditions).toEqual([]);
+    expect(shown.webhooks).toEqual([]);
 
     const human = await airlock('uploads', 'show', staged.id);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('stages:');
     expect(human.stdout).toContain('clean');
+    expect(human.stdout).toContain('webhooks: none');
   });
 
   it('fails with one line for an unknown id', async () => {

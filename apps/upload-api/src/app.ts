@@ -1,7 +1,12 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { DownloadLinks, RequestUpload, UploadRepository } from '@airlock/core';
+import type {
+  DownloadLinks,
+  RequestUpload,
+  UploadRepository,
+  WebhookUrlPolicy,
+} from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
@@ -11,6 +16,7 @@ import { getContentRoute } from './routes/get-content.route.ts';
 import { getUploadRoute } from './routes/get-upload.route.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.route.ts';
 import { openApiRoute } from './routes/openapi.route.ts';
+import { webhookRoutes, type WebhookRegistry } from './routes/webhook.route.ts';
 
 export type UploadApiDependencies = {
   readonly logger: Logger;
@@ -18,6 +24,8 @@ export type UploadApiDependencies = {
   readonly requestUpload: RequestUpload;
   readonly uploads: Pick<UploadRepository, 'findWithHistory'>;
   readonly downloads: DownloadLinks;
+  readonly webhooks: WebhookRegistry;
+  readonly newWebhookSecret: () => string;
   readonly readiness: readonly ReadinessCheck[];
 };
 
@@ -26,6 +34,7 @@ export type UploadApiOptions = {
   readonly rateLimitPerMinute: number;
   /** Trust X-Forwarded-* from one proxy hop (a load balancer). @defaultValue false */
   readonly trustProxy: boolean;
+  readonly webhookUrls: WebhookUrlPolicy;
 };
 
 export function createApp(deps: UploadApiDependencies, options: UploadApiOptions): Express {
@@ -50,6 +59,7 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   app.use(createUploadRoute(deps.requestUpload));
   app.use(getUploadRoute(deps.uploads, deps.downloads));
   app.use(getContentRoute(deps.uploads, deps.downloads));
+  app.use(webhookRoutes(deps.webhooks, deps.newWebhookSecret, options.webhookUrls));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -8,9 +8,11 @@ import {
   PgTenantAdmin,
   PgUploadRenditions,
   PgUploadRepository,
+  PgWebhookEndpoints,
   ping,
 } from '@airlock/postgres';
 import { createS3Client, probeBucket, S3UploadUrlSigner } from '@airlock/s3';
+import { generateWebhookSecret } from '@airlock/webhooks';
 import { createApp } from './app.ts';
 
 /** Builds the API from its config: the composition root shared by main.ts and the tests. */
@@ -37,12 +39,18 @@ export function composeUploadApi(
         { signer, renditions: new PgUploadRenditions({ pool }) },
         { expiresInSeconds: config.downloadUrlSeconds },
       ),
+      webhooks: new PgWebhookEndpoints({ pool }),
+      newWebhookSecret: generateWebhookSecret,
       readiness: [
         { name: 'postgres', check: () => ping(pool) },
         { name: 's3', check: () => probeBucket(s3, config.uploads.bucket) },
       ],
     },
-    { rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.http.trustProxy },
+    {
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      trustProxy: config.http.trustProxy,
+      webhookUrls: { allowHttp: config.webhookAllowHttp },
+    },
   );
 
   return {

@@ -23,3 +23,4 @@ export {
   type MediaFailurePolicy,
   type MediaRendition,
 } from './media.config.ts';
+export { loadNotifierConfig, type NotifierConfig } from './notifier.config.ts';

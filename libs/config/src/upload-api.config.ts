@@ -38,6 +38,7 @@ const uploadApiEnv = z
     // be quarantined or held unscanned.
     SCAN_MAX_BYTES: z.coerce.number().int().positive().optional(),
     DOWNLOAD_URL_SECONDS: envInt(300, 1).pipe(z.number().max(604800)),
+    WEBHOOK_ALLOW_HTTP: envBoolean(false),
   })
   .extend(loggingEnv.shape)
   .extend(databaseEnv.shape)
@@ -57,6 +58,8 @@ export type UploadApiConfig = {
   readonly rateLimitPerMinute: number;
   /** Lifetime of signed download URLs. @defaultValue 300 */
   readonly downloadUrlSeconds: number;
+  /** Webhook URLs may use plain http (local receivers only). @defaultValue false */
+  readonly webhookAllowHttp: boolean;
 };
 
 export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): UploadApiConfig {
@@ -87,5 +90,6 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
     },
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE,
     downloadUrlSeconds: parsed.DOWNLOAD_URL_SECONDS,
+    webhookAllowHttp: parsed.WEBHOOK_ALLOW_HTTP,
   });
 }

@@ -12,6 +12,7 @@ describe('ERROR_STATUS', () => {
     ['upload_conflict', 409],
     ['upload_not_servable', 409],
     ['rendition_not_found', 404],
+    ['webhook_not_found', 404],
     ['file_too_large', 413],
     ['unsupported_type', 415],
     ['rate_limited', 429],
@@ -23,7 +24,7 @@ describe('ERROR_STATUS', () => {
   });
 
   it('has no code without a test above', () => {
-    expect(Object.keys(ERROR_STATUS)).toHaveLength(15);
+    expect(Object.keys(ERROR_STATUS)).toHaveLength(16);
   });
 });
 

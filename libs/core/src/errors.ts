@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   upload_conflict: 409,
   upload_not_servable: 409,
   rendition_not_found: 404,
+  webhook_not_found: 404,
   file_too_large: 413,
   unsupported_type: 415,
   rate_limited: 429,
@@ -69,6 +70,8 @@ export const Errors = {
     ),
   renditionNotFound: (name: string, available: readonly string[]) =>
     new AppError('rendition_not_found', `No rendition named ${name}`, { available }),
+  webhookNotFound: () =>
+    new AppError('webhook_not_found', 'No webhook is registered for this customer'),
   fileTooLarge: (size: number, limit: number, category: string) =>
     new AppError(
       'file_too_large',

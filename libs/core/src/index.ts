@@ -58,6 +58,22 @@ export {
   type S3ObjectEvent,
 } from './contracts/s3-notification.ts';
 export { mediaRequested, type MediaRequested } from './contracts/media-job.ts';
+export {
+  webhookDeliveryJob,
+  webhookDeliveryJobFor,
+  type WebhookDeliveryJob,
+} from './contracts/webhook-job.ts';
+export {
+  isWebhookState,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_STATES,
+  webhookPayload,
+  type WebhookEventSource,
+  type WebhookEventType,
+  type WebhookPayload,
+  type WebhookState,
+} from './webhooks/webhook-event.ts';
+export { parseWebhookUrl, type WebhookUrlPolicy } from './webhooks/webhook-url.ts';
 export { scanRequested, type ScanJob, type ScanRequested } from './contracts/scan-job.ts';
 export {
   decideAfterScan,

@@ -43,6 +43,7 @@ export function stackSettings() {
       verifierHealth: port('AIRLOCK_DEV_VERIFIER_HEALTH_PORT', 4610),
       scannerHealth: port('AIRLOCK_DEV_SCANNER_HEALTH_PORT', 4611),
       mediaHealth: port('AIRLOCK_DEV_MEDIA_HEALTH_PORT', 4612),
+      notifierHealth: port('AIRLOCK_DEV_NOTIFIER_HEALTH_PORT', 4613),
       s3: port('AIRLOCK_DEV_S3_PORT', 4569),
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),
@@ -77,7 +78,7 @@ export function stackSettings() {
       // No notifications: tests and experiments that drive workers themselves.
       sandbox: 'sandbox',
     },
-    queues: ['upload-events', 'scan-jobs', 'media-jobs'] as const,
+    queues: ['upload-events', 'scan-jobs', 'media-jobs', 'webhook-jobs'] as const,
     maxReceiveCount: port('AIRLOCK_DEV_MAX_RECEIVE_COUNT', 5),
     databaseUrl: process.env.DATABASE_URL,
   };

@@ -25,7 +25,8 @@ function services(settings: StackSettings): Service[] {
     {
       name: 'upload-api',
       script: join(settings.root, 'apps/upload-api/src/main.ts'),
-      env: (s) => ({ HOST: s.host, PORT: String(s.ports.api) }),
+      // Local webhook receivers are plain http.
+      env: (s) => ({ HOST: s.host, PORT: String(s.ports.api), WEBHOOK_ALLOW_HTTP: 'true' }),
       ready: (env) => httpOk(`${env.AIRLOCK_API_URL}/readyz`)(),
     },
     {
@@ -50,6 +51,19 @@ function services(settings: StackSettings): Service[] {
         MALLOC_ARENA_MAX: '2',
       }),
       ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.mediaHealth}/readyz`)(),
+    },
+    {
+      name: 'notifier',
+      script: join(settings.root, 'apps/notifier/src/main.ts'),
+      // Receivers on this machine's loopback only, and retries in seconds, not minutes.
+      env: (s) => ({
+        HEALTH_HOST: s.host,
+        HEALTH_PORT: String(s.ports.notifierHealth),
+        WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_RETRY_DELAYS_SECONDS: '1,2,4',
+      }),
+      ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.notifierHealth}/readyz`)(),
     },
   ];
 }

@@ -22,3 +22,10 @@ export {
   type ExpiredUpload,
   type ExpiredUploadsQuery,
 } from './expired-uploads.ts';
+export { PgWebhookEndpoints, type WebhookEndpoint } from './webhook-endpoints.adapter.ts';
+export {
+  PgWebhookOutbox,
+  type PendingWebhook,
+  type WebhookAttempt,
+  type WebhookDeliveryRecord,
+} from './webhook-outbox.adapter.ts';

@@ -2,7 +2,12 @@ import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { parseS3Notification } from '@airlock/core';
-import { PgMessageFailures, PgUploadRepository, type Pool } from '@airlock/postgres';
+import {
+  PgMessageFailures,
+  PgUploadRepository,
+  PgWebhookOutbox,
+  type Pool,
+} from '@airlock/postgres';
 import {
   createSqsClient,
   dlqStats,
@@ -13,6 +18,7 @@ import {
 } from '@airlock/sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { withPool } from '../database.ts';
+import { isUuid } from '../uuid.ts';
 import { createOutput } from '../output.ts';
 
 /** The source queues, by the names operators use, with the env variables of their URLs. */
@@ -20,6 +26,7 @@ const QUEUES = {
   'upload-events': 'UPLOAD_EVENTS',
   'scan-jobs': 'SCAN_JOBS',
   'media-jobs': 'MEDIA_JOBS',
+  'webhook-jobs': 'WEBHOOK_JOBS',
 } as const;
 type QueueName = keyof typeof QUEUES;
 const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
@@ -74,16 +81,27 @@ const overrideOptions = (command: Command): Command =>
     .option('--queue-url <url>', 'source queue URL instead of the one from the environment')
     .option('--dlq-url <url>', 'dead-letter queue URL instead of the one from the environment');
 
-/** The upload a message is about: jobs name it; S3 notifications name the object. */
+/**
+ * The upload a message is about: jobs name it; webhook jobs name their
+ * delivery, S3 notifications the object, each found in the database.
+ */
 async function uploadIdOf(
   body: string,
-  uploads: PgUploadRepository,
+  pool: Pool,
 ): Promise<{ uploadId: string | null; stage: string }> {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     return { uploadId: null, stage: 'unknown' };
+  }
+  if (json && typeof json === 'object' && 'deliveryId' in json) {
+    const { deliveryId } = json as { deliveryId?: unknown };
+    const delivery =
+      typeof deliveryId === 'string' && isUuid(deliveryId)
+        ? await new PgWebhookOutbox({ pool }).find(deliveryId)
+        : undefined;
+    return { uploadId: delivery?.event.uploadId ?? null, stage: 'webhook.delivery' };
   }
   if (json && typeof json === 'object' && 'uploadId' in json) {
     const job = json as { uploadId?: unknown; type?: unknown };
@@ -95,7 +113,9 @@ async function uploadIdOf(
   const notification = parseS3Notification(body);
   if (notification?.kind === 'objects') {
     const object = notification.objects[0];
-    const upload = object ? await uploads.findByObject(object.bucket, object.key) : undefined;
+    const upload = object
+      ? await new PgUploadRepository({ pool }).findByObject(object.bucket, object.key)
+      : undefined;
     return { uploadId: upload?.id ?? null, stage: 's3.object-created' };
   }
   return { uploadId: null, stage: notification?.kind === 'test' ? 's3.test-event' : 'unknown' };
@@ -120,11 +140,10 @@ async function decode(
   letters: DeadLetter[],
   pool: Pool,
 ): Promise<DecodedLetter[]> {
-  const uploads = new PgUploadRepository({ pool });
   const failures = new PgMessageFailures({ pool });
   const decoded: DecodedLetter[] = [];
   for (const letter of letters) {
-    const { uploadId, stage } = await uploadIdOf(letter.body, uploads);
+    const { uploadId, stage } = await uploadIdOf(letter.body, pool);
     const failure = await failures.find(queue, letter.messageId);
     const attrs = letter.attributes;
     const attrCount = Number(attrs['airlock-receive-count']);
@@ -231,12 +250,11 @@ function replayCommand(): Command {
       const { url, dlqUrl } = urlsOf(queue, options);
       const result = await withPool((pool) =>
         withSqs(async (sqs) => {
-          const uploads = new PgUploadRepository({ pool });
           // Uploads are matched up front (S3 notifications need a lookup); the filter is sync.
           const matching = new Set<string>();
           if (options.upload) {
             for (const letter of await peekDeadLetters(sqs, dlqUrl, 1000)) {
-              const { uploadId } = await uploadIdOf(letter.body, uploads);
+              const { uploadId } = await uploadIdOf(letter.body, pool);
               if (uploadId === options.upload) matching.add(letter.messageId);
             }
           }

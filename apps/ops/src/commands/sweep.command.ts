@@ -4,10 +4,10 @@ import { awsEnv, parseEnv, toAwsConfig } from '@airlock/config';
 import { PgExpiredUploads, type ExpiredUpload } from '@airlock/postgres';
 import { createS3Client, S3ObjectStore } from '@airlock/s3';
 import { withPool } from '../database.ts';
+import { isUuid } from '../uuid.ts';
 import { createOutput } from '../output.ts';
 
 const ACTOR = 'sweep';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const parseCount =
   (min: number) =>
@@ -19,7 +19,7 @@ const parseCount =
   };
 
 const parseCustomer = (value: string): string => {
-  if (!UUID.test(value)) throw new InvalidArgumentError('expected a customer id (a UUID)');
+  if (!isUuid(value)) throw new InvalidArgumentError('expected a customer id (a UUID)');
   return value;
 };
 

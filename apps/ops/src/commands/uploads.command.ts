@@ -1,6 +1,13 @@
 import { Command } from 'commander';
-import { PgUploadRenditions, PgUploadRepository, PgUploadScans } from '@airlock/postgres';
+import {
+  PgUploadRenditions,
+  PgUploadRepository,
+  PgUploadScans,
+  PgWebhookOutbox,
+  type WebhookDeliveryRecord,
+} from '@airlock/postgres';
 import { withPool } from '../database.ts';
+import { isUuid } from '../uuid.ts';
 import { createOutput } from '../output.ts';
 
 type Stage = {
@@ -14,14 +21,20 @@ type Stage = {
   current: boolean;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const duration = (ms: number): string => {
   if (ms < 1000) return `${ms}ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)}s`;
   if (ms < 7_200_000) return `${Math.round(ms / 60_000)}m`;
   return `${Math.round(ms / 3_600_000)}h`;
 };
+
+function webhookStatus(delivery: WebhookDeliveryRecord): string {
+  const attempts = `${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}`;
+  if (delivery.deliveredAt) return `delivered ${delivery.deliveredAt.toISOString()} (${attempts})`;
+  if (delivery.abandonedAt) return `abandoned: ${delivery.abandonedReason ?? '-'}`;
+  if (!delivery.queuedAt) return 'waiting in the outbox';
+  return `${attempts}, last error: ${delivery.lastError ?? '-'}`;
+}
 
 function showCommand(): Command {
   return new Command('show')
@@ -31,17 +44,18 @@ function showCommand(): Command {
     .action(async (id: string, options: { json?: boolean }) => {
       const out = createOutput(Boolean(options.json));
       const found = await withPool(async (pool) => {
-        if (!UUID.test(id)) return undefined;
+        if (!isUuid(id)) return undefined;
         const withHistory = await new PgUploadRepository({ pool }).findWithHistory(id);
         if (!withHistory) return undefined;
-        const [scans, renditions] = await Promise.all([
+        const [scans, renditions, webhooks] = await Promise.all([
           new PgUploadScans({ pool }).forUpload(id),
           new PgUploadRenditions({ pool }).forUpload(id),
+          new PgWebhookOutbox({ pool }).forUpload(id),
         ]);
-        return { ...withHistory, scans, renditions };
+        return { ...withHistory, scans, renditions, webhooks };
       });
       if (!found) throw new Error(`upload ${id} not found`);
-      const { upload, history, scans, renditions } = found;
+      const { upload, history, scans, renditions, webhooks } = found;
       const now = Date.now();
       const stages: Stage[] = history.map((transition, index) => {
         const next = history[index + 1];
@@ -66,6 +80,7 @@ function showCommand(): Command {
           totalMs,
           scans: scans.map((scan) => ({ ...scan, signature: scan.signature ?? null })),
           renditions,
+          webhooks,
         },
         () => [
           `upload ${upload.id}  ${upload.originalName}  ${upload.declaredContentType}  ${upload.declaredSize} bytes`,
@@ -87,6 +102,8 @@ function showCommand(): Command {
           ...renditions.map(
             (r) => `  ${r.name}  ${r.format} ${r.width}x${r.height}  ${r.size} bytes  ${r.key}`,
           ),
+          webhooks.length === 0 ? 'webhooks: none' : 'webhooks:',
+          ...webhooks.map((w) => `  ${w.type}  ${webhookStatus(w)}`),
         ],
       );
     });

@@ -25,9 +25,11 @@ function buildApp(): Express {
       requestUpload: unused,
       uploads: { findWithHistory: async () => undefined },
       downloads: { describe: unused, contentUrl: unused },
+      webhooks: { put: unused, find: unused, remove: unused },
+      newWebhookSecret: unused,
       readiness: [],
     },
-    { rateLimitPerMinute: 600, trustProxy: false },
+    { rateLimitPerMinute: 600, trustProxy: false, webhookUrls: { allowHttp: false } },
   );
 }
 

@@ -12,9 +12,11 @@ import {
   CONFIRMED_STATES,
   ERROR_STATUS,
   UPLOAD_STATES,
+  WEBHOOK_EVENT_TYPES,
   type ErrorCode,
 } from '@airlock/core';
 import { createUploadBody } from '../http/upload.schemas.ts';
+import { putWebhookBody } from '../http/webhook.schemas.ts';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
@@ -94,6 +96,30 @@ function createUploadRequestSchema(): JsonSchema {
     ),
   };
 }
+
+function putWebhookRequestSchema(): JsonSchema {
+  const schema: Record<string, unknown> = {
+    ...z.toJSONSchema(putWebhookBody, { target: 'draft-2020-12' }),
+  };
+  delete schema['$schema'];
+  return {
+    ...schema,
+    description:
+      'Where completion webhooks go: an https URL (http only where the operator allows it). ' +
+      'Set `rotateSecret` to replace the signing secret; otherwise a new URL keeps the old one.',
+  };
+}
+
+const webhookProperties = {
+  url: { type: 'string', format: 'uri' },
+  events: {
+    type: 'array',
+    items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] },
+    description: 'The events POSTed to the URL: every upload that reaches a terminal state.',
+  },
+  createdAt: dateTime,
+  updatedAt: dateTime,
+} as const;
 
 // --- Errors ---
 
@@ -243,6 +269,26 @@ const schemas: Record<string, JsonSchema> = {
       state: { allOf: [ref('UploadState')], enum: [...CONFIRMED_STATES] },
       key: { type: 'string' },
       duplicate: { type: 'boolean', const: true },
+    },
+  },
+  PutWebhookRequest: putWebhookRequestSchema(),
+  Webhook: {
+    type: 'object',
+    required: ['url', 'events', 'createdAt', 'updatedAt'],
+    additionalProperties: false,
+    properties: webhookProperties,
+  },
+  WebhookWithSecret: {
+    type: 'object',
+    required: ['url', 'secret', 'events', 'createdAt', 'updatedAt'],
+    additionalProperties: false,
+    properties: {
+      ...webhookProperties,
+      secret: {
+        type: 'string',
+        pattern: '^whsec_[A-Za-z0-9+/=]+$',
+        description: 'Verifies the `webhook-signature` header (Standard Webhooks); keep it secret.',
+      },
     },
   },
   UploadTransition: {
@@ -422,6 +468,7 @@ export const openApiDocument: OpenApiDocument = {
   security: [{ bearerAuth: [] }],
   tags: [
     { name: 'uploads', description: 'Upload requests and their state.' },
+    { name: 'webhooks', description: 'Completion webhooks: signed POSTs on terminal states.' },
     { name: 'operations', description: 'Health, readiness and this document.' },
   ],
   paths: {
@@ -525,6 +572,51 @@ export const openApiDocument: OpenApiDocument = {
             'rate_limited',
             'internal_error',
           ),
+        },
+      },
+    },
+    '/v1/webhook': {
+      put: {
+        operationId: 'putWebhook',
+        tags: ['webhooks'],
+        summary: 'Register (or change) the completion webhook and get its signing secret',
+        description:
+          'One webhook per customer. Each upload that reaches `ready`, `rejected`, `quarantined` ' +
+          'or `expired` is POSTed as JSON `{ type: "upload.<state>", timestamp, data }`, signed ' +
+          'per Standard Webhooks: `webhook-id` (stable across retries: use it to dedupe), ' +
+          '`webhook-timestamp` (refuse old ones) and `webhook-signature` (`v1,` + base64 ' +
+          'HMAC-SHA256 of `id.timestamp.body` under the secret). Any 2xx is a delivery; ' +
+          'anything else is retried with backoff. Only 307/308 redirects are followed.',
+        requestBody: { required: true, content: json(ref('PutWebhookRequest')) },
+        responses: {
+          '200': {
+            description: 'The webhook as registered, with its secret.',
+            headers: rateLimitHeaders,
+            content: json(ref('WebhookWithSecret')),
+          },
+          ...errorResponses('invalid_request', 'unauthorized', 'rate_limited', 'internal_error'),
+        },
+      },
+      get: {
+        operationId: 'getWebhook',
+        tags: ['webhooks'],
+        summary: 'The registered completion webhook (without its secret)',
+        responses: {
+          '200': {
+            description: 'The webhook.',
+            headers: rateLimitHeaders,
+            content: json(ref('Webhook')),
+          },
+          ...errorResponses('unauthorized', 'webhook_not_found', 'rate_limited', 'internal_error'),
+        },
+      },
+      delete: {
+        operationId: 'deleteWebhook',
+        tags: ['webhooks'],
+        summary: 'Stop completion webhooks; queued deliveries are dropped',
+        responses: {
+          '204': { description: 'Removed.' },
+          ...errorResponses('unauthorized', 'webhook_not_found', 'rate_limited', 'internal_error'),
         },
       },
     },

@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { webhookDeliveryJobFor } from '@airlock/core';
+import type { PgWebhookOutbox } from '@airlock/postgres';
+import type { Logger } from '@airlock/runtime';
+
+export type OutboxRelayDependencies = {
+  readonly outbox: Pick<PgWebhookOutbox, 'relay'>;
+  readonly publish: (message: object) => Promise<unknown>;
+  readonly logger: Logger;
+};
+
+export type OutboxRelayOptions = {
+  /** Pause between polls of an empty outbox. */
+  readonly intervalMs: number;
+  readonly batchSize: number;
+};
+
+/**
+ * Moves webhook deliveries from the Postgres outbox to the webhook-jobs
+ * queue. A full batch is followed at once by the next; an empty or failed
+ * poll waits `intervalMs`. Failures are logged and retried: the rows stay
+ * in the outbox, so nothing is lost while SQS or Postgres is away.
+ */
+export class OutboxRelay {
+  readonly #deps: OutboxRelayDependencies;
+  readonly #options: OutboxRelayOptions;
+  readonly #stop = new AbortController();
+  #loop: Promise<void> | undefined;
+
+  constructor(deps: OutboxRelayDependencies, options: OutboxRelayOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Finishes the batch in hand, then stops. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+  }
+
+  /** One poll; @returns how many deliveries were queued. */
+  relayOnce(): Promise<number> {
+    return this.#deps.outbox.relay(this.#options.batchSize, async (ids) => {
+      await Promise.all(ids.map((id) => this.#deps.publish(webhookDeliveryJobFor(id))));
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      let queued = 0;
+      try {
+        queued = await this.relayOnce();
+        if (queued > 0) this.#deps.logger.debug({ queued }, 'webhook deliveries queued');
+      } catch (error) {
+        this.#deps.logger.error({ err: error }, 'webhook outbox relay failed; retrying');
+      }
+      if (queued < this.#options.batchSize) {
+        await sleep(this.#options.intervalMs, undefined, { signal: this.#stop.signal }).catch(
+          () => {},
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { PgWebhookEndpoints, PgWebhookOutbox } from '@airlock/postgres';
+import { StackClients, uniqueText, until, type Tenant } from '@airlock/testing';
+
+const stack = new StackClients();
+const outbox = new PgWebhookOutbox({ pool: stack.pool });
+const endpoints = new PgWebhookEndpoints({ pool: stack.pool });
+const sandbox = process.env.SANDBOX_BUCKET!;
+// Nothing listens there: the stack's notifier keeps failing until the endpoint goes.
+const DEAD_END = 'http://127.0.0.1:9/hooks';
+
+afterAll(async () => {
+  await stack.close();
+});
+
+/** A verified upload in the sandbox bucket (no worker touches it), moved on to `to`. */
+async function finish(tenant: Tenant, to: 'clean' | 'ready' | 'rejected'): Promise<string> {
+  const upload = await stack.stageVerified(sandbox, tenant, uniqueText('outbox'), 'text/plain');
+  const move = (state: typeof to, reason?: string) =>
+    stack.uploads.transition({ uploadId: upload.id, to: state, actor: 'test', reason });
+  if (to === 'rejected') await move('rejected', 'test');
+  else await move('clean');
+  if (to === 'ready') await move('ready');
+  return upload.id;
+}
+
+async function subscribedTenant(): Promise<Tenant> {
+  const tenant = await stack.tenant();
+  await endpoints.put(tenant.customerId, DEAD_END, 'whsec_c2VjcmV0c2VjcmV0', false);
+  return tenant;
+}
+
+describe('the webhook outbox', () => {
+  it('gets a row with each terminal transition, only for customers with an endpoint', async () => {
+    const without = await stack.tenant();
+    expect(await outbox.forUpload(await finish(without, 'ready'))).toEqual([]);
+
+    const subscribed = await subscribedTenant();
+    expect(await outbox.forUpload(await finish(subscribed, 'clean'))).toEqual([]);
+    expect(await outbox.forUpload(await finish(subscribed, 'ready'))).toMatchObject([
+      { type: 'upload.ready' },
+    ]);
+    expect(await outbox.forUpload(await finish(subscribed, 'rejected'))).toMatchObject([
+      { type: 'upload.rejected' },
+    ]);
+    await endpoints.remove(subscribed.customerId);
+  });
+
+  it('is relayed and attempted by the notifier, and abandoned once the endpoint is removed', async () => {
+    const tenant = await subscribedTenant();
+    const uploadId = await finish(tenant, 'ready');
+
+    const failing = await until('a failed attempt', async () => {
+      const [delivery] = await outbox.forUpload(uploadId);
+      return delivery?.attempts ? delivery : undefined;
+    });
+    expect(failing.queuedAt).toBeInstanceOf(Date);
+    expect(failing.lastError).toMatch(/ECONNREFUSED/);
+    expect(failing.deliveredAt).toBeUndefined();
+
+    expect(await endpoints.remove(tenant.customerId)).toBe(true);
+    const pending = await outbox.find(failing.id);
+    expect(pending).toMatchObject({ endpoint: undefined, event: { uploadId, state: 'ready' } });
+    const abandoned = await until('the abandoned delivery', async () => {
+      const [delivery] = await outbox.forUpload(uploadId);
+      return delivery?.abandonedAt ? delivery : undefined;
+    });
+    expect(abandoned.abandonedReason).toBe('endpoint_removed');
+  });
+});

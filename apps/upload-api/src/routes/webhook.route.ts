@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { Errors, parseWebhookUrl, type WebhookUrlPolicy } from '@airlock/core';
+import { callerOf } from '../http/authenticate.middleware.ts';
+import {
+  presentWebhook,
+  putWebhookBody,
+  type WebhookRegistration,
+} from '../http/webhook.schemas.ts';
+
+export type WebhookRegistry = {
+  put(
+    customerId: string,
+    url: string,
+    newSecret: string,
+    rotate: boolean,
+  ): Promise<WebhookRegistration>;
+  find(customerId: string): Promise<WebhookRegistration | undefined>;
+  remove(customerId: string): Promise<boolean>;
+};
+
+/** The caller's one completion webhook: set (and read the secret), look up, remove. */
+export function webhookRoutes(
+  registry: WebhookRegistry,
+  newSecret: () => string,
+  policy: WebhookUrlPolicy,
+): Router {
+  return Router()
+    .put('/v1/webhook', async (req, res) => {
+      const parsed = putWebhookBody.safeParse(req.body);
+      if (!parsed.success) {
+        throw Errors.invalidRequest('The request body is not a valid webhook registration', {
+          issues: parsed.error.issues.map((issue) => ({
+            path: issue.path.join('.'),
+            message: issue.message,
+          })),
+        });
+      }
+      const url = parseWebhookUrl(parsed.data.url, policy);
+      const endpoint = await registry.put(
+        callerOf(res).customerId,
+        url.href,
+        newSecret(),
+        parsed.data.rotateSecret ?? false,
+      );
+      res.json(presentWebhook(endpoint, true));
+    })
+    .get('/v1/webhook', async (_req, res) => {
+      const endpoint = await registry.find(callerOf(res).customerId);
+      if (!endpoint) throw Errors.webhookNotFound();
+      res.json(presentWebhook(endpoint, false));
+    })
+    .delete('/v1/webhook', async (_req, res) => {
+      if (!(await registry.remove(callerOf(res).customerId))) throw Errors.webhookNotFound();
+      res.status(204).end();
+    });
+}

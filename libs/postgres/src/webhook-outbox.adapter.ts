@@ -1,0 +1,169 @@
+import type { WebhookEventSource, WebhookState } from '@airlock/core';
+import type { Pool } from './pool.ts';
+
+/** A delivery with everything needed to send it, as of now. */
+export type PendingWebhook = {
+  readonly event: WebhookEventSource;
+  readonly customerId: string;
+  readonly attempts: number;
+  /** Set once a 2xx came back: a replayed job does nothing. */
+  readonly deliveredAt: Date | undefined;
+  readonly abandonedAt: Date | undefined;
+  /** The customer's endpoint now; undefined once it was removed. */
+  readonly endpoint: { readonly url: string; readonly secret: string } | undefined;
+};
+
+export type WebhookAttempt = {
+  readonly status: number | undefined;
+  readonly error: string | undefined;
+  readonly delivered: boolean;
+};
+
+export type WebhookDeliveryRecord = {
+  readonly id: string;
+  readonly type: string;
+  readonly createdAt: Date;
+  readonly queuedAt: Date | undefined;
+  readonly attempts: number;
+  readonly lastAttemptAt: Date | undefined;
+  readonly lastStatus: number | undefined;
+  readonly lastError: string | undefined;
+  readonly deliveredAt: Date | undefined;
+  readonly abandonedAt: Date | undefined;
+  readonly abandonedReason: string | undefined;
+};
+
+/** The row as pg returns it: SQL NULL where the record has undefined. */
+type Row<T> = { [K in keyof T]: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
+
+const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
+
+/** The webhook outbox the terminal-transition trigger fills (see the webhooks migration). */
+export class PgWebhookOutbox {
+  readonly #pool: Pool;
+
+  constructor(deps: { pool: Pool }) {
+    this.#pool = deps.pool;
+  }
+
+  /**
+   * Claims up to `limit` unqueued deliveries, hands their ids to `send` and
+   * marks them queued in the same transaction: a failed send leaves them for
+   * the next round; a crash after the send can queue one twice, which the
+   * delivery's own `delivered_at` makes harmless. SKIP LOCKED lets several
+   * relays share the outbox.
+   * @returns how many were queued.
+   */
+  async relay(limit: number, send: (deliveryIds: string[]) => Promise<void>): Promise<number> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM webhook_deliveries WHERE queued_at IS NULL
+         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (rows.length > 0) {
+        const ids = rows.map((row) => row.id);
+        await send(ids);
+        await client.query(
+          `UPDATE webhook_deliveries SET queued_at = now() WHERE id = ANY($1::uuid[])`,
+          [ids],
+        );
+      }
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async find(deliveryId: string): Promise<PendingWebhook | undefined> {
+    const { rows } = await this.#pool.query(
+      `SELECT d.id, d.customer_id, d.attempts, d.delivered_at, d.abandoned_at,
+              e.to_state, e.reason, e.at,
+              u.id AS upload_id, u.site_id, u.original_name, u.declared_content_type,
+              u.declared_size, u.declared_sha256,
+              w.url, w.secret
+       FROM webhook_deliveries d
+       JOIN upload_events e ON e.id = d.event_id
+       JOIN uploads u ON u.id = d.upload_id
+       LEFT JOIN webhook_endpoints w ON w.customer_id = d.customer_id
+       WHERE d.id = $1`,
+      [deliveryId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      event: {
+        deliveryId: row.id,
+        uploadId: row.upload_id,
+        siteId: row.site_id,
+        state: row.to_state as WebhookState,
+        reason: orUndefined(row.reason),
+        occurredAt: row.at,
+        fileName: row.original_name,
+        contentType: row.declared_content_type,
+        size: Number(row.declared_size),
+        sha256: row.declared_sha256,
+      },
+      customerId: row.customer_id,
+      attempts: row.attempts,
+      deliveredAt: orUndefined(row.delivered_at),
+      abandonedAt: orUndefined(row.abandoned_at),
+      endpoint: row.url ? { url: row.url, secret: row.secret } : undefined,
+    };
+  }
+
+  async recordAttempt(deliveryId: string, attempt: WebhookAttempt): Promise<void> {
+    await this.#pool.query(
+      `UPDATE webhook_deliveries SET
+         attempts = attempts + 1, last_attempt_at = now(), last_status = $2, last_error = $3,
+         delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
+       WHERE id = $1`,
+      [
+        deliveryId,
+        attempt.status ?? null,
+        attempt.error?.slice(0, 2000) ?? null,
+        attempt.delivered,
+      ],
+    );
+  }
+
+  async abandon(deliveryId: string, reason: string): Promise<void> {
+    await this.#pool.query(
+      `UPDATE webhook_deliveries SET abandoned_at = now(), abandoned_reason = $2
+       WHERE id = $1 AND abandoned_at IS NULL`,
+      [deliveryId, reason.slice(0, 2000)],
+    );
+  }
+
+  async forUpload(uploadId: string): Promise<WebhookDeliveryRecord[]> {
+    const { rows } = await this.#pool.query<Row<WebhookDeliveryRecord>>(
+      `SELECT d.id, 'upload.' || e.to_state AS type, d.created_at AS "createdAt",
+              d.queued_at AS "queuedAt", d.attempts, d.last_attempt_at AS "lastAttemptAt",
+              d.last_status AS "lastStatus", d.last_error AS "lastError",
+              d.delivered_at AS "deliveredAt", d.abandoned_at AS "abandonedAt",
+              d.abandoned_reason AS "abandonedReason"
+       FROM webhook_deliveries d JOIN upload_events e ON e.id = d.event_id
+       WHERE d.upload_id = $1 ORDER BY d.created_at`,
+      [uploadId],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.type,
+      createdAt: row.createdAt,
+      attempts: row.attempts,
+      queuedAt: orUndefined(row.queuedAt),
+      lastAttemptAt: orUndefined(row.lastAttemptAt),
+      lastStatus: orUndefined(row.lastStatus),
+      lastError: orUndefined(row.lastError),
+      deliveredAt: orUndefined(row.deliveredAt),
+      abandonedAt: orUndefined(row.abandonedAt),
+      abandonedReason: orUndefined(row.abandonedReason),
+    }));
+  }
+}
