@@ -1,6 +1,7 @@
 export {
   generateWebhookSecret,
   signWebhook,
+  verifyWebhook,
   type WebhookSignatureHeaders,
 } from './webhook-signature.ts';
 export {

@@ -7,6 +7,23 @@ export type WebhookSignatureHeaders = {
   readonly 'webhook-signature': string;
 };
 
+/**
+ * What a customer's receiver does, with the reference library: the payload
+ * when the signature and timestamp (±5 min) check out; throws otherwise.
+ */
+export function verifyWebhook(
+  secret: string,
+  body: string,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): unknown {
+  const header = (name: string) => String(headers[name] ?? '');
+  return new Webhook(secret).verify(body, {
+    'webhook-id': header('webhook-id'),
+    'webhook-timestamp': header('webhook-timestamp'),
+    'webhook-signature': header('webhook-signature'),
+  });
+}
+
 /** 24 random bytes in the Standard Webhooks secret format, `whsec_<base64>`. */
 export const generateWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 

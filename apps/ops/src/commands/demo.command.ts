@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { up, type StackEnv } from '@airlock/dev-stack';
 import { createPool, PgTenantAdmin } from '@airlock/postgres';
+import { startDemoWebhookReceiver, type DemoWebhookReceiver } from '../demo-webhook-receiver.ts';
 import { createOutput, type Output } from '../output.ts';
 
 const asset = (name: string) => fileURLToPath(new URL(`../../assets/${name}`, import.meta.url));
@@ -95,6 +96,7 @@ async function uploadOne(
   apiKey: string,
   siteId: string,
   file: DemoFile,
+  receiver: DemoWebhookReceiver,
   out: Output,
 ) {
   const bytes = await file.bytes();
@@ -118,16 +120,36 @@ async function uploadOne(
   if (!put.ok) throw new Error(`PUT to S3 failed: HTTP ${put.status} ${await put.text()}`);
   out.progress(`  PUT ${bytes.length} bytes straight to S3 → ${put.status}`);
   // The S3 event reaches the workers through SQS; follow the upload until they are done with it.
-  return { file: file.name, uploadId, upload: await followUpload(env, apiKey, uploadId, out) };
+  const settled = await followUpload(env, apiKey, uploadId, out);
+  const webhook = await receiver.callFor(uploadId);
+  out.progress(
+    webhook
+      ? `  webhook ${webhook.type} received, signature ${webhook.verified ? 'verified' : 'INVALID'}`
+      : '  no webhook within 10 s: see .airlock/logs/notifier.log',
+  );
+  return { file: file.name, uploadId, upload: settled, webhook: webhook ?? null };
 }
 
 export async function runDemo(out: Output, files: readonly DemoFile[] = SAMPLES) {
   const env = await up((line) => out.progress(line));
   const { customer, site, apiKey } = await provisionTenant(env);
   out.progress(`\ncustomer ${customer.id}, site ${site.id}, API key issued`);
-  const results = [];
-  for (const file of files) results.push(await uploadOne(env, apiKey, site.id, file, out));
-  return results;
+  const receiver = await startDemoWebhookReceiver();
+  try {
+    const { body } = await api(env, apiKey, '/v1/webhook', {
+      method: 'PUT',
+      body: JSON.stringify({ url: receiver.url }),
+    });
+    receiver.useSecret(String(body.secret));
+    out.progress(`webhook registered: ${receiver.url}`);
+    const results = [];
+    for (const file of files) {
+      results.push(await uploadOne(env, apiKey, site.id, file, receiver, out));
+    }
+    return results;
+  } finally {
+    await receiver.close();
+  }
 }
 
 export function demoCommand(): Command {
@@ -152,9 +174,10 @@ export function demoCommand(): Command {
         : SAMPLES;
       const results = await runDemo(out, files);
       out.result(results, () =>
-        results.flatMap(({ file, uploadId, upload }) => [
+        results.flatMap(({ file, uploadId, upload, webhook }) => [
           '',
           `${file} (upload ${uploadId}): ${upload.state}${upload.reason ? ` (${upload.reason})` : ''}`,
+          `  webhook: ${webhook ? `${webhook.type}, signature ${webhook.verified ? 'verified' : 'INVALID'}` : 'none'}`,
           ...upload.renditions.map((r) => `  rendition ${r.name}: ${r.width}×${r.height}`),
           ...(upload.downloads
             ? [`  download (signed, short-lived): ${upload.downloads.original.url}`]
