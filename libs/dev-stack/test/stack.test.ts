@@ -50,6 +50,7 @@ describe('up()', () => {
       'verifier',
       'scanner',
       'media',
+      'notifier',
     ]);
     expect(before.services.every((s) => s.running && s.pid !== undefined)).toBe(true);
 
