@@ -1,22 +1,15 @@
 import { Router } from 'express';
-import { Errors, type RequestUpload } from '@airlock/core';
+import type { RequestUpload } from '@airlock/core';
 import { callerOf } from '../http/authenticate.middleware.ts';
+import { parseBody } from '../http/parse-body.ts';
 import { createUploadBody } from '../http/upload.schemas.ts';
 
 export function createUploadRoute(requestUpload: RequestUpload): Router {
   return Router().post('/v1/uploads', async (req, res) => {
-    const parsed = createUploadBody.safeParse(req.body);
-    if (!parsed.success) {
-      throw Errors.invalidRequest('The request body is not a valid upload request', {
-        issues: parsed.error.issues.map((issue) => ({
-          path: issue.path.join('.'),
-          message: issue.message,
-        })),
-      });
-    }
+    const body = parseBody(createUploadBody, req.body, 'upload request');
     const caller = callerOf(res);
     const result = await requestUpload({
-      ...parsed.data,
+      ...body,
       callerCustomerId: caller.customerId,
       actor: `api-key:${caller.apiKeyId}`,
     });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { Errors, parseWebhookUrl, type WebhookUrlPolicy } from '@airlock/core';
 import { callerOf } from '../http/authenticate.middleware.ts';
+import { parseBody } from '../http/parse-body.ts';
 import {
   presentWebhook,
   putWebhookBody,
@@ -26,21 +27,13 @@ export function webhookRoutes(
 ): Router {
   return Router()
     .put('/v1/webhook', async (req, res) => {
-      const parsed = putWebhookBody.safeParse(req.body);
-      if (!parsed.success) {
-        throw Errors.invalidRequest('The request body is not a valid webhook registration', {
-          issues: parsed.error.issues.map((issue) => ({
-            path: issue.path.join('.'),
-            message: issue.message,
-          })),
-        });
-      }
-      const url = parseWebhookUrl(parsed.data.url, policy);
+      const body = parseBody(putWebhookBody, req.body, 'webhook registration');
+      const url = parseWebhookUrl(body.url, policy);
       const endpoint = await registry.put(
         callerOf(res).customerId,
         url.href,
         newSecret(),
-        parsed.data.rotateSecret ?? false,
+        body.rotateSecret ?? false,
       );
       res.json(presentWebhook(endpoint, true));
     })
