@@ -1,0 +1,24 @@
+#!/bin/sh
+# The image's entrypoint: the first argument picks the app, the rest go to it.
+#   upload-api | verifier | scanner | media | notifier   a long-running app
+#   migrate                                             apply pending migrations, then exit
+#   airlock <command> [args]                            the operators' CLI (sweep, dlq, rescan, …)
+set -eu
+# Paths are relative to the image's WORKDIR (/app), the repo root.
+app="${1:-}"
+[ "$#" -gt 0 ] && shift
+case "$app" in
+  upload-api | verifier | scanner | media | notifier)
+    exec node "apps/$app/src/main.ts" "$@"
+    ;;
+  migrate)
+    exec node apps/ops/src/cli.ts db migrate "$@"
+    ;;
+  airlock)
+    exec node apps/ops/src/cli.ts "$@"
+    ;;
+  *)
+    echo "usage: <upload-api|verifier|scanner|media|notifier|migrate|airlock> [args]" >&2
+    exit 64
+    ;;
+esac

@@ -1,0 +1,58 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import type { ComputeContext } from './compute-context.ts';
+import { addAppContainer, createLogGroup, createTaskDefinition } from './containers.ts';
+
+/**
+ * The `airlock` CLI as a task definition with the ops role: scheduled for
+ * `airlock sweep`, and run by hand for anything else (`aws ecs run-task`
+ * with a command override, e.g. `["airlock", "dlq", "list"]`).
+ */
+export class OpsTask extends Construct {
+  readonly task: ecs.FargateTaskDefinition;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly containerName = 'ops';
+
+  constructor(scope: Construct, id: string, ctx: ComputeContext) {
+    super(scope, id);
+    const { settings, network } = ctx;
+    this.task = createTaskDefinition(this, 'Task', {
+      cpu: 256,
+      memoryMiB: 512,
+      role: ctx.roles.byName.ops,
+      architecture: settings.cpuArchitecture,
+    });
+    addAppContainer(this.task, this.containerName, {
+      image: ctx.images.app,
+      command: ['airlock', 'sweep', '--json'],
+      ...ctx.environmentOf('ops'),
+      logGroup: createLogGroup(this, 'ops', settings.logRetentionDays),
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: network.vpc,
+      description: 'Airlock ops tasks: no inbound',
+      allowAllOutbound: true,
+    });
+    ctx.database.allowFrom(this.securityGroup);
+
+    if (settings.sweepSchedule) {
+      new events.Rule(this, 'SweepSchedule', {
+        description: 'airlock sweep: expire abandoned pending uploads and remove their objects',
+        schedule: events.Schedule.expression(settings.sweepSchedule),
+        targets: [
+          new targets.EcsTask({
+            cluster: ctx.cluster,
+            taskDefinition: this.task,
+            subnetSelection: network.taskSubnets,
+            assignPublicIp: network.assignPublicIp,
+            securityGroups: [this.securityGroup],
+            platformVersion: ecs.FargatePlatformVersion.LATEST,
+          }),
+        ],
+      });
+    }
+  }
+}

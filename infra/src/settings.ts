@@ -1,0 +1,190 @@
+/** The long-running apps, each its own ECS service and task role. */
+export const APP_NAMES = ['upload-api', 'verifier', 'scanner', 'media', 'notifier'] as const;
+export type AppName = (typeof APP_NAMES)[number];
+
+export type TaskRange = { readonly min: number; readonly max: number };
+
+/** Everything an operator may choose at deploy time; `readSettings` fills in the defaults. */
+export type AirlockSettings = {
+  /** Image for every app (`<registry>/<repo>:<tag>`); unset: built from the repo's Dockerfile. */
+  readonly appImage: string | undefined;
+  /** clamd with freshclam; unset: built from infra/clamav/Dockerfile (clamav/clamav + our limits). */
+  readonly clamdImage: string | undefined;
+  readonly cpuArchitecture: 'x86_64' | 'arm64';
+  /** Browser origins allowed to PUT to presigned URLs; none: no CORS rule (server-side clients only). */
+  readonly corsOrigins: readonly string[];
+  /** Encryption at rest for the buckets: SSE-S3, or SSE-KMS with a customer-managed key. */
+  readonly encryption: 's3' | 'kms';
+  readonly quarantineRetentionDays: number;
+  /** How long an overwritten or deleted original stays recoverable in `uploads`. */
+  readonly uploadsNoncurrentDays: number;
+  readonly maxReceiveCount: number;
+  /** A Secrets Manager secret holding a `postgres://` URL; unset: an RDS instance is created. */
+  readonly databaseUrlSecretArn: string | undefined;
+  readonly dbInstanceType: string;
+  readonly dbMultiAz: boolean;
+  readonly dbDeletionProtection: boolean;
+  /** An existing secret holding FOLDER_SECRET (keep it when moving a live bucket); unset: generated. */
+  readonly folderSecretArn: string | undefined;
+  /** ACM certificate for the API's load balancer; unset: plain HTTP on port 80 (testing only). */
+  readonly certificateArn: string | undefined;
+  /** 0: tasks run in public subnets with public IPs instead of behind NAT (cheaper, less isolated). */
+  readonly natGateways: number;
+  readonly workersOnSpot: boolean;
+  readonly cdn: boolean;
+  readonly alarmEmail: string | undefined;
+  readonly oldestMessageAlarmSeconds: number;
+  readonly logRetentionDays: number;
+  /** EventBridge schedule for `airlock sweep`; `off` disables it. */
+  readonly sweepSchedule: string | undefined;
+  readonly tasks: Readonly<Record<AppName, TaskRange>>;
+};
+
+export const DEFAULT_SETTINGS: AirlockSettings = {
+  appImage: undefined,
+  clamdImage: undefined,
+  cpuArchitecture: 'x86_64',
+  corsOrigins: [],
+  encryption: 's3',
+  quarantineRetentionDays: 30,
+  uploadsNoncurrentDays: 7,
+  maxReceiveCount: 5,
+  databaseUrlSecretArn: undefined,
+  dbInstanceType: 't4g.micro',
+  dbMultiAz: false,
+  dbDeletionProtection: true,
+  folderSecretArn: undefined,
+  certificateArn: undefined,
+  natGateways: 1,
+  workersOnSpot: false,
+  cdn: true,
+  alarmEmail: undefined,
+  oldestMessageAlarmSeconds: 900,
+  logRetentionDays: 30,
+  sweepSchedule: 'rate(15 minutes)',
+  tasks: {
+    'upload-api': { min: 1, max: 4 },
+    verifier: { min: 1, max: 4 },
+    scanner: { min: 1, max: 4 },
+    media: { min: 1, max: 4 },
+    notifier: { min: 1, max: 2 },
+  },
+};
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+/** `upload-api` → `uploadApi`: the context key prefix for an app's task range. */
+export const contextPrefix = (app: AppName): string =>
+  app.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+type ContextReader = (key: string) => unknown;
+
+/**
+ * Settings from CDK context (`-c key=value` or cdk.json). Values from the
+ * command line arrive as strings, so every reader accepts both forms; any
+ * bad value throws, naming every problem at once.
+ */
+export function readSettings(context: ContextReader): AirlockSettings {
+  const problems: string[] = [];
+  const d = DEFAULT_SETTINGS;
+
+  const text = (key: string): string | undefined => {
+    const value = context(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') {
+      problems.push(`${key}: expected a string`);
+      return undefined;
+    }
+    return value.trim();
+  };
+  const integer = (key: string, fallback: number, min: number, max: number): number => {
+    const value = context(key);
+    if (value === undefined || value === '') return fallback;
+    const n = typeof value === 'number' ? value : Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${key}: expected a whole number from ${min} to ${max}, got ${String(value)}`);
+      return fallback;
+    }
+    return n;
+  };
+  const flag = (key: string, fallback: boolean): boolean => {
+    const value = context(key);
+    if (value === undefined || value === '') return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    problems.push(`${key}: expected true or false, got ${String(value)}`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = text(key);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      problems.push(`${key}: expected one of ${allowed.join(', ')}, got ${value}`);
+      return fallback;
+    }
+    return value as T;
+  };
+  const list = (key: string): string[] => {
+    const value = context(key);
+    if (value === undefined || value === '') return [];
+    const items = Array.isArray(value) ? value : String(value).split(',');
+    return items.map((item) => String(item).trim()).filter((item) => item !== '');
+  };
+
+  const corsOrigins = list('corsOrigins');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/*\s]+$/.test(origin))
+      problems.push(`corsOrigins: ${origin} is not an origin like https://app.example.com`);
+  }
+
+  const logRetentionDays = integer('logRetentionDays', d.logRetentionDays, 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+    problems.push(`logRetentionDays: CloudWatch accepts ${LOG_RETENTION_DAYS.join(', ')}`);
+
+  const tasks = {} as Record<AppName, TaskRange>;
+  for (const app of APP_NAMES) {
+    const prefix = contextPrefix(app);
+    const min = integer(`${prefix}MinTasks`, d.tasks[app].min, 0, 100);
+    const max = integer(`${prefix}MaxTasks`, Math.max(d.tasks[app].max, min), 1, 100);
+    if (max < min) problems.push(`${prefix}MaxTasks: ${max} is below ${prefix}MinTasks ${min}`);
+    tasks[app] = { min, max };
+  }
+  if (tasks['upload-api'].min < 1) problems.push('uploadApiMinTasks: the API needs at least 1');
+
+  const sweep = text('sweepSchedule') ?? d.sweepSchedule;
+  const settings: AirlockSettings = {
+    appImage: text('appImage'),
+    clamdImage: text('clamdImage'),
+    cpuArchitecture: oneOf('cpuArchitecture', ['x86_64', 'arm64'], d.cpuArchitecture),
+    corsOrigins,
+    encryption: oneOf('encryption', ['s3', 'kms'], d.encryption),
+    quarantineRetentionDays: integer('quarantineRetentionDays', d.quarantineRetentionDays, 1, 3650),
+    uploadsNoncurrentDays: integer('uploadsNoncurrentDays', d.uploadsNoncurrentDays, 1, 365),
+    maxReceiveCount: integer('maxReceiveCount', d.maxReceiveCount, 1, 1000),
+    databaseUrlSecretArn: text('databaseUrlSecretArn'),
+    dbInstanceType: text('dbInstanceType') ?? d.dbInstanceType,
+    dbMultiAz: flag('dbMultiAz', d.dbMultiAz),
+    dbDeletionProtection: flag('dbDeletionProtection', d.dbDeletionProtection),
+    folderSecretArn: text('folderSecretArn'),
+    certificateArn: text('certificateArn'),
+    natGateways: integer('natGateways', d.natGateways, 0, 3),
+    workersOnSpot: flag('workersOnSpot', d.workersOnSpot),
+    cdn: flag('cdn', d.cdn),
+    alarmEmail: text('alarmEmail'),
+    oldestMessageAlarmSeconds: integer(
+      'oldestMessageAlarmSeconds',
+      d.oldestMessageAlarmSeconds,
+      60,
+      1_209_600,
+    ),
+    logRetentionDays,
+    sweepSchedule: sweep === 'off' ? undefined : sweep,
+    tasks,
+  };
+  if (problems.length > 0) throw new Error(`Invalid Airlock settings:\n  ${problems.join('\n  ')}`);
+  return settings;
+}

@@ -1,0 +1,99 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { AirlockSettings } from './settings.ts';
+
+type StorageSettings = Pick<
+  AirlockSettings,
+  'encryption' | 'corsOrigins' | 'quarantineRetentionDays' | 'uploadsNoncurrentDays'
+>;
+
+/**
+ * The three buckets. None is ever public: Block Public Access, ACLs disabled,
+ * TLS 1.2+ only, encrypted at rest. Objects are kept when the stack is deleted.
+ */
+export class Storage extends Construct {
+  readonly uploads: s3.Bucket;
+  readonly quarantine: s3.Bucket;
+  readonly processed: s3.Bucket;
+  /** The buckets' customer-managed key with `encryption: kms`. */
+  readonly key: kms.Key | undefined;
+
+  constructor(scope: Construct, id: string, settings: StorageSettings) {
+    super(scope, id);
+    this.key =
+      settings.encryption === 'kms'
+        ? new kms.Key(this, 'BucketKey', {
+            description: 'Airlock buckets (uploads, quarantine, processed)',
+            enableKeyRotation: true,
+            removalPolicy: RemovalPolicy.RETAIN,
+          })
+        : undefined;
+
+    const common: s3.BucketProps = {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      ...(this.key
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.key, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    const abortIncompleteMultipart: s3.LifecycleRule = {
+      id: 'abort-incomplete-multipart-uploads',
+      abortIncompleteMultipartUploadAfter: Duration.days(1),
+    };
+
+    // Versioned: a second PUT under a verified key (a leaked URL) or a wrong
+    // delete leaves the original recoverable for a while. No app role can read
+    // an old version (no s3:GetObjectVersion), so a quarantined object's
+    // noncurrent copy is never served, and it is gone after the same window.
+    // Keys are content-addressed under tenant folders with no pending prefix:
+    // abandoned uploads are expired by `airlock sweep`, not by a lifecycle rule.
+    this.uploads = new s3.Bucket(this, 'Uploads', {
+      ...common,
+      versioned: true,
+      cors: settings.corsOrigins.length
+        ? [
+            {
+              allowedMethods: [s3.HttpMethods.PUT],
+              allowedOrigins: [...settings.corsOrigins],
+              // The presigned PUT signs these; the browser sets Content-Length itself.
+              allowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+              exposedHeaders: ['ETag'],
+              maxAge: 3600,
+            },
+          ]
+        : undefined,
+      lifecycleRules: [
+        abortIncompleteMultipart,
+        {
+          id: 'expire-noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(settings.uploadsNoncurrentDays),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+    });
+
+    // Not versioned: retention must really delete, and keys are per upload.
+    this.quarantine = new s3.Bucket(this, 'Quarantine', {
+      ...common,
+      lifecycleRules: [
+        abortIncompleteMultipart,
+        {
+          id: 'expire-quarantined-objects',
+          expiration: Duration.days(settings.quarantineRetentionDays),
+        },
+      ],
+    });
+
+    // Not versioned: renditions are rebuilt from the originals, and a rescan
+    // that quarantines an upload must delete its derivatives for good.
+    this.processed = new s3.Bucket(this, 'Processed', {
+      ...common,
+      lifecycleRules: [abortIncompleteMultipart],
+    });
+  }
+}

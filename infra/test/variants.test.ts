@@ -1,0 +1,238 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { resourcesOf, synth } from './support/synth.ts';
+
+describe('encryption: kms', () => {
+  const { stack, template } = synth({ encryption: 'kms' });
+  const keyArn = stack.resolve(stack.storage.key!.keyArn);
+
+  it('encrypts every bucket with one rotating customer-managed key', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const { properties } of resourcesOf(template, 'AWS::S3::Bucket')) {
+      expect(properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+        {
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+          BucketKeyEnabled: true,
+        },
+      ]);
+    }
+  });
+
+  it.each([
+    ['upload-api', ['kms:Decrypt', 'kms:GenerateDataKey']],
+    ['verifier', ['kms:Decrypt', 'kms:GenerateDataKey']],
+    ['scanner', ['kms:Decrypt', 'kms:GenerateDataKey']],
+    ['media', ['kms:Decrypt', 'kms:GenerateDataKey']],
+    ['ops', ['kms:Decrypt']],
+    ['notifier', []],
+  ] as const)('gives %s %j on that key, through S3 only', (name, actions) => {
+    const role =
+      template.toJSON().Resources[
+        stack.getLogicalId(stack.roles.byName[name].node.defaultChild as never)
+      ];
+    const kms = (role.Properties.Policies[0].PolicyDocument.Statement as any[]).filter((s) =>
+      JSON.stringify(s.Action).includes('kms:'),
+    );
+    if (actions.length === 0) {
+      expect(kms).toEqual([]);
+      return;
+    }
+    expect(kms).toEqual([
+      {
+        Effect: 'Allow',
+        Action: actions.length === 1 ? actions[0] : [...actions],
+        Resource: keyArn,
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('lets CloudFront decrypt for its own distribution only', () => {
+    const key = resourcesOf(template, 'AWS::KMS::Key')[0]!;
+    const cloudfront = (key.properties.KeyPolicy.Statement as any[]).filter(
+      (s) => s.Principal?.Service === 'cloudfront.amazonaws.com',
+    );
+    expect(cloudfront).toHaveLength(1);
+    expect(cloudfront[0].Action).toEqual('kms:Decrypt');
+    expect(JSON.stringify(cloudfront[0].Condition)).toContain('AWS:SourceArn');
+  });
+});
+
+describe('with a certificate and browser origins', () => {
+  const { stack, template } = synth({
+    certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+    corsOrigins: ['https://app.example.com'],
+  });
+
+  it('lets browsers PUT to uploads from those origins only', () => {
+    const uploads =
+      template.toJSON().Resources[
+        stack.getLogicalId(stack.storage.uploads.node.defaultChild as never)
+      ];
+    expect(uploads.Properties.CorsConfiguration).toEqual({
+      CorsRules: [
+        {
+          AllowedMethods: ['PUT'],
+          AllowedOrigins: ['https://app.example.com'],
+          AllowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+          ExposedHeaders: ['ETag'],
+          MaxAge: 3600,
+        },
+      ],
+    });
+    for (const bucket of [stack.storage.quarantine, stack.storage.processed]) {
+      const resource =
+        template.toJSON().Resources[stack.getLogicalId(bucket.node.defaultChild as never)];
+      expect(resource.Properties.CorsConfiguration).toBeUndefined();
+    }
+  });
+
+  it('serves HTTPS with a current TLS policy and redirects HTTP', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }],
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [
+        Match.objectLike({
+          Type: 'redirect',
+          RedirectConfig: Match.objectLike({ Protocol: 'HTTPS' }),
+        }),
+      ],
+    });
+  });
+});
+
+describe('with an operator-provided database', () => {
+  const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock-db-url-AbCdEf';
+  const { stack, template } = synth({ databaseUrlSecretArn: arn });
+
+  it('creates no RDS instance and injects DATABASE_URL from the secret', () => {
+    template.resourceCountIs('AWS::RDS::DBInstance', 0);
+    const task =
+      template.toJSON().Resources[
+        stack.getLogicalId(stack.workers.verifier.task.node.defaultChild as never)
+      ].Properties;
+    for (const name of ['verifier', 'migrate']) {
+      const container = task.ContainerDefinitions.find((c: any) => c.Name === name);
+      expect(container.Secrets).toEqual([{ Name: 'DATABASE_URL', ValueFrom: arn }]);
+      expect((container.Environment ?? []).map((e: any) => e.Name)).not.toContain('DATABASE_URL');
+    }
+  });
+});
+
+describe('natGateways: 0', () => {
+  const { template } = synth({ natGateways: 0 });
+
+  it('runs tasks in public subnets with public IPs, and no NAT gateway', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    for (const { properties } of resourcesOf(template, 'AWS::ECS::Service')) {
+      expect(properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('ENABLED');
+    }
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          EcsParameters: Match.objectLike({
+            NetworkConfiguration: {
+              AwsVpcConfiguration: Match.objectLike({ AssignPublicIp: 'ENABLED' }),
+            },
+          }),
+        }),
+      ],
+    });
+  });
+});
+
+describe('a lean deployment: Spot, arm64, no sweep, no CDN, media down to 0', () => {
+  const { stack, template } = synth({
+    workersOnSpot: true,
+    cpuArchitecture: 'arm64',
+    sweepSchedule: undefined,
+    cdn: false,
+    maxReceiveCount: 9,
+    quarantineRetentionDays: 90,
+    tasks: {
+      'upload-api': { min: 2, max: 6 },
+      verifier: { min: 1, max: 4 },
+      scanner: { min: 1, max: 8 },
+      media: { min: 0, max: 3 },
+      notifier: { min: 1, max: 2 },
+    },
+  });
+
+  it('puts the workers, not the API, on Fargate Spot', () => {
+    const services = resourcesOf(template, 'AWS::ECS::Service');
+    const apiId = stack.getLogicalId(stack.api.service.node.defaultChild as never);
+    for (const { id, properties } of services) {
+      if (id === apiId) {
+        expect(properties.LaunchType).toBe('FARGATE');
+        expect(properties.CapacityProviderStrategy).toBeUndefined();
+      } else {
+        expect(properties.CapacityProviderStrategy).toEqual([
+          { CapacityProvider: 'FARGATE_SPOT', Weight: 1 },
+        ]);
+      }
+    }
+  });
+
+  it('runs every task on ARM64', () => {
+    for (const { properties } of resourcesOf(template, 'AWS::ECS::TaskDefinition')) {
+      expect(properties.RuntimePlatform.CpuArchitecture).toBe('ARM64');
+    }
+  });
+
+  it('schedules no sweep', () => {
+    template.resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  it('takes each app task range from the settings', () => {
+    const targets = resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalableTarget').map(
+      (t) => [t.properties.MinCapacity, t.properties.MaxCapacity],
+    );
+    expect(targets.sort()).toEqual(
+      [
+        [2, 6],
+        [1, 4],
+        [1, 8],
+        [0, 3],
+        [1, 2],
+      ].sort(),
+    );
+  });
+
+  it('sets no desired count, so a deploy keeps what scaling chose', () => {
+    for (const { properties } of resourcesOf(template, 'AWS::ECS::Service')) {
+      expect(properties.DesiredCount).toBeUndefined();
+    }
+  });
+
+  it('has no CloudFront distribution', () => {
+    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+  });
+
+  it('takes maxReceiveCount and the quarantine retention from the settings', () => {
+    for (const { queue } of stack.queues.all) {
+      const props =
+        template.toJSON().Resources[stack.getLogicalId(queue.node.defaultChild as never)];
+      expect(props.Properties.RedrivePolicy.maxReceiveCount).toBe(9);
+    }
+    const quarantine =
+      template.toJSON().Resources[
+        stack.getLogicalId(stack.storage.quarantine.node.defaultChild as never)
+      ];
+    expect(quarantine.Properties.LifecycleConfiguration.Rules).toContainEqual({
+      Id: 'expire-quarantined-objects',
+      ExpirationInDays: 90,
+      Status: 'Enabled',
+    });
+  });
+});
