@@ -1,0 +1,138 @@
+/**
+ * `npm run bench [-- --quick] [-- --only a,b]`: every stage of the pipeline
+ * against its floor, measured side by side in one run on the local stack.
+ * Prints the table and writes every figure to bench/results.json (full runs)
+ * or bench/results.quick.json / results.partial.json (smoke and partial runs).
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { format, resolveConfig } from 'prettier';
+import { openStack } from './bench-stack.ts';
+import { describeMachine, machineLine } from './machine.ts';
+import { resultsMarkdown, resultsTable, type Row } from './report.ts';
+import { FULL, QUICK } from './settings.ts';
+import { endToEndStage } from './stages/end-to-end.stage.ts';
+import { mediaStage } from './stages/media.stage.ts';
+import { presignStage } from './stages/presign.stage.ts';
+import { scannerStage } from './stages/scanner.stage.ts';
+import type { Stage, StageResult } from './stages/stage.ts';
+import { uploadApiStage } from './stages/upload-api.stage.ts';
+import { verifierStage } from './stages/verifier.stage.ts';
+
+const STAGES: readonly Stage[] = [
+  uploadApiStage,
+  presignStage,
+  verifierStage,
+  scannerStage,
+  mediaStage,
+  endToEndStage,
+];
+
+type Options = { quick?: boolean; only?: string; out?: string; markdown?: boolean };
+
+const program = new Command('bench')
+  .description('Measures every stage of the pipeline against its baseline, in one run')
+  .option('--quick', 'smoke run: every code path, small sizes, under a minute; for CI')
+  .option('--only <stages>', `comma-separated subset of: ${STAGES.map((s) => s.name).join(', ')}`)
+  .option('--out <file>', 'where to write the JSON results')
+  .option('--markdown', "print the table as Markdown too, for the README's Performance section")
+  .parse();
+const options = program.opts<Options>();
+
+const settings = options.quick ? QUICK : FULL;
+const only = options.only?.split(',').map((name) => name.trim());
+const unknown = only?.filter((name) => !STAGES.some((stage) => stage.name === name)) ?? [];
+if (unknown.length) program.error(`unknown stage(s): ${unknown.join(', ')}`);
+const selected = STAGES.filter((stage) => !only || only.includes(stage.name));
+// Only a complete full run replaces the kept results.
+const out =
+  options.out ??
+  fileURLToPath(
+    new URL(
+      settings.mode === 'quick'
+        ? '../results.quick.json'
+        : only
+          ? '../results.partial.json'
+          : '../results.json',
+      import.meta.url,
+    ),
+  );
+
+const startedAt = new Date();
+const clock = performance.now();
+const log = (line: string) =>
+  process.stderr.write(
+    `[${((performance.now() - clock) / 1000).toFixed(1).padStart(6)}s] ${line}\n`,
+  );
+const machine = describeMachine();
+log(`${settings.mode} run on ${machineLine(machine, startedAt)}`);
+
+const stack = await openStack(log);
+const results: Record<string, StageResult> = {};
+const problems: string[] = [];
+try {
+  for (const stage of selected) {
+    log(`${stage.name}: starting`);
+    try {
+      const result = await stage.run({ stack, settings, log });
+      results[stage.name] = result;
+      problems.push(...result.problems);
+    } catch (error) {
+      problems.push(`${stage.name}: ${error instanceof Error ? error.message : String(error)}`);
+      log(`${stage.name}: failed: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+  }
+} finally {
+  await stack.close();
+}
+
+const rows: Row[] = Object.values(results).flatMap((result) => result.rows);
+const wallSeconds = (performance.now() - clock) / 1000;
+const output = [
+  '',
+  resultsTable(rows),
+  ...Object.values(results).flatMap((result) => (result.extra ? ['', result.extra] : [])),
+  '',
+  `${settings.mode} run, ${wallSeconds.toFixed(0)} s; ${machineLine(machine, startedAt)}`,
+  ...(settings.mode === 'quick'
+    ? [
+        'Quick run: a smoke test of every code path; its sizes are too small for the figures to mean much.',
+      ]
+    : []),
+  ...(options.markdown ? ['', resultsMarkdown(rows)] : []),
+  ...(problems.length ? ['', 'Problems:', ...problems.map((problem) => `  - ${problem}`)] : []),
+  '',
+];
+process.stdout.write(output.join('\n'));
+
+// Three decimals are plenty for any figure here and keep the file readable.
+const rounded = (_key: string, value: unknown) =>
+  typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value;
+const document = {
+  mode: settings.mode,
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  wallSeconds: Math.round(wallSeconds),
+  machine,
+  loadAtEnd: Math.round(loadavg()[0]! * 100) / 100,
+  settings,
+  rows,
+  stages: Object.fromEntries(
+    Object.entries(results).map(([name, result]) => [name, result.details]),
+  ),
+  problems,
+};
+// Formatted as the repo's `prettier --check .` expects: results.json is committed.
+writeFileSync(
+  out,
+  await format(JSON.stringify(document, rounded), {
+    ...(await resolveConfig(out)),
+    parser: 'json',
+  }),
+);
+log(`results written to ${relative(process.cwd(), out)}`);
+// Speed is never asserted; only a broken harness or pipeline fails the run.
+process.exitCode = problems.length ? 1 : 0;

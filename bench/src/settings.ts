@@ -1,0 +1,77 @@
+const MiB = 1024 * 1024;
+
+/** Every size, count and time bound of one run; `--quick` shrinks them all. */
+export type BenchSettings = {
+  readonly mode: 'full' | 'quick';
+  /** Interleaved ours/baseline rounds per micro-benchmark; the median is reported. */
+  readonly rounds: number;
+  readonly uploadApi: {
+    readonly connections: number;
+    readonly warmupSeconds: number;
+    readonly seconds: number;
+    /** Count bound of one measured run, whichever of count and time comes first. */
+    readonly maxRequests: number;
+  };
+  readonly presign: { readonly warmupSeconds: number; readonly seconds: number };
+  readonly verifier: { readonly bytes: number; readonly smallBytes: number };
+  /** Each side scans the bytes `repeats` times per round. */
+  readonly scanner: { readonly bytes: number; readonly repeats: number };
+  /** The photo the media stage renders and the scanner stage also scans. */
+  readonly media: {
+    readonly width: number;
+    readonly height: number;
+    readonly imagesPerRound: number;
+  };
+  readonly endToEnd: {
+    readonly smallFiles: number;
+    readonly smallBytes: number;
+    readonly mixedFiles: number;
+    readonly mixedMinBytes: number;
+    readonly mixedMaxBytes: number;
+    /** Files sent one at a time through the idle pipeline: each stage's unloaded span. */
+    readonly idleProbes: number;
+    readonly clientConcurrency: number;
+    readonly timeoutSeconds: number;
+  };
+};
+
+export const FULL: BenchSettings = {
+  mode: 'full',
+  rounds: 3,
+  uploadApi: { connections: 32, warmupSeconds: 2, seconds: 8, maxRequests: 30_000 },
+  presign: { warmupSeconds: 0.5, seconds: 2 },
+  verifier: { bytes: 256 * MiB, smallBytes: 64 * MiB },
+  scanner: { bytes: 48 * MiB, repeats: 2 },
+  media: { width: 6000, height: 4000, imagesPerRound: 4 },
+  endToEnd: {
+    smallFiles: 500,
+    smallBytes: 4 * 1024,
+    mixedFiles: 50,
+    mixedMinBytes: 1 * MiB,
+    mixedMaxBytes: 20 * MiB,
+    idleProbes: 3,
+    clientConcurrency: 16,
+    timeoutSeconds: 180,
+  },
+};
+
+/** CI's smoke run: every code path once, well under a minute, nothing asserted about speed. */
+export const QUICK: BenchSettings = {
+  mode: 'quick',
+  rounds: 1,
+  uploadApi: { connections: 32, warmupSeconds: 1, seconds: 2, maxRequests: 5_000 },
+  presign: { warmupSeconds: 0.2, seconds: 0.5 },
+  verifier: { bytes: 48 * MiB, smallBytes: 12 * MiB },
+  scanner: { bytes: 8 * MiB, repeats: 1 },
+  media: { width: 3000, height: 2000, imagesPerRound: 2 },
+  endToEnd: {
+    smallFiles: 20,
+    smallBytes: 4 * 1024,
+    mixedFiles: 3,
+    mixedMinBytes: 1 * MiB,
+    mixedMaxBytes: 3 * MiB,
+    idleProbes: 1,
+    clientConcurrency: 8,
+    timeoutSeconds: 30,
+  },
+};
