@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type {
   DownloadUrlSigner,
@@ -7,6 +7,7 @@ import type {
   PresignPutRequest,
   UploadUrlSigner,
 } from '@airlock/core';
+import { PutUrlPresigner } from './put-url-presigner.ts';
 
 /**
  * Presigned PUTs whose key, Content-Type, Content-Length and
@@ -15,27 +16,31 @@ import type {
  */
 export class S3UploadUrlSigner implements UploadUrlSigner, DownloadUrlSigner {
   readonly #s3: S3Client;
+  readonly #putUrls: PutUrlPresigner;
 
   constructor(deps: { s3: S3Client }) {
     this.#s3 = deps.s3;
+    this.#putUrls = new PutUrlPresigner(deps.s3);
   }
 
   async presignPut(request: PresignPutRequest): Promise<PresignedRequest> {
     const checksum = Buffer.from(request.sha256Hex, 'hex').toString('base64');
-    const command = new PutObjectCommand({
-      Bucket: request.bucket,
-      Key: request.key,
-      ContentType: request.contentType,
-      ContentLength: request.contentLength,
-      ChecksumSHA256: checksum,
-    });
-    const url = await getSignedUrl(this.#s3, command, {
-      expiresIn: request.expiresInSeconds,
-      signableHeaders: new Set(['content-type', 'content-length']),
-      // Hoisted into the query string it would be a parameter, not a header
-      // S3 compares with the body; kept as a header it is signed and enforced.
-      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
-    });
+    const url = await this.#putUrls.presign(
+      {
+        Bucket: request.bucket,
+        Key: request.key,
+        ContentType: request.contentType,
+        ContentLength: request.contentLength,
+        ChecksumSHA256: checksum,
+      },
+      {
+        expiresIn: request.expiresInSeconds,
+        signableHeaders: new Set(['content-type', 'content-length']),
+        // Hoisted into the query string it would be a parameter, not a header
+        // S3 compares with the body; kept as a header it is signed and enforced.
+        unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+      },
+    );
     return {
       method: 'PUT',
       url,
