@@ -154,6 +154,11 @@ export function readSettings(context: ContextReader): AirlockSettings {
     tasks[app] = { min, max };
   }
   if (tasks['upload-api'].min < 1) problems.push('uploadApiMinTasks: the API needs at least 1');
+  // The notifier is scaled on webhook-jobs, which only its own relay fills
+  // from the outbox: at 0 tasks nothing would ever start one.
+  if (tasks.notifier.min < 1) {
+    problems.push('notifierMinTasks: the notifier relays the webhook outbox; it needs at least 1');
+  }
 
   const sweep = text('sweepSchedule') ?? d.sweepSchedule;
   const settings: AirlockSettings = {

@@ -54,6 +54,7 @@ describe('readSettings', () => {
         cdn: 'maybe',
         logRetentionDays: '10',
         uploadApiMinTasks: '0',
+        notifierMinTasks: '0',
         scannerMinTasks: '3',
         scannerMaxTasks: '2',
       });
@@ -71,6 +72,7 @@ describe('readSettings', () => {
       '  logRetentionDays: CloudWatch accepts 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
       '  scannerMaxTasks: 2 is below scannerMinTasks 3',
       '  uploadApiMinTasks: the API needs at least 1',
+      '  notifierMinTasks: the notifier relays the webhook outbox; it needs at least 1',
       '  encryption: expected one of s3, kms, got aes',
       '  natGateways: expected a whole number from 0 to 3, got -1',
       '  cdn: expected true or false, got maybe',

@@ -14,7 +14,10 @@ const retryDelay =
 
 /** The notifier from its config: the composition root shared by main.ts and the tests. */
 export function composeNotifier(config: NotifierConfig, logger: Logger) {
-  const pool = createPool(config.databaseUrl, { max: config.consumer.concurrency + 2 });
+  // Deliveries spend their time on the network, not in Postgres: a small pool serves many.
+  const pool = createPool(config.databaseUrl, {
+    max: Math.min(config.consumer.concurrency + 2, 10),
+  });
   const sqs = createSqsClient(config.aws.sqs);
   const outbox = new PgWebhookOutbox({ pool });
   const failures = new PgMessageFailures({ pool });
@@ -37,6 +40,7 @@ export function composeNotifier(config: NotifierConfig, logger: Logger) {
         outbox,
         post: (url, body, headers) => poster.post(url, body, headers),
         logger,
+        claimSeconds: Math.ceil(config.delivery.timeoutMs / 1000) + 5,
       }),
       onFailure: (failure) => failures.record(failure),
     },

@@ -45,7 +45,18 @@ export class OutboxRelay {
   /** One poll; @returns how many deliveries were queued. */
   relayOnce(): Promise<number> {
     return this.#deps.outbox.relay(this.#options.batchSize, async (ids) => {
-      await Promise.all(ids.map((id) => this.#deps.publish(webhookDeliveryJobFor(id))));
+      const sends = await Promise.allSettled(
+        ids.map((id) => this.#deps.publish(webhookDeliveryJobFor(id))),
+      );
+      const failed = sends.filter((send) => send.status === 'rejected');
+      if (failed.length > 0) {
+        this.#deps.logger.warn(
+          { err: failed[0]!.reason, failed: failed.length, of: ids.length },
+          'some webhook jobs were not sent; they stay in the outbox',
+        );
+      }
+      // Only what was sent is marked queued: a resend of the rest cannot repeat these.
+      return ids.filter((_id, index) => sends[index]!.status === 'fulfilled');
     });
   }
 

@@ -66,4 +66,31 @@ describe('the webhook outbox', () => {
     });
     expect(abandoned.abandonedReason).toBe('endpoint_removed');
   });
+
+  it('lets one attempt at a time hold a delivery, until it is recorded or its claim runs out', async () => {
+    const tenant = await stack.tenant();
+    const uploadId = await finish(tenant, 'ready');
+    // Already marked queued, so no relay sends it: only this test attempts it.
+    const { rows } = await stack.pool.query<{ id: string }>(
+      `INSERT INTO webhook_deliveries (event_id, upload_id, customer_id, queued_at)
+       SELECT id, upload_id, $2, now() FROM upload_events WHERE upload_id = $1 AND to_state = 'ready'
+       RETURNING id`,
+      [uploadId, tenant.customerId],
+    );
+    const id = rows[0]!.id;
+
+    expect(await outbox.claim(id, 30)).toBe(true);
+    expect(await outbox.claim(id, 30)).toBe(false);
+    await outbox.recordAttempt(id, { status: 503, error: 'HTTP 503', delivered: false });
+    expect(await outbox.claim(id, 30)).toBe(true);
+    // A worker that died mid-attempt: its claim runs out.
+    await stack.pool.query(
+      `UPDATE webhook_deliveries SET in_flight_until = now() - interval '1 second' WHERE id = $1`,
+      [id],
+    );
+    expect(await outbox.claim(id, 30)).toBe(true);
+    await outbox.recordAttempt(id, { status: 204, error: undefined, delivered: true });
+    expect(await outbox.claim(id, 30)).toBe(false);
+    expect(await outbox.forUpload(uploadId)).toMatchObject([{ attempts: 2, lastStatus: 204 }]);
+  });
 });

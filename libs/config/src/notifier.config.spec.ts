@@ -17,7 +17,7 @@ describe('loadNotifierConfig', () => {
       maxRedirects: 3,
       retryDelaysSeconds: [30, 120, 600, 1800, 3600],
     });
-    expect(config.consumer.concurrency).toBe(8);
+    expect(config.consumer.concurrency).toBe(16);
   });
 
   it('reads an allow-list of addresses and CIDRs, IPv4 and IPv6', () => {

@@ -54,7 +54,7 @@ const notifierEnv = z
   })
   .extend(workerEnv.shape)
   // Deliveries mostly wait on the network: more at once than the CPU-bound workers.
-  .extend({ WORKER_CONCURRENCY: envInt(8, 1) });
+  .extend({ WORKER_CONCURRENCY: envInt(16, 1) });
 
 export type NotifierConfig = WorkerConfig & {
   readonly queues: { webhookJobs: string; webhookJobsDlq: string };

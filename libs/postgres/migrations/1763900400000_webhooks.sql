@@ -26,7 +26,7 @@ CREATE TABLE webhook_deliveries (
   last_status integer,
   last_error text,
   delivered_at timestamptz,
-  -- Set when retrying cannot help (no endpoint any more, a forbidden address).
+  -- Set when the customer's endpoint is gone by the time the job runs.
   abandoned_at timestamptz,
   abandoned_reason text
 );

@@ -47,14 +47,14 @@ export class PgWebhookOutbox {
   }
 
   /**
-   * Claims up to `limit` unqueued deliveries, hands their ids to `send` and
-   * marks them queued in the same transaction: a failed send leaves them for
-   * the next round; a crash after the send can queue one twice, which the
-   * delivery's own `delivered_at` makes harmless. SKIP LOCKED lets several
+   * Takes up to `limit` unqueued deliveries, hands their ids to `send` and
+   * marks the ones it reports sent as queued, in the same transaction. What
+   * was not sent stays for the next round; a crash after a send can queue a
+   * row twice, which {@link claim} makes harmless. SKIP LOCKED lets several
    * relays share the outbox.
    * @returns how many were queued.
    */
-  async relay(limit: number, send: (deliveryIds: string[]) => Promise<void>): Promise<number> {
+  async relay(limit: number, send: (deliveryIds: string[]) => Promise<string[]>): Promise<number> {
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
@@ -63,22 +63,35 @@ export class PgWebhookOutbox {
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
-      if (rows.length > 0) {
-        const ids = rows.map((row) => row.id);
-        await send(ids);
+      const sent = rows.length > 0 ? await send(rows.map((row) => row.id)) : [];
+      if (sent.length > 0) {
         await client.query(
           `UPDATE webhook_deliveries SET queued_at = now() WHERE id = ANY($1::uuid[])`,
-          [ids],
+          [sent],
         );
       }
       await client.query('COMMIT');
-      return rows.length;
+      return sent.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * Claims an undelivered delivery for one attempt of at most `seconds`.
+   * @returns false when it is delivered, abandoned, or another attempt holds it.
+   */
+  async claim(deliveryId: string, seconds: number): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      `UPDATE webhook_deliveries SET in_flight_until = now() + make_interval(secs => $2)
+       WHERE id = $1 AND delivered_at IS NULL AND abandoned_at IS NULL
+         AND (in_flight_until IS NULL OR in_flight_until < now())`,
+      [deliveryId, seconds],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   async find(deliveryId: string): Promise<PendingWebhook | undefined> {
@@ -118,11 +131,12 @@ export class PgWebhookOutbox {
     };
   }
 
+  /** Records the attempt and ends its claim. */
   async recordAttempt(deliveryId: string, attempt: WebhookAttempt): Promise<void> {
     await this.#pool.query(
       `UPDATE webhook_deliveries SET
          attempts = attempts + 1, last_attempt_at = now(), last_status = $2, last_error = $3,
-         delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
+         delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END, in_flight_until = NULL
        WHERE id = $1`,
       [
         deliveryId,

@@ -129,7 +129,7 @@ describe('WebhookPoster', () => {
     expect(loop.received).toHaveLength(3);
   });
 
-  it('refuses plain http, on the first hop or a redirect, unless allowed', async () => {
+  it('refuses a plain http URL unless allowed', async () => {
     const hook = await start('127.0.0.1', answer(204));
     const strict = new WebhookPoster(options({ allowHttp: false }));
 

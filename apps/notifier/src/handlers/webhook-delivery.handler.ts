@@ -10,13 +10,15 @@ import type { Logger } from '@airlock/runtime';
 import { ForbiddenDestination, signWebhook, type WebhookResponse } from '@airlock/webhooks';
 
 export type WebhookDeliveryDependencies = {
-  readonly outbox: Pick<PgWebhookOutbox, 'find' | 'recordAttempt' | 'abandon'>;
+  readonly outbox: Pick<PgWebhookOutbox, 'find' | 'claim' | 'recordAttempt' | 'abandon'>;
   readonly post: (
     url: string,
     body: string,
     headers: Readonly<Record<string, string>>,
   ) => Promise<WebhookResponse>;
   readonly logger: Logger;
+  /** How long one attempt may hold its delivery: the POST's timeout and some margin. */
+  readonly claimSeconds: number;
   readonly now?: () => Date;
 };
 
@@ -27,7 +29,8 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
  * other answer or a network error is recorded and retried with the queue's
  * backoff, then dead-lettered. A forbidden destination goes to the DLQ at
  * once: only an operator (allow-list) or the customer (a new URL) can fix it,
- * and a replay then delivers. Replays of a delivered job do nothing.
+ * and a replay then delivers. Replays of a delivered job do nothing, and a
+ * copy that arrives while another attempt holds the delivery stands down.
  */
 export function createWebhookDeliveryHandler(deps: WebhookDeliveryDependencies): MessageHandler {
   const now = deps.now ?? (() => new Date());
@@ -42,6 +45,9 @@ export function createWebhookDeliveryHandler(deps: WebhookDeliveryDependencies):
       await deps.outbox.abandon(deliveryId, 'endpoint_removed');
       return 'success';
     }
+
+    // A copy of this job is being attempted right now; that attempt settles it.
+    if (!(await deps.outbox.claim(deliveryId, deps.claimSeconds))) return 'success';
 
     const payload = JSON.stringify(webhookPayload(delivery.event));
     const headers = signWebhook(delivery.endpoint.secret, deliveryId, now(), payload);

@@ -31,6 +31,7 @@ describe('parseWebhookUrl', () => {
     ['https://user:pw@example.com/', 'must not carry credentials'],
     ['https://example.com/#frag', 'must not have a fragment'],
     [`https://example.com/${'a'.repeat(2048)}`, 'is longer than 2048 characters'],
+    [`https://example.com/${'é'.repeat(700)}`, 'is longer than 2048 characters once encoded'],
   ])('refuses %s with invalid_request', (text, why) => {
     const error = rejection(text);
     expect(error.code).toBe('invalid_request');

@@ -25,5 +25,9 @@ export function parseWebhookUrl(text: string, policy: WebhookUrlPolicy): URL {
   }
   if (url.username || url.password) throw invalid('must not carry credentials');
   if (url.hash) throw invalid('must not have a fragment');
+  // What is stored and called is the normalised form, which percent-encoding can lengthen.
+  if (url.href.length > MAX_URL_LENGTH) {
+    throw invalid(`is longer than ${MAX_URL_LENGTH} characters once encoded`);
+  }
   return url;
 }
