@@ -4,6 +4,7 @@ import { memoizedClose, type Logger, type ReadinessCheck } from '@airlock/runtim
 import { createSqsClient, probeQueue, QueueConsumer, SqsMessagePublisher } from '@airlock/sqs';
 import { WebhookPoster } from '@airlock/webhooks';
 import { createWebhookDeliveryHandler } from './handlers/webhook-delivery.handler.ts';
+import { EndpointSlots } from './endpoint-slots.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 
 /** The i-th retry waits the i-th configured delay; past the list, the last one. */
@@ -39,6 +40,8 @@ export function composeNotifier(config: NotifierConfig, logger: Logger) {
       handler: createWebhookDeliveryHandler({
         outbox,
         post: (url, body, headers) => poster.post(url, body, headers),
+        slots: new EndpointSlots(config.delivery.maxInFlightPerEndpoint),
+        defer: (job, delaySeconds) => jobs.publish(job, { delaySeconds }),
         logger,
         claimSeconds: Math.ceil(config.delivery.timeoutMs / 1000) + 5,
       }),

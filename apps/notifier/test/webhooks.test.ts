@@ -18,6 +18,7 @@ import {
   type TestFile,
 } from '@airlock/testing';
 import {
+  startHangingReceiver,
   startWebhookReceiver,
   type ReceivedCall,
   type WebhookReceiver,
@@ -236,5 +237,41 @@ describe('a webhook URL that points inside the network', () => {
     ]);
     const call = await until('the replayed delivery', async () => callsFor(uploadId)[0]);
     expect(verify(secret, call).data).toMatchObject({ uploadId, state: 'ready' });
+  });
+});
+
+describe('an endpoint that hangs', () => {
+  it('holds at most its share of the notifier, and other customers’ webhooks keep arriving', async () => {
+    const hanging = await startHangingReceiver();
+    const slow = await stack.tenant();
+    await registerWebhook(slow, hanging.url);
+    try {
+      // More deliveries than the notifier has slots (16), all to one endpoint.
+      const slowUploads = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => upload(slow, uniqueText(`slow-${i}`), 'text/plain')),
+      );
+      await Promise.all(slowUploads.map((id) => settle(id, 'ready')));
+      await until('the hanging endpoint to be called', async () =>
+        hanging.state.received > 0 ? true : undefined,
+      );
+
+      const other = await stack.tenant();
+      const secret = await registerWebhook(other, receiver.url);
+      const started = Date.now();
+      const uploadId = await upload(other, uniqueText('unaffected'), 'text/plain');
+      const call = await until('the other customer’s webhook', async () => callsFor(uploadId)[0]);
+
+      expect(verify(secret, call).data.uploadId).toBe(uploadId);
+      // Well inside the 10 s the hanging attempts wait for their timeout.
+      expect(call.at - started).toBeLessThan(5000);
+      expect(hanging.state.mostOpen).toBeLessThanOrEqual(4);
+    } finally {
+      // Queued retries then find no endpoint and are abandoned.
+      await fetch(`${stack.apiUrl}/v1/webhook`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${slow.apiKey}` },
+      });
+      await hanging.close();
+    }
   });
 });

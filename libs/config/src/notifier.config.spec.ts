@@ -15,6 +15,7 @@ describe('loadNotifierConfig', () => {
       allowHttp: false,
       timeoutMs: 10_000,
       maxRedirects: 3,
+      maxInFlightPerEndpoint: 4,
       retryDelaysSeconds: [30, 120, 600, 1800, 3600],
     });
     expect(config.consumer.concurrency).toBe(16);

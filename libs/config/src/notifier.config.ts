@@ -48,6 +48,7 @@ const notifierEnv = z
     WEBHOOK_ALLOW_HTTP: envBoolean(false),
     WEBHOOK_TIMEOUT_MS: envInt(10_000, 100),
     WEBHOOK_MAX_REDIRECTS: envInt(3, 0),
+    WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: envInt(4, 1),
     WEBHOOK_RETRY_DELAYS_SECONDS: retryDelays,
     WEBHOOK_RELAY_INTERVAL_MS: envInt(500, 10),
     WEBHOOK_RELAY_BATCH_SIZE: envInt(50, 1),
@@ -63,6 +64,8 @@ export type NotifierConfig = WorkerConfig & {
     readonly allowHttp: boolean;
     readonly timeoutMs: number;
     readonly maxRedirects: number;
+    /** Attempts to one customer's endpoint at once, per notifier process. */
+    readonly maxInFlightPerEndpoint: number;
     readonly retryDelaysSeconds: readonly number[];
   };
   readonly relay: { readonly intervalMs: number; readonly batchSize: number };
@@ -81,6 +84,7 @@ export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): Notifi
       allowHttp: parsed.WEBHOOK_ALLOW_HTTP,
       timeoutMs: parsed.WEBHOOK_TIMEOUT_MS,
       maxRedirects: parsed.WEBHOOK_MAX_REDIRECTS,
+      maxInFlightPerEndpoint: parsed.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
       retryDelaysSeconds: parsed.WEBHOOK_RETRY_DELAYS_SECONDS,
     },
     relay: {

@@ -10,10 +10,17 @@ export class SqsMessagePublisher {
     this.#queueUrl = config.queueUrl;
   }
 
-  /** @returns the SQS MessageId. */
-  async publish(message: object): Promise<string> {
+  /**
+   * @param options.delaySeconds hidden from consumers this long (0–900).
+   * @returns the SQS MessageId.
+   */
+  async publish(message: object, options: { delaySeconds?: number } = {}): Promise<string> {
     const { MessageId } = await this.#sqs.send(
-      new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: JSON.stringify(message) }),
+      new SendMessageCommand({
+        QueueUrl: this.#queueUrl,
+        MessageBody: JSON.stringify(message),
+        ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
+      }),
     );
     if (!MessageId) throw new Error(`SQS returned no MessageId for a message to ${this.#queueUrl}`);
     return MessageId;

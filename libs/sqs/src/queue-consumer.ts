@@ -76,11 +76,14 @@ export class QueueConsumer {
   readonly #queueUrl: string;
   readonly #dlqUrl: string;
   readonly #concurrency: number;
+  readonly #batchSize: number;
   readonly #visibilityTimeout: number;
   readonly #heartbeatMs: number;
   readonly #retryDelaySeconds: (receiveCount: number) => number;
   readonly #consumer: Consumer;
   readonly #batches = new Set<Promise<void>>();
+  /** Resolved whenever a message is settled, so a waiting receive can check for room. */
+  #settled: Array<() => void> = [];
   #inFlight = 0;
   #started = false;
   #closing: Promise<void> | undefined;
@@ -105,6 +108,7 @@ export class QueueConsumer {
     this.#queueUrl = options.queueUrl;
     this.#dlqUrl = options.dlqUrl;
     this.#heartbeatMs = heartbeat * 1000;
+    this.#batchSize = batchSize;
     this.#retryDelaySeconds = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
 
     // sqs-consumer's own heartbeat (`heartbeatInterval`) is not used: in batch
@@ -171,6 +175,8 @@ export class QueueConsumer {
     } catch (error) {
       this.#log.error({ err: error }, 'stopping sqs-consumer failed');
     }
+    // A receive waiting for room returns now; its messages are still awaited below.
+    for (const wake of this.#settled.splice(0)) wake();
     // isPolling stays true from the receive until sqs-consumer's batch handler returns.
     // Batches never reject (#handleBatch logs), so this loop cannot throw.
     while (this.#consumer.status.isPolling || this.#batches.size > 0) {
@@ -193,13 +199,19 @@ export class QueueConsumer {
         await this.#process(message, heartbeats.get(message)!);
       } finally {
         this.#inFlight--;
+        for (const wake of this.#settled.splice(0)) wake();
       }
     }).catch((error: unknown) => this.#log.error({ err: error }, 'settling a batch failed'));
     this.#batches.add(batch);
-    try {
-      await batch;
-    } finally {
-      this.#batches.delete(batch);
+    void batch.finally(() => this.#batches.delete(batch));
+    // sqs-consumer receives again once this returns. Returning when a whole
+    // batch fits beside what is still in hand, rather than when this batch is
+    // done, keeps one slow message from holding back every later one, and
+    // never has more than `concurrency` messages in hand (with concurrency
+    // below batchSize, that means waiting for the batch as before).
+    const room = Math.max(0, this.#concurrency - this.#batchSize);
+    while (this.#inFlight > room && !this.#closing) {
+      await new Promise<void>((resolve) => this.#settled.push(resolve));
     }
   }
 

@@ -279,6 +279,36 @@ describe('QueueConsumer', () => {
     expect(consumer.inFlight).toBe(0);
   });
 
+  it('receives again while a slow message runs, never holding more than `concurrency`', async () => {
+    const queue = await setup();
+    let active = 0;
+    let maxActive = 0;
+    const done: string[] = [];
+    const { handler } = recording(async ({ body }) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await sleep(body === 'slow' ? 4_000 : 100);
+      active--;
+      done.push(body);
+      return 'success';
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'slow' }));
+    const consumer = queue.consumer(handler, { concurrency: 4, batchSize: 2 });
+    consumer.start();
+    await waitFor('the slow message to start', () => active === 1);
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: Array.from({ length: 6 }, (_, i) => ({ Id: `f${i}`, MessageBody: `fast-${i}` })),
+      }),
+    );
+
+    await waitFor('all six fast messages', () => done.filter((b) => b !== 'slow').length === 6);
+    expect(done).not.toContain('slow');
+    expect(maxActive).toBeLessThanOrEqual(4);
+    await waitFor('the slow one too', () => done.includes('slow'));
+  });
+
   it('keeps a message invisible while a handler runs past the visibility timeout', async () => {
     const queue = await setup();
     const { calls, handler } = recording(async () => {

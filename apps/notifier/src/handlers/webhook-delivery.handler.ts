@@ -4,10 +4,13 @@ import {
   webhookDeliveryJob,
   webhookPayload,
   type MessageHandler,
+  type WebhookDeliveryJob,
+  type WebhookEventSource,
 } from '@airlock/core';
 import type { PgWebhookOutbox } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
 import { ForbiddenDestination, signWebhook, type WebhookResponse } from '@airlock/webhooks';
+import type { EndpointSlots } from '../endpoint-slots.ts';
 
 export type WebhookDeliveryDependencies = {
   readonly outbox: Pick<PgWebhookOutbox, 'find' | 'claim' | 'recordAttempt' | 'abandon'>;
@@ -16,11 +19,17 @@ export type WebhookDeliveryDependencies = {
     body: string,
     headers: Readonly<Record<string, string>>,
   ) => Promise<WebhookResponse>;
+  readonly slots: EndpointSlots;
+  /** Sends the job again, hidden for `delaySeconds`: a fresh message, so no receive is spent. */
+  readonly defer: (job: WebhookDeliveryJob, delaySeconds: number) => Promise<unknown>;
   readonly logger: Logger;
   /** How long one attempt may hold its delivery: the POST's timeout and some margin. */
   readonly claimSeconds: number;
   readonly now?: () => Date;
 };
+
+/** How long a job waits when its endpoint is busy; jittered so deferred jobs spread out. */
+const busyDelaySeconds = () => 5 + Math.floor(Math.random() * 6);
 
 const isSuccess = (status: number) => status >= 200 && status < 300;
 
@@ -31,53 +40,74 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
  * once: only an operator (allow-list) or the customer (a new URL) can fix it,
  * and a replay then delivers. Replays of a delivered job do nothing, and a
  * copy that arrives while another attempt holds the delivery stands down.
+ * When the customer's endpoint already has its share of attempts in flight,
+ * the job is sent again with a delay rather than wait in a slot.
  */
 export function createWebhookDeliveryHandler(deps: WebhookDeliveryDependencies): MessageHandler {
-  const now = deps.now ?? (() => new Date());
   return async (body) => {
-    const { deliveryId } = parseMessage(webhookDeliveryJob, body);
-    const delivery = await deps.outbox.find(deliveryId);
+    const job = parseMessage(webhookDeliveryJob, body);
+    const delivery = await deps.outbox.find(job.deliveryId);
     if (!delivery) {
-      throw new PermanentFailure('unknown_delivery', `no webhook delivery ${deliveryId}`);
+      throw new PermanentFailure('unknown_delivery', `no webhook delivery ${job.deliveryId}`);
     }
     if (delivery.deliveredAt || delivery.abandonedAt) return 'success';
-    if (!delivery.endpoint) {
-      await deps.outbox.abandon(deliveryId, 'endpoint_removed');
+    const { endpoint } = delivery;
+    if (!endpoint) {
+      await deps.outbox.abandon(job.deliveryId, 'endpoint_removed');
       return 'success';
     }
 
-    // A copy of this job is being attempted right now; that attempt settles it.
-    if (!(await deps.outbox.claim(deliveryId, deps.claimSeconds))) return 'success';
-
-    const payload = JSON.stringify(webhookPayload(delivery.event));
-    const headers = signWebhook(delivery.endpoint.secret, deliveryId, now(), payload);
-    const log = deps.logger.child({ deliveryId, uploadId: delivery.event.uploadId });
-    let response: WebhookResponse;
-    try {
-      response = await deps.post(delivery.endpoint.url, payload, { ...headers });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await deps.outbox.recordAttempt(deliveryId, {
-        status: undefined,
-        error: message,
-        delivered: false,
-      });
-      if (error instanceof ForbiddenDestination) {
-        log.warn({ err: error }, 'webhook destination refused');
-        throw new PermanentFailure('forbidden_destination', message);
-      }
-      throw error;
+    const release = deps.slots.tryAcquire(delivery.customerId);
+    if (!release) {
+      await deps.defer(job, busyDelaySeconds());
+      return 'success';
     }
-
-    const delivered = isSuccess(response.status);
-    await deps.outbox.recordAttempt(deliveryId, {
-      status: response.status,
-      error: delivered ? undefined : `HTTP ${response.status}`,
-      delivered,
-    });
-    if (!delivered)
-      throw new Error(`webhook answered HTTP ${response.status} from ${response.url}`);
-    log.info({ status: response.status, redirects: response.redirects }, 'webhook delivered');
-    return 'success';
+    try {
+      // A copy of this job is being attempted right now; that attempt settles it.
+      if (!(await deps.outbox.claim(job.deliveryId, deps.claimSeconds))) return 'success';
+      await attempt(deps, delivery.event, endpoint);
+      return 'success';
+    } finally {
+      release();
+    }
   };
 }
+
+/** One signed POST, recorded; throws unless the endpoint answered 2xx. */
+async function attempt(
+  deps: WebhookDeliveryDependencies,
+  event: WebhookEventSource,
+  endpoint: { readonly url: string; readonly secret: string },
+): Promise<void> {
+  const { deliveryId } = event;
+  const payload = JSON.stringify(webhookPayload(event));
+  const headers = signWebhook(endpoint.secret, deliveryId, (deps.now ?? now)(), payload);
+  const log = deps.logger.child({ deliveryId, uploadId: event.uploadId });
+  let response: WebhookResponse;
+  try {
+    response = await deps.post(endpoint.url, payload, { ...headers });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await deps.outbox.recordAttempt(deliveryId, {
+      status: undefined,
+      error: message,
+      delivered: false,
+    });
+    if (error instanceof ForbiddenDestination) {
+      log.warn({ err: error }, 'webhook destination refused');
+      throw new PermanentFailure('forbidden_destination', message);
+    }
+    throw error;
+  }
+
+  const delivered = isSuccess(response.status);
+  await deps.outbox.recordAttempt(deliveryId, {
+    status: response.status,
+    error: delivered ? undefined : `HTTP ${response.status}`,
+    delivered,
+  });
+  if (!delivered) throw new Error(`webhook answered HTTP ${response.status} from ${response.url}`);
+  log.info({ status: response.status, redirects: response.redirects }, 'webhook delivered');
+}
+
+const now = () => new Date();

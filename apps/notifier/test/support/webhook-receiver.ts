@@ -40,3 +40,25 @@ export async function startWebhookReceiver() {
 }
 
 export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+/** An endpoint that accepts each POST and never answers; counts how many it holds at once. */
+export async function startHangingReceiver() {
+  const state = { open: 0, mostOpen: 0, received: 0 };
+  const server = createServer((req) => {
+    state.received += 1;
+    state.open += 1;
+    state.mostOpen = Math.max(state.mostOpen, state.open);
+    req.socket.once('close', () => (state.open -= 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hangs`,
+    state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
