@@ -22,8 +22,12 @@ export function composeNotifier(config: NotifierConfig, logger: Logger) {
   const sqs = createSqsClient(config.aws.sqs);
   const outbox = new PgWebhookOutbox({ pool });
   const failures = new PgMessageFailures({ pool });
+  const { allowedCidrs, allowHttp, timeoutMs, maxRedirects } = config.delivery;
   const poster = new WebhookPoster({
-    ...config.delivery,
+    allowedCidrs,
+    allowHttp,
+    timeoutMs,
+    maxRedirects,
     userAgent: 'Airlock-Webhooks/1',
   });
 
