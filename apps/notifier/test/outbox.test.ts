@@ -42,6 +42,18 @@ describe('the webhook outbox', () => {
     expect(await outbox.forUpload(await finish(subscribed, 'rejected'))).toMatchObject([
       { type: 'upload.rejected' },
     ]);
+    // A rescan hit on ready content: the customer hears about it a second time.
+    const rescanned = await finish(subscribed, 'ready');
+    await stack.uploads.transition({
+      uploadId: rescanned,
+      to: 'quarantined',
+      actor: 'test',
+      reason: 'Airlock.Test.EICAR.UNOFFICIAL',
+    });
+    expect((await outbox.forUpload(rescanned)).map((d) => d.type)).toEqual([
+      'upload.ready',
+      'upload.quarantined',
+    ]);
     await endpoints.remove(subscribed.customerId);
   });
 

@@ -613,7 +613,7 @@ export const openApiDocument: OpenApiDocument = {
       delete: {
         operationId: 'deleteWebhook',
         tags: ['webhooks'],
-        summary: 'Stop completion webhooks; queued deliveries are dropped',
+        summary: 'Stop completion webhooks; deliveries not yet made are abandoned',
         responses: {
           '204': { description: 'Removed.' },
           ...errorResponses('unauthorized', 'webhook_not_found', 'rate_limited', 'internal_error'),
