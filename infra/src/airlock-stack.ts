@@ -6,7 +6,6 @@ import { PipelineAlarms } from './alarms.ts';
 import { ApiService } from './api-service.ts';
 import { appEnvironment } from './app-environment.ts';
 import { AppRoles } from './app-roles.ts';
-import { createCdn } from './cdn.ts';
 import type { ComputeContext } from './compute-context.ts';
 import { createDatabase } from './database.ts';
 import { createImages } from './images.ts';
@@ -20,7 +19,12 @@ import { WorkerService, type WorkerName } from './worker-service.ts';
 
 export type AirlockStackProps = StackProps & { readonly settings: AirlockSettings };
 
-/** The whole deployment: storage, queues, database, the apps on Fargate, CDN and alarms. */
+/**
+ * The whole deployment: storage, queues, database, the apps on Fargate and
+ * alarms. No CDN: renditions are served only through the API's short-lived
+ * signed S3 URLs, which check the upload's state on every request, so a
+ * rescan that quarantines takes effect at once (docs/security.md, finding 13).
+ */
 export class AirlockStack extends Stack {
   readonly storage: Storage;
   readonly queues: Queues;
@@ -79,7 +83,6 @@ export class AirlockStack extends Stack {
     this.ops = new OpsTask(this, 'Ops', ctx);
 
     const alarms = new PipelineAlarms(this, 'Alarms', { queues: this.queues, ...settings });
-    const cdn = settings.cdn ? createCdn(this, this.storage.processed) : undefined;
 
     const scheme = settings.certificateArn ? 'https' : 'http';
     new CfnOutput(this, 'ApiUrl', {
@@ -88,7 +91,6 @@ export class AirlockStack extends Stack {
     new CfnOutput(this, 'UploadsBucket', { value: this.storage.uploads.bucketName });
     new CfnOutput(this, 'QuarantineBucket', { value: this.storage.quarantine.bucketName });
     new CfnOutput(this, 'ProcessedBucket', { value: this.storage.processed.bucketName });
-    if (cdn) new CfnOutput(this, 'CdnDomain', { value: cdn.distributionDomainName });
     new CfnOutput(this, 'AlarmTopic', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'OpsTaskDefinition', { value: this.ops.task.taskDefinitionArn });

@@ -31,7 +31,6 @@ export type AirlockSettings = {
   /** 0: tasks run in public subnets with public IPs instead of behind NAT (cheaper, less isolated). */
   readonly natGateways: number;
   readonly workersOnSpot: boolean;
-  readonly cdn: boolean;
   readonly alarmEmail: string | undefined;
   readonly oldestMessageAlarmSeconds: number;
   readonly logRetentionDays: number;
@@ -57,7 +56,6 @@ export const DEFAULT_SETTINGS: AirlockSettings = {
   certificateArn: undefined,
   natGateways: 1,
   workersOnSpot: false,
-  cdn: true,
   alarmEmail: undefined,
   oldestMessageAlarmSeconds: 900,
   logRetentionDays: 30,
@@ -160,6 +158,15 @@ export function readSettings(context: ContextReader): AirlockSettings {
     problems.push('notifierMinTasks: the notifier relays the webhook outbox; it needs at least 1');
   }
 
+  // There is no CloudFront distribution any more (docs/security.md, finding 13):
+  // an unsigned CDN served renditions by key and kept quarantined ones cached.
+  // `cdn=false` is what happens anyway; asking for one must not pass silently.
+  if (flag('cdn', false)) {
+    problems.push(
+      "cdn: removed: renditions are served only through the API's signed S3 URLs (no CloudFront)",
+    );
+  }
+
   const sweep = text('sweepSchedule') ?? d.sweepSchedule;
   const settings: AirlockSettings = {
     appImage: text('appImage'),
@@ -178,7 +185,6 @@ export function readSettings(context: ContextReader): AirlockSettings {
     certificateArn: text('certificateArn'),
     natGateways: integer('natGateways', d.natGateways, 0, 3),
     workersOnSpot: flag('workersOnSpot', d.workersOnSpot),
-    cdn: flag('cdn', d.cdn),
     alarmEmail: text('alarmEmail'),
     oldestMessageAlarmSeconds: integer(
       'oldestMessageAlarmSeconds',

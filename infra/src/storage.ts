@@ -90,7 +90,10 @@ export class Storage extends Construct {
     });
 
     // Not versioned: renditions are rebuilt from the originals, and a rescan
-    // that quarantines an upload must delete its derivatives for good.
+    // that quarantines an upload must delete its derivatives for good. Fully
+    // private like the others, with no CDN and no grant to any service: the
+    // only way to read a rendition is a presigned GET from the upload-api,
+    // issued after it checked the upload's state and valid for minutes.
     this.processed = new s3.Bucket(this, 'Processed', {
       ...common,
       lifecycleRules: [abortIncompleteMultipart],

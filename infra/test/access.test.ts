@@ -197,66 +197,53 @@ describe('task roles', () => {
   });
 });
 
-describe('CloudFront', () => {
-  const distribution = () => resourcesOf(template, 'AWS::CloudFront::Distribution');
+describe('no public read path (no CDN until the API hands out signed CloudFront URLs)', () => {
+  const resources = Object.values(template.toJSON().Resources) as { Type: string }[];
 
-  it('serves processed, and only processed, through origin access control', () => {
-    expect(distribution()).toHaveLength(1);
-    const config = distribution()[0]!.properties.DistributionConfig;
-    expect(config.Origins).toHaveLength(1);
-    expect(config.Origins[0].DomainName).toEqual(stack.resolve(processed.bucketRegionalDomainName));
-    expect(config.Origins[0].OriginAccessControlId).toEqual({
-      'Fn::GetAtt': [resourcesOf(template, 'AWS::CloudFront::OriginAccessControl')[0]!.id, 'Id'],
-    });
-    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
-    expect(config.DefaultCacheBehavior.AllowedMethods).toEqual(['GET', 'HEAD']);
-    template.resourceCountIs('AWS::CloudFront::CloudFrontOriginAccessIdentity', 0);
+  it('has no CloudFront distribution, origin access control or identity, nor any CDN output', () => {
+    expect(resources.filter((r) => r.Type.startsWith('AWS::CloudFront::'))).toEqual([]);
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('CdnDomain');
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/cloudfront/i);
   });
 
-  it('may GetObject from processed, for this distribution only', () => {
-    const bucketPolicy = resourcesOf(template, 'AWS::S3::BucketPolicy').find(
-      (policy) =>
-        policy.properties.Bucket.Ref === stack.getLogicalId(processed.node.defaultChild as never),
-    )!;
-    const allows = bucketPolicy.properties.PolicyDocument.Statement.filter(
-      (statement: Statement) => statement.Effect === 'Allow',
-    );
-    expect(allows).toEqual([
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'cloudfront.amazonaws.com' },
-        Action: 's3:GetObject',
-        Resource: stack.resolve(processed.arnForObjects('*')),
-        Condition: {
-          StringEquals: {
-            'AWS:SourceArn': {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':cloudfront::',
-                  { Ref: 'AWS::AccountId' },
-                  ':distribution/',
-                  { Ref: distribution()[0]!.id },
-                ],
-              ],
-            },
-          },
-        },
-      },
-    ]);
+  it('blocks public access on every bucket, processed included', () => {
+    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(3);
+    for (const { properties } of buckets) {
+      expect(properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(properties.OwnershipControls.Rules).toEqual([
+        { ObjectOwnership: 'BucketOwnerEnforced' },
+      ]);
+      expect(properties.WebsiteConfiguration).toBeUndefined();
+    }
   });
 
-  it('has no path to uploads or quarantine: their policies allow nobody', () => {
-    for (const bucket of [uploads, quarantine]) {
+  it('leaves no grant behind: every bucket policy, processed included, only denies', () => {
+    for (const bucket of [uploads, quarantine, processed]) {
       const id = stack.getLogicalId(bucket.node.defaultChild as never);
       const policy = resourcesOf(template, 'AWS::S3::BucketPolicy').find(
         (candidate) => candidate.properties.Bucket.Ref === id,
       )!;
-      const effects = policy.properties.PolicyDocument.Statement.map((s: Statement) => s.Effect);
-      expect(effects.every((effect: string) => effect === 'Deny')).toBe(true);
-      expect(JSON.stringify(distribution())).not.toContain(id);
+      const statements = policy.properties.PolicyDocument.Statement as Statement[];
+      expect(statements.length).toBeGreaterThan(0);
+      expect(statements.filter((statement) => statement.Effect !== 'Deny')).toEqual([]);
     }
+  });
+
+  it('lets only the upload-api read renditions: it signs short-lived GETs after checking the state', () => {
+    const processedObjects = stack.resolve(processed.arnForObjects('*'));
+    const readers = ROLES.filter((name) =>
+      grantsOf(roleIdOf(name)).grants.some(
+        ([action, resource]) =>
+          action === 's3:GetObject' &&
+          JSON.stringify(resource) === JSON.stringify(processedObjects),
+      ),
+    );
+    expect(readers).toEqual(['upload-api']);
   });
 });

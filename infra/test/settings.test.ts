@@ -28,9 +28,9 @@ describe('readSettings', () => {
       quarantineRetentionDays: 90,
       natGateways: 0,
       workersOnSpot: true,
-      cdn: false,
       sweepSchedule: undefined,
     });
+    expect(settings).not.toHaveProperty('cdn');
     expect(settings.tasks.scanner).toEqual({ min: 1, max: 10 });
     expect(settings.tasks.media).toEqual({ min: 0, max: 4 });
   });
@@ -73,10 +73,19 @@ describe('readSettings', () => {
       '  scannerMaxTasks: 2 is below scannerMinTasks 3',
       '  uploadApiMinTasks: the API needs at least 1',
       '  notifierMinTasks: the notifier relays the webhook outbox; it needs at least 1',
+      '  cdn: expected true or false, got maybe',
       '  encryption: expected one of s3, kms, got aes',
       '  natGateways: expected a whole number from 0 to 3, got -1',
-      '  cdn: expected true or false, got maybe',
     ]);
+  });
+
+  it('refuses to deploy a CDN: there is none until the API hands out signed CloudFront URLs', () => {
+    for (const cdn of [true, 'true']) {
+      expect(() => fromContext({ cdn })).toThrow(
+        "Invalid Airlock settings:\n  cdn: removed: renditions are served only through the API's signed S3 URLs (no CloudFront)",
+      );
+    }
+    expect(fromContext({ cdn: 'false' })).toEqual(DEFAULT_SETTINGS);
   });
 });
 

@@ -53,14 +53,11 @@ describe('encryption: kms', () => {
     ]);
   });
 
-  it('lets CloudFront decrypt for its own distribution only', () => {
+  it('lets no CloudFront (or any other service) decrypt: the key policy names the account alone', () => {
     const key = resourcesOf(template, 'AWS::KMS::Key')[0]!;
-    const cloudfront = (key.properties.KeyPolicy.Statement as any[]).filter(
-      (s) => s.Principal?.Service === 'cloudfront.amazonaws.com',
-    );
-    expect(cloudfront).toHaveLength(1);
-    expect(cloudfront[0].Action).toEqual('kms:Decrypt');
-    expect(JSON.stringify(cloudfront[0].Condition)).toContain('AWS:SourceArn');
+    const principals = (key.properties.KeyPolicy.Statement as any[]).map((s) => s.Principal);
+    expect(principals.filter((p) => p.Service !== undefined)).toEqual([]);
+    expect(JSON.stringify(key.properties.KeyPolicy)).not.toContain('cloudfront');
   });
 });
 
@@ -152,12 +149,11 @@ describe('natGateways: 0', () => {
   });
 });
 
-describe('a lean deployment: Spot, arm64, no sweep, no CDN, media down to 0', () => {
+describe('a lean deployment: Spot, arm64, no sweep, media down to 0', () => {
   const { stack, template } = synth({
     workersOnSpot: true,
     cpuArchitecture: 'arm64',
     sweepSchedule: undefined,
-    cdn: false,
     maxReceiveCount: 9,
     quarantineRetentionDays: 90,
     tasks: {
@@ -213,10 +209,6 @@ describe('a lean deployment: Spot, arm64, no sweep, no CDN, media down to 0', ()
     for (const { properties } of resourcesOf(template, 'AWS::ECS::Service')) {
       expect(properties.DesiredCount).toBeUndefined();
     }
-  });
-
-  it('has no CloudFront distribution', () => {
-    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
   });
 
   it('takes maxReceiveCount and the quarantine retention from the settings', () => {
