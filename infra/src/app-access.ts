@@ -50,8 +50,12 @@ const everyQueue = <T>(value: T): Record<QueueName, T> => ({
  */
 export const APP_ACCESS: Readonly<Record<RoleName, Access>> = {
   'upload-api': {
-    // Presigned PUTs of uploads; presigned GETs of clean originals and renditions.
-    objects: { uploads: ['s3:PutObject', 's3:GetObject'], processed: ['s3:GetObject'] },
+    // Presigned PUTs of uploads; presigned GETs of clean originals (pinned to
+    // the verified version: GetObjectVersion) and renditions.
+    objects: {
+      uploads: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion'],
+      processed: ['s3:GetObject'],
+    },
   },
   verifier: {
     objects: {
@@ -64,7 +68,14 @@ export const APP_ACCESS: Readonly<Record<RoleName, Access>> = {
   },
   scanner: {
     objects: {
-      uploads: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging', 's3:DeleteObject'],
+      // Reads are pinned to the verified version (GetObjectVersion).
+      uploads: [
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:GetObjectTagging',
+        's3:PutObjectTagging',
+        's3:DeleteObject',
+      ],
       quarantine: ['s3:PutObject', 's3:PutObjectTagging'],
       // A rescan that quarantines ready content deletes its renditions.
       processed: ['s3:DeleteObject'],
@@ -74,7 +85,8 @@ export const APP_ACCESS: Readonly<Record<RoleName, Access>> = {
     dlqs: { 'scan-jobs': SEND },
   },
   media: {
-    objects: { uploads: ['s3:GetObject'], processed: ['s3:PutObject'] },
+    // Reads are pinned to the verified version (GetObjectVersion).
+    objects: { uploads: ['s3:GetObject', 's3:GetObjectVersion'], processed: ['s3:PutObject'] },
     listBuckets: ['uploads'],
     queues: { 'media-jobs': CONSUME },
     dlqs: { 'media-jobs': SEND },

@@ -46,10 +46,13 @@ export class Storage extends Construct {
       abortIncompleteMultipartUploadAfter: Duration.days(1),
     };
 
-    // Versioned: a second PUT under a verified key (a leaked URL) or a wrong
-    // delete leaves the original recoverable for a while. No app role can read
-    // an old version (no s3:GetObjectVersion), so a quarantined object's
-    // noncurrent copy is never served, and it is gone after the same window.
+    // Versioned: the verifier records the VersionId it checked, and the
+    // scanner, media and download URLs read that version only, so a second PUT
+    // under a verified key (a leaked URL) is never what gets scanned or served;
+    // a wrong delete leaves the original recoverable for a while. Only those
+    // three roles may read a version (s3:GetObjectVersion), and only of clean
+    // uploads does the API sign one: a quarantined object's noncurrent copy is
+    // never served, and it is gone after the noncurrent window.
     // Keys are content-addressed under tenant folders with no pending prefix:
     // abandoned uploads are expired by `airlock sweep`, not by a lifecycle rule.
     this.uploads = new s3.Bucket(this, 'Uploads', {

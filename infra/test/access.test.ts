@@ -25,7 +25,7 @@ const CONSUME = [
 /** Written out by hand from the apps' code, independently of src/app-access.ts. */
 const EXPECTED: Record<RoleName, Grant[]> = {
   'upload-api': [
-    ...objects(uploads, 's3:PutObject', 's3:GetObject'),
+    ...objects(uploads, 's3:PutObject', 's3:GetObject', 's3:GetObjectVersion'),
     ...objects(processed, 's3:GetObject'),
   ],
   verifier: [
@@ -40,6 +40,7 @@ const EXPECTED: Record<RoleName, Grant[]> = {
     ...objects(
       uploads,
       's3:GetObject',
+      's3:GetObjectVersion',
       's3:GetObjectTagging',
       's3:PutObjectTagging',
       's3:DeleteObject',
@@ -52,7 +53,7 @@ const EXPECTED: Record<RoleName, Grant[]> = {
     ...on(q['media-jobs'].queue, 'sqs:SendMessage'),
   ],
   media: [
-    ...objects(uploads, 's3:GetObject'),
+    ...objects(uploads, 's3:GetObject', 's3:GetObjectVersion'),
     ...bucketItself(uploads, 's3:ListBucket'),
     ...objects(processed, 's3:PutObject'),
     ...on(q['media-jobs'].queue, ...CONSUME),
@@ -154,10 +155,16 @@ describe('task roles', () => {
     ]);
   });
 
-  it('no app role can read an old object version or reach the quarantine by GET', () => {
+  it('only the roles whose reads are pinned to the verified version read versions, and only of uploads; none reaches the quarantine by GET', () => {
+    const pinned: readonly RoleName[] = ['upload-api', 'scanner', 'media'];
     for (const name of ROLES) {
       const grants = grantsOf(roleIdOf(name)).grants;
-      expect(grants.map(([action]) => action)).not.toContain('s3:GetObjectVersion');
+      const versionReads = grants.filter(([action]) => action === 's3:GetObjectVersion');
+      expect(versionReads).toEqual(
+        pinned.includes(name)
+          ? [['s3:GetObjectVersion', stack.resolve(uploads.arnForObjects('*'))]]
+          : [],
+      );
       expect(grants).not.toContainEqual([
         's3:GetObject',
         stack.resolve(quarantine.arnForObjects('*')),
