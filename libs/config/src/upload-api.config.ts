@@ -23,7 +23,26 @@ const uploadApiEnv = z
     FOLDER_MODE: z.enum(['hmac', 'md5-compat']).default('hmac'),
     FOLDER_SECRET: z.string().optional(),
     FOLDER_HASH_LENGTH: envInt(32, 16).pipe(z.number().max(64)),
-    DEDUP_SCOPE: z.enum(['customer', 'global']).default('customer'),
+    // Dedup is per customer, always. `global` (one upload row per hash across
+    // customers) revealed another customer's upload id, state and folder to
+    // anyone holding the hash, and let one customer's pending upload block
+    // another's: it is refused so that no deployment keeps it by accident.
+    DEDUP_SCOPE: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined || value === '' || value === 'customer') return 'customer';
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            value === 'global'
+              ? 'global is no longer supported: it revealed uploads across customers (id, state, ' +
+                'folder) and let one customer block another. Dedup is per customer; remove the ' +
+                'variable or set it to customer'
+              : `expected customer (the only dedup scope), got "${value}"`,
+        });
+        return z.NEVER;
+      }),
     MAX_IMAGE_BYTES: envInt(DEFAULT_SIZE_LIMITS.images, 1),
     MAX_DOCUMENT_BYTES: envInt(DEFAULT_SIZE_LIMITS.documents, 1),
     MAX_TEXT_BYTES: envInt(DEFAULT_SIZE_LIMITS.text, 1),
@@ -76,7 +95,6 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
     uploads: {
       bucket: parsed.UPLOADS_BUCKET,
       folder,
-      dedupScope: parsed.DEDUP_SCOPE,
       sizeLimits: {
         images: Math.min(parsed.MAX_IMAGE_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),
         documents: Math.min(parsed.MAX_DOCUMENT_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),

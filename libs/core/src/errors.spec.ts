@@ -54,7 +54,7 @@ describe('Errors', () => {
     ['siteNotFound', Errors.siteNotFound('s1'), 'site_not_found', 404],
     ['uploadNotFound', Errors.uploadNotFound('u1'), 'upload_not_found', 404],
     ['uploadInProgress', Errors.uploadInProgress('u1'), 'upload_in_progress', 409],
-    ['uploadConflict', Errors.uploadConflict('u1'), 'upload_conflict', 409],
+    ['uploadConflict', Errors.uploadConflict(), 'upload_conflict', 409],
     ['fileTooLarge', Errors.fileTooLarge(11, 10, 'images'), 'file_too_large', 413],
     [
       'unsupportedType',
@@ -75,7 +75,8 @@ describe('Errors', () => {
   it('carries the details a client needs to act', () => {
     expect(Errors.invalidRequest('bad', { field: 'size' }).details).toEqual({ field: 'size' });
     expect(Errors.uploadInProgress('u1').details).toEqual({ uploadId: 'u1' });
-    expect(Errors.uploadConflict('u2').details).toEqual({ uploadId: 'u2' });
+    // A conflict names no upload: a hash alone is not a read handle.
+    expect(Errors.uploadConflict().details).toBeUndefined();
     expect(Errors.fileTooLarge(11, 10, 'images').details).toEqual({ limit: 10 });
     expect(Errors.unsupportedType('text/html', ['text/plain']).details).toEqual({
       allowed: ['text/plain'],

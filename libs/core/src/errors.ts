@@ -54,11 +54,11 @@ export const Errors = {
       'Content with this SHA-256 is already on its way; poll the upload, or retry later',
       uploadId ? { uploadId } : undefined,
     ),
-  uploadConflict: (uploadId: string) =>
+  /** Names no upload: a hash is not a read handle. */
+  uploadConflict: () =>
     new AppError(
       'upload_conflict',
-      'A pending upload of this content declares another type or size',
-      { uploadId },
+      'Content with this SHA-256 was already declared with another type or size',
     ),
   uploadNotServable: (uploadId: string, state: string) =>
     new AppError(

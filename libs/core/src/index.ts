@@ -34,13 +34,13 @@ export {
 } from './upload-state.ts';
 export {
   createRequestUpload,
-  type DedupScope,
   type RequestUpload,
   type RequestUploadDependencies,
   type RequestUploadInput,
   type RequestUploadPolicy,
   type RequestUploadResult,
 } from './uploads/request-upload.ts';
+export { checkFileName, MAX_FILE_NAME_BYTES, type FileNameCheck } from './uploads/file-name.ts';
 export type {
   DownloadUrlSigner,
   PresignGetRequest,

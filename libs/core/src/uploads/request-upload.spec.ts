@@ -6,7 +6,6 @@ import { InMemorySiteDirectory, InMemoryUploadRepository, RecordingUrlSigner } f
 import { DEFAULT_SIZE_LIMITS, findAllowedType } from '../type-policy.ts';
 import {
   createRequestUpload,
-  type DedupScope,
   type RequestUploadInput,
   type RequestUploadResult,
 } from './request-upload.ts';
@@ -23,7 +22,7 @@ const ALICE_SITE = { id: 'site-alice', customerId: ALICE, name: 'Alice' };
 const ALICE_SITE_2 = { id: 'site-alice-2', customerId: ALICE, name: 'Alice 2' };
 const BOB_SITE = { id: 'site-bob', customerId: BOB, name: 'Bob' };
 
-function setup(dedupScope: DedupScope = 'customer') {
+function setup() {
   const sites = new InMemorySiteDirectory().add(ALICE_SITE).add(ALICE_SITE_2).add(BOB_SITE);
   const uploads = new InMemoryUploadRepository({ now: () => NOW });
   const signer = new RecordingUrlSigner();
@@ -32,7 +31,6 @@ function setup(dedupScope: DedupScope = 'customer') {
     folder: FOLDER,
     sizeLimits: DEFAULT_SIZE_LIMITS,
     expiry: DEFAULT_EXPIRY_POLICY,
-    dedupScope,
   };
   const requestUpload = createRequestUpload({ sites, uploads, signer, now: () => NOW }, policy);
   return { sites, uploads, signer, requestUpload };
@@ -130,11 +128,14 @@ describe('requestUpload', () => {
       expect(error.message).toContain('no-such-site');
     });
 
-    it("refuses another customer's site with 403", async () => {
+    it("refuses another customer's site exactly like a missing one: 404", async () => {
       const { requestUpload, uploads, signer } = setup();
-      const error = await rejection(requestUpload(input({ siteId: BOB_SITE.id })));
-      expect(error.code).toBe<ErrorCode>('forbidden');
-      expect(error.httpStatus).toBe(403);
+      const foreign = await rejection(requestUpload(input({ siteId: BOB_SITE.id })));
+      const missing = await rejection(requestUpload(input({ siteId: 'no-such-site' })));
+      expect(foreign.code).toBe<ErrorCode>('site_not_found');
+      expect(foreign.httpStatus).toBe(404);
+      expect(foreign.details).toBeUndefined();
+      expect(foreign.message).toBe(missing.message.replace('no-such-site', BOB_SITE.id));
       expect(uploads.all()).toHaveLength(0);
       expect(signer.calls).toHaveLength(0);
     });
@@ -190,7 +191,6 @@ describe('requestUpload', () => {
           folder: FOLDER,
           sizeLimits: DEFAULT_SIZE_LIMITS,
           expiry: DEFAULT_EXPIRY_POLICY,
-          dedupScope: 'customer',
         },
       );
       const before = Date.now();
@@ -255,7 +255,6 @@ describe('requestUpload', () => {
           folder: FOLDER,
           sizeLimits: DEFAULT_SIZE_LIMITS,
           expiry: DEFAULT_EXPIRY_POLICY,
-          dedupScope: 'customer',
         },
       );
       const first = await requestUpload(input());
@@ -303,20 +302,46 @@ describe('requestUpload', () => {
       expect(signer.calls).toHaveLength(0);
     });
 
-    it('while pending with another size: 409 upload_conflict', async () => {
-      const { requestUpload } = setup();
-      const first = await requestUpload(input({ size: 1000 }));
-      const error = await rejection(requestUpload(input({ size: 1001 })));
-      expect(error.code).toBe<ErrorCode>('upload_conflict');
-      expect(error.httpStatus).toBe(409);
-      expect(error.details).toEqual({ uploadId: first.upload.id });
-    });
+    it.each(['pending', 'uploaded', 'verified', 'clean', 'ready'] as const)(
+      'once %s, with another size or type: 409 upload_conflict naming no upload',
+      async (state) => {
+        const { requestUpload, uploads, signer } = setup();
+        const first = await requestUpload(input({ size: 1000, contentType: 'image/png' }));
+        const path = ['uploaded', 'verified', 'clean', 'ready'];
+        for (const step of path.slice(0, path.indexOf(state) + 1)) {
+          expect(
+            await uploads.transition(first.upload.id, step as typeof state, { actor: 'worker' }),
+          ).toBeDefined();
+        }
+        signer.calls.length = 0;
 
-    it('while pending with another type: 409 upload_conflict', async () => {
-      const { requestUpload } = setup();
-      await requestUpload(input({ contentType: 'image/png' }));
-      const error = await rejection(requestUpload(input({ contentType: 'image/jpeg' })));
-      expect(error.code).toBe<ErrorCode>('upload_conflict');
+        for (const other of [
+          { size: 1001 },
+          { contentType: 'image/jpeg' },
+          { contentType: 'text/plain', size: 1001 },
+          { siteId: ALICE_SITE_2.id, size: 999 },
+        ]) {
+          const error = await rejection(requestUpload(input(other)));
+          expect(error.code).toBe<ErrorCode>('upload_conflict');
+          expect(error.httpStatus).toBe(409);
+          expect(error.details).toBeUndefined();
+          expect(error.message).not.toContain(first.upload.id);
+        }
+        expect(signer.calls).toHaveLength(0);
+        expect(uploads.all()).toHaveLength(1);
+        expect((await uploads.findWithHistory(first.upload.id))?.upload.expiresAt).toEqual(
+          first.upload.expiresAt,
+        );
+      },
+    );
+
+    it('the declared type is compared in its canonical form', async () => {
+      const { requestUpload, uploads } = setup();
+      const first = await requestUpload(input({ contentType: 'image/png' }));
+      await uploads.transition(first.upload.id, 'uploaded', { actor: 'worker' });
+      await uploads.transition(first.upload.id, 'verified', { actor: 'worker' });
+      const again = await requestUpload(input({ contentType: 'IMAGE/PNG; charset=binary' }));
+      expect(again).toMatchObject({ outcome: 'duplicate', upload: { id: first.upload.id } });
     });
 
     it.each(['rejected', 'expired'] as const)(
@@ -335,9 +360,9 @@ describe('requestUpload', () => {
     );
   });
 
-  describe('dedup scope', () => {
-    it("'customer' keeps customers apart", async () => {
-      const { requestUpload, uploads } = setup('customer');
+  describe('dedup scope: one customer', () => {
+    it('keeps customers apart', async () => {
+      const { requestUpload, uploads } = setup();
       const alice = await requestUpload(input());
       const bob = await requestUpload(
         input({ callerCustomerId: BOB, siteId: BOB_SITE.id, actor: 'api-key:bob' }),
@@ -351,38 +376,37 @@ describe('requestUpload', () => {
       expect(uploads.all()).toHaveLength(2);
     });
 
-    it("'customer' still deduplicates across one customer's sites", async () => {
-      const { requestUpload, uploads } = setup('customer');
+    it("still deduplicates across one customer's sites", async () => {
+      const { requestUpload, uploads } = setup();
       const first = await requestUpload(input({ siteId: ALICE_SITE.id }));
       const second = await requestUpload(input({ siteId: ALICE_SITE_2.id }));
       expect(second.upload.id).toBe(first.upload.id);
       expect(uploads.all()).toHaveLength(1);
     });
 
-    it("'global' shares content between customers", async () => {
-      const { requestUpload, uploads } = setup('global');
-      const alice = await requestUpload(input());
-      expect(alice.upload.dedupScope).toBe('global');
-      await uploads.transition(alice.upload.id, 'verified', { actor: 'worker' });
+    it.each(['pending', 'uploaded', 'verified', 'ready'] as const)(
+      "another customer's %s upload of the same hash neither blocks nor shows",
+      async (state) => {
+        const { requestUpload, uploads } = setup();
+        const bobInput = input({ callerCustomerId: BOB, siteId: BOB_SITE.id, actor: 'bob' });
+        const bob = await requestUpload(bobInput);
+        const path = ['uploaded', 'verified', 'clean', 'ready'];
+        for (const step of path.slice(0, path.indexOf(state) + 1)) {
+          await uploads.transition(bob.upload.id, step as typeof state, { actor: 'worker' });
+        }
 
-      const bob = await requestUpload(input({ callerCustomerId: BOB, siteId: BOB_SITE.id }));
-      expect(bob.outcome).toBe('duplicate');
-      expect(bob.upload.id).toBe(alice.upload.id);
-      expect(uploads.all()).toHaveLength(1);
-    });
-
-    it("'global' never hands another customer's pending upload out", async () => {
-      const { requestUpload, signer } = setup('global');
-      await requestUpload(input());
-      signer.calls.length = 0;
-
-      const attempt = requestUpload(input({ callerCustomerId: BOB, siteId: BOB_SITE.id }));
-      await expect(attempt).rejects.toMatchObject({
-        code: 'upload_in_progress',
-        details: undefined,
-      });
-      expect(signer.calls).toHaveLength(0);
-    });
+        // Same hash, and even another type and size: Alice gets her own upload.
+        for (const other of [{}, { contentType: 'image/jpeg', size: 5 }]) {
+          const alice = expectUpload(await requestUpload(input(other)));
+          expect(alice.upload.id).not.toBe(bob.upload.id);
+          expect(alice.upload.customerId).toBe(ALICE);
+          expect(alice.upload.dedupScope).toBe(`customer:${ALICE}`);
+          await uploads.transition(alice.upload.id, 'expired', { actor: 'test' });
+        }
+        // And Bob's own upload is untouched by Alice's requests.
+        expect((await uploads.findWithHistory(bob.upload.id))?.upload.state).toBe(state);
+      },
+    );
   });
 
   describe('races', () => {
@@ -440,7 +464,7 @@ describe('in-memory fakes', () => {
   const newUpload = (overrides: Partial<NewUpload> = {}): NewUpload => ({
     customerId: ALICE,
     siteId: ALICE_SITE.id,
-    dedupScope: 'global',
+    dedupScope: `customer:${ALICE}`,
     originalName: 'a.txt',
     declaredContentType: 'text/plain',
     declaredSize: 1,
@@ -466,9 +490,9 @@ describe('in-memory fakes', () => {
     expect(await repo.insertPending(newUpload({ dedupScope: 'other' }), 'a')).toBeDefined();
     expect(await repo.insertPending(newUpload({ declaredSha256: OTHER_SHA }), 'a')).toBeDefined();
     await repo.transition(first!.id, 'quarantined', { actor: 'w' }); // not allowed from pending
-    expect((await repo.findLiveByHash('global', SHA))?.id).toBe(first!.id);
+    expect((await repo.findLiveByHash(`customer:${ALICE}`, SHA))?.id).toBe(first!.id);
     await repo.transition(first!.id, 'rejected', { actor: 'w', reason: 'hash mismatch' });
-    expect(await repo.findLiveByHash('global', SHA)).toBeUndefined();
+    expect(await repo.findLiveByHash(`customer:${ALICE}`, SHA)).toBeUndefined();
     expect(await repo.insertPending(newUpload(), 'a')).toBeDefined();
   });
 
@@ -504,7 +528,7 @@ describe('in-memory fakes', () => {
       -readonly [K in keyof Upload]: Upload[K];
     };
     upload.state = 'ready';
-    expect((await repo.findLiveByHash('global', SHA))?.state).toBe('pending');
+    expect((await repo.findLiveByHash(`customer:${ALICE}`, SHA))?.state).toBe('pending');
   });
 
   it('RecordingUrlSigner is deterministic and records every call', async () => {

@@ -11,15 +11,11 @@ import type {
 } from './upload.ports.ts';
 import type { Upload } from './upload.types.ts';
 
-export type DedupScope = 'customer' | 'global';
-
 export type RequestUploadPolicy = {
   readonly bucket: string;
   readonly folder: FolderMode;
   readonly sizeLimits: SizeLimits;
   readonly expiry: ExpiryPolicy;
-  /** Who may see that content already exists. @defaultValue 'customer' */
-  readonly dedupScope: DedupScope;
 };
 
 export type RequestUploadDependencies = {
@@ -78,33 +74,32 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
       throw Errors.forbidden('customerId does not match the API key');
     }
     const site = await deps.sites.findSite(input.siteId);
-    if (!site) throw Errors.siteNotFound(input.siteId);
-    if (site.customerId !== input.callerCustomerId) {
-      throw Errors.forbidden('The site belongs to another customer');
+    // Another customer's site is answered exactly like a missing one, so that
+    // no caller can learn which site ids exist.
+    if (!site || site.customerId !== input.callerCustomerId) {
+      throw Errors.siteNotFound(input.siteId);
     }
 
     const sha256 = input.sha256.toLowerCase();
-    const dedupScope = policy.dedupScope === 'global' ? 'global' : `customer:${site.customerId}`;
+    // Dedup never crosses tenants: a hash reveals, and blocks, only the
+    // caller's own customer's uploads.
+    const dedupScope = customerDedupScope(site.customerId);
     const expiresAt = () =>
       new Date(now().getTime() + uploadUrlLifetimeSeconds(input.size, policy.expiry) * 1000);
 
     for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
       const existing = await deps.uploads.findLiveByHash(dedupScope, sha256);
       if (existing) {
-        if (isConfirmed(existing.state)) return { outcome: 'duplicate', upload: existing };
-        // Under global scope the live upload may be another customer's: say only
-        // that the content is on its way, never whose upload it is.
-        if (existing.state !== 'pending' || existing.customerId !== site.customerId) {
-          throw Errors.uploadInProgress(
-            existing.customerId === site.customerId ? existing.id : undefined,
-          );
-        }
+        // A hash alone is not a read handle: the upload is named only to a
+        // caller that declares the same type and size as well.
         if (
           existing.declaredContentType !== type.contentType ||
           existing.declaredSize !== input.size
         ) {
-          throw Errors.uploadConflict(existing.id);
+          throw Errors.uploadConflict();
         }
+        if (isConfirmed(existing.state)) return { outcome: 'duplicate', upload: existing };
+        if (existing.state !== 'pending') throw Errors.uploadInProgress(existing.id);
         const refreshed = await deps.uploads.extendPending(existing.id, expiresAt());
         if (refreshed)
           return { outcome: 'upload', upload: refreshed, presigned: await presign(refreshed) };
@@ -134,3 +129,8 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
 }
 
 export type RequestUpload = ReturnType<typeof createRequestUpload>;
+
+/** The only dedup scope: one customer's uploads. */
+function customerDedupScope(customerId: string): string {
+  return `customer:${customerId}`;
+}
