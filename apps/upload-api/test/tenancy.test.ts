@@ -47,6 +47,37 @@ describe('GET /v1/uploads/:id', () => {
   });
 });
 
+describe('file names are stored in NFC (issue 12 #9)', () => {
+  it('a decomposed name comes back composed, in the API and in the store', async () => {
+    const alice = await harness.tenant();
+    const file = uniqueText();
+    const decomposed = 'Re\u0301sume\u0301 \u1100\u1161.txt'; // e + U+0301, and Hangul jamo
+    const composed = 'R\u00e9sum\u00e9 \uac00.txt';
+    expect(decomposed.normalize('NFC')).toBe(composed);
+    const created = await harness.request('POST', '/v1/uploads', {
+      apiKey: alice.apiKey,
+      body: {
+        siteId: alice.siteId,
+        fileName: decomposed,
+        contentType: 'text/plain',
+        size: file.size,
+        sha256: file.sha256,
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.uploadId as string;
+
+    const shown = await harness.request('GET', `/v1/uploads/${id}`, { apiKey: alice.apiKey });
+    expect(shown.status).toBe(200);
+    expect(shown.body.fileName).toBe(composed);
+    const { rows } = await harness.pool.query(
+      'SELECT original_name AS "name" FROM uploads WHERE id = $1',
+      [id],
+    );
+    expect(rows[0].name).toBe(composed);
+  });
+});
+
 describe('health', () => {
   it('healthz answers and readyz checks Postgres and S3', async () => {
     const health = await harness.request('GET', '/healthz');

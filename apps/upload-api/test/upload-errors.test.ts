@@ -76,6 +76,7 @@ describe('POST /v1/uploads errors', () => {
     ['a negative size', { size: -1 }],
     ['a fractional size', { size: 1.5 }],
     ['a path in the file name', { fileName: '../etc/passwd' }],
+    ['a backslash in the file name', { fileName: 'a\\b.txt' }],
     ['a non-uuid site', { siteId: '42' }],
     ['an unknown field', { bucket: 'other' }],
   ])('400 invalid_request for %s', async (_label, overrides) => {
@@ -95,15 +96,31 @@ describe('POST /v1/uploads errors', () => {
     await expectError(response, 400, 'invalid_request');
   });
 
-  it('403 forbidden for the site of another customer, or another customerId', async () => {
-    await expectError(
-      await harness.request('POST', '/v1/uploads', {
-        apiKey: tenant.apiKey,
-        body: validBody({ siteId: other.siteId }),
-      }),
-      403,
-      'forbidden',
+  it('404 site_not_found for the site of another customer, exactly like a missing site', async () => {
+    const missingId = '00000000-0000-4000-8000-000000000000';
+    const foreign = await harness.request('POST', '/v1/uploads', {
+      apiKey: tenant.apiKey,
+      body: validBody({ siteId: other.siteId }),
+    });
+    const missing = await harness.request('POST', '/v1/uploads', {
+      apiKey: tenant.apiKey,
+      body: validBody({ siteId: missingId }),
+    });
+    await expectError(foreign, 404, 'site_not_found');
+    await expectError(missing, 404, 'site_not_found');
+    // Same status, same body but for the id the caller sent itself.
+    expect(foreign.body).toEqual(
+      JSON.parse(JSON.stringify(missing.body).replaceAll(missingId, other.siteId)),
     );
+    expect(Object.keys(foreign.body.error).sort()).toEqual(['code', 'message']);
+    const { rows } = await harness.pool.query(
+      'SELECT count(*)::int AS n FROM uploads WHERE site_id = $1',
+      [other.siteId],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('403 forbidden for another customerId in the body', async () => {
     await expectError(
       await harness.request('POST', '/v1/uploads', {
         apiKey: tenant.apiKey,
@@ -173,5 +190,69 @@ describe('rate limit', () => {
       body: validBody({ siteId: calm.siteId }),
     });
     expect(other.status).toBe(201);
+  });
+});
+
+describe('file names (issue 12 #9)', () => {
+  it.each([
+    ['a right-to-left override', 'invoice\u202Efdp.exe', 'U+202E (format character)'],
+    ['a left-to-right isolate', 'a\u2066b.txt', 'U+2066 (format character)'],
+    ['a zero-width space', 'a\u200Bb.txt', 'U+200B (format character)'],
+    ['a zero-width joiner', 'a\u200Db.txt', 'U+200D (format character)'],
+    ['a byte-order mark', '\uFEFFa.txt', 'U+FEFF (format character)'],
+    ['NEL (U+0085)', 'a\u0085b.txt', 'U+0085 (control character)'],
+    ['a newline', 'a\nb.txt', 'U+000A (control character)'],
+    ['NUL', 'a\u0000b.txt', 'U+0000 (control character)'],
+    ['LINE SEPARATOR', 'a\u2028b.txt', 'U+2028 (line or paragraph separator)'],
+    ['PARAGRAPH SEPARATOR', 'a\u2029b.txt', 'U+2029 (line or paragraph separator)'],
+    ['a lone high surrogate', 'a\uD800b.txt', 'a lone surrogate'],
+    ['a lone low surrogate', 'a\uDFFFb.txt', 'a lone surrogate'],
+    ['a slash', 'a/b.txt', 'U+002F (path separator)'],
+    ['a backslash', 'a\\b.txt', 'U+005C (path separator)'],
+  ])('400 invalid_request for %s', async (_label, fileName, what) => {
+    const response = await harness.request('POST', '/v1/uploads', {
+      apiKey: tenant.apiKey,
+      body: validBody({ fileName }),
+    });
+    await expectError(response, 400, 'invalid_request');
+    expect(response.body.error.details.issues).toEqual([
+      { path: 'fileName', message: `must not contain ${what}` },
+    ]);
+  });
+
+  it.each([
+    ['.', '.', 'must not be only dots (such as . or ..)'],
+    ['..', '..', 'must not be only dots (such as . or ..)'],
+    ['an empty name', '', 'must have a visible character'],
+    ['spaces only', '   ', 'must have a visible character'],
+    ['wide spaces only', '\u00A0\u3000', 'must have a visible character'],
+    ['255 emoji (1,020 bytes)', '😀'.repeat(255), 'must be at most 255 UTF-8 bytes, is 1020'],
+    ['256 ASCII bytes', 'a'.repeat(256), 'must be at most 255 UTF-8 bytes, is 256'],
+  ])('400 invalid_request for %s', async (_label, fileName, message) => {
+    const response = await harness.request('POST', '/v1/uploads', {
+      apiKey: tenant.apiKey,
+      body: validBody({ fileName }),
+    });
+    await expectError(response, 400, 'invalid_request');
+    expect(response.body.error.details.issues).toEqual([{ path: 'fileName', message }]);
+  });
+
+  it('a refused name creates no upload', async () => {
+    const body = validBody({ fileName: 'invoice\u202Efdp.exe' });
+    const response = await harness.request('POST', '/v1/uploads', { apiKey: tenant.apiKey, body });
+    expect(response.status).toBe(400);
+    const { rows } = await harness.pool.query(
+      'SELECT count(*)::int AS n FROM uploads WHERE declared_sha256 = $1',
+      [body.sha256],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('accepts 62 emoji and an extension: 252 UTF-8 bytes', async () => {
+    const ok = await harness.request('POST', '/v1/uploads', {
+      apiKey: tenant.apiKey,
+      body: validBody({ fileName: `${'😀'.repeat(62)}.txt` }),
+    });
+    expect(ok.status).toBe(201);
   });
 });

@@ -1,15 +1,24 @@
 import { z } from 'zod';
-import type { Downloads, RenditionInfo, Upload, UploadTransition } from '@airlock/core';
+import {
+  checkFileName,
+  type Downloads,
+  type RenditionInfo,
+  type Upload,
+  type UploadTransition,
+} from '@airlock/core';
 
 export const createUploadBody = z.strictObject({
   siteId: z.uuid(),
   customerId: z.uuid().optional(),
+  // The rule lives in core (checkFileName): refused names are 400 with an issue
+  // at `fileName`; accepted ones are stored in NFC.
   fileName: z
     .string()
-    .min(1)
-    .max(255)
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
-    .refine((name) => !/[\u0000-\u001f\u007f/\\]/.test(name), 'must be a plain file name'),
+    .check((ctx) => {
+      const check = checkFileName(ctx.value);
+      if (!check.ok) ctx.issues.push({ code: 'custom', message: check.problem, input: ctx.value });
+    })
+    .overwrite((name) => name.normalize('NFC')),
   contentType: z.string().min(1).max(255),
   size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters'),

@@ -72,12 +72,17 @@ function createUploadRequestSchema(): JsonSchema {
   delete schema['$schema']; // the document's dialect applies
   const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
   const describe: Record<string, string> = {
-    siteId: 'The site the file belongs to; it must belong to the API key’s customer.',
+    siteId:
+      'The site the file belongs to. A site of another customer is answered exactly like one ' +
+      'that does not exist: 404 `site_not_found`.',
     customerId:
       'Optional. When given it must be the API key’s own customer, or the request is refused (403).',
     fileName:
       'The client’s file name, kept for display only: it never becomes part of the object key. ' +
-      'No control characters, `/` or `\\`.',
+      'Stored in Unicode NFC, at most 255 UTF-8 bytes after NFC. Refused (400 ' +
+      '`invalid_request`, an issue at `fileName`): control characters (incl. U+0085), format ' +
+      'characters (bidi overrides and isolates, zero-width characters), U+2028/U+2029, lone ' +
+      'surrogates, `/` and `\\`, names of dots only (`.`, `..`), and names with nothing visible.',
     contentType:
       'The declared media type; parameters and case are ignored. Accepted: ' +
       ALLOWED_TYPES.map((type) => `\`${type.contentType}\``).join(', ') +
@@ -128,7 +133,7 @@ const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'The request is malformed: `details.issues` lists what is wrong.',
   401: 'Missing or unknown API key.',
-  403: 'The API key may not act for this customer or site.',
+  403: 'The `customerId` in the body is not the API key’s customer.',
   404: 'Not found.',
   409: 'The upload is not in a state that allows this (in progress, conflicting, or not clean).',
   413: 'The declared size exceeds the limit for the type’s category.',
@@ -479,11 +484,16 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'Request a presigned URL for one file',
         description:
           'Returns 201 with a presigned PUT for new (or still pending) content, or 200 with ' +
-          '`duplicate: true` when the same content has already been verified.',
+          '`duplicate: true` when the same content has already been verified. Dedup is per ' +
+          'customer: another customer’s uploads are never named, never block. An existing upload ' +
+          'of this SHA-256 is named (201, 200, or 409 `upload_in_progress` with ' +
+          '`details.uploadId`) only when the request declares its type and size too; otherwise ' +
+          'the answer is 409 `upload_conflict`, naming no upload.',
         requestBody: { required: true, content: json(ref('CreateUploadRequest')) },
         responses: {
           '200': {
-            description: 'The content already exists and is verified: nothing to upload.',
+            description:
+              'The content already exists with this type and size and is verified: nothing to upload.',
             headers: rateLimitHeaders,
             content: json(ref('UploadDuplicate')),
           },
