@@ -145,6 +145,13 @@ describe('app containers', () => {
     );
   });
 
+  it('has clamd report encrypted documents and archives instead of passing them OK', () => {
+    const conf = readFileSync(new URL('../clamav/clamd.docker.conf', import.meta.url), 'utf8');
+    for (const option of ['AlertEncrypted', 'AlertEncryptedArchive', 'AlertEncryptedDoc'])
+      expect(new RegExp(`^${option}\\s+(\\S+)$`, 'm').exec(conf)?.[1]).toBe('yes');
+    expect(conf).toMatch(/^AlertExceedsMax\s+yes$/m);
+  });
+
   it.each(tasks().map(([name]) => name))(
     '%s runs read-only, under tini, with a /healthz probe',
     (app) => {

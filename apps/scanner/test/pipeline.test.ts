@@ -89,6 +89,33 @@ describe('the scanner behind the verifier', () => {
     expect(again.body.uploadId).not.toBe(uploadId);
   });
 
+  it('quarantines a password-protected PDF clamd cannot read, naming the encryption, never ready', async () => {
+    // RC4, user password: the test marker inside is ciphertext (libs/clamav/test/fixtures).
+    const encrypted = await readFile(
+      new URL('../../../libs/clamav/test/fixtures/marker-rc4-encrypted.pdf', import.meta.url),
+    );
+    const { uploadId, key } = await upload(fileOf(encrypted), 'application/pdf');
+    const { upload: done, history } = await waitForState(stack.uploads, uploadId, [
+      'quarantined',
+      'clean',
+      'ready',
+      'rejected',
+    ]);
+    expect(done.state).toBe('quarantined');
+    expect(done.reason).toBe('encrypted_content: Heuristics.Encrypted.PDF');
+    expect(history.map((h) => h.toState)).toEqual([
+      'pending',
+      'uploaded',
+      'verified',
+      'quarantined',
+    ]);
+    expect(await scans.forUpload(uploadId)).toEqual([
+      expect.objectContaining({ result: 'encrypted', signature: 'Heuristics.Encrypted.PDF' }),
+    ]);
+    expect(await existsIn(uploadsBucket, key)).toBe(false);
+    expect(await existsIn(quarantineBucket, `${uploadId}/${key}`)).toBe(true);
+  });
+
   it('takes a clean PDF to clean, then ready, with the verdict stored and tagged', async () => {
     const file = cleanPdf();
     const { uploadId, key } = await upload(file, 'application/pdf');

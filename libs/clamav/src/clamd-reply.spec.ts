@@ -30,6 +30,30 @@ describe('parseScanReply', () => {
     });
   });
 
+  it('reads encrypted-content alerts as encrypted, never clean', () => {
+    expect(parseScanReply('stream: Heuristics.Encrypted.PDF FOUND\0')).toEqual({
+      result: 'encrypted',
+      signature: 'Heuristics.Encrypted.PDF',
+    });
+    expect(parseScanReply('stream: Heuristics.Encrypted.Zip FOUND\0')).toEqual({
+      result: 'encrypted',
+      signature: 'Heuristics.Encrypted.Zip',
+    });
+  });
+
+  it('ranks a real hit over an encrypted alert, and an encrypted alert over a limit', () => {
+    expect(
+      parseScanReply(
+        'stream: Heuristics.Encrypted.Zip FOUND\0stream: Airlock.Test.EICAR.UNOFFICIAL FOUND\0',
+      ),
+    ).toEqual({ result: 'infected', signature: 'Airlock.Test.EICAR.UNOFFICIAL' });
+    expect(
+      parseScanReply(
+        'stream: Heuristics.Limits.Exceeded.MaxFiles FOUND\0stream: Heuristics.Encrypted.Zip FOUND\0',
+      ),
+    ).toEqual({ result: 'encrypted', signature: 'Heuristics.Encrypted.Zip' });
+  });
+
   it('prefers a real hit over a limit alert when clamd reports both (AllowAllMatchScan)', () => {
     expect(
       parseScanReply(

@@ -2,7 +2,8 @@
 export type ScanAnswer =
   | { readonly result: 'clean' }
   | { readonly result: 'infected'; readonly signature: string }
-  | { readonly result: 'limits_exceeded'; readonly signature: string };
+  | { readonly result: 'limits_exceeded'; readonly signature: string }
+  | { readonly result: 'encrypted'; readonly signature: string };
 
 /**
  * clamd answers a stream longer than StreamMaxLength with an ERROR, not a
@@ -12,6 +13,8 @@ export type ScanAnswer =
 export const STREAM_LIMIT_SIGNATURE = 'Heuristics.Limits.Exceeded.StreamMaxLength';
 
 const LIMITS_PREFIX = 'Heuristics.Limits.';
+/** With AlertEncrypted*: a password-protected archive or document clamd cannot read. */
+const ENCRYPTED_PREFIX = 'Heuristics.Encrypted.';
 const STREAM_LIMIT_REPLY = 'INSTREAM size limit exceeded. ERROR';
 const FOUND = /^stream: (.+) FOUND$/;
 // ExtendedDetectionInfo appends "(<md5 or sha256>:<size>)" to the signature name.
@@ -19,8 +22,9 @@ const EXTENDED_INFO = /\([0-9a-f]{32,64}:\d+\)$/;
 
 /**
  * Reads clamd's reply to `zINSTREAM` strictly: `stream: OK` alone is clean,
- * `stream: <name> FOUND` lines are a hit (limit alerts only when nothing
- * else matched), and clamd's stream-length ERROR is a limit. Anything else
+ * `stream: <name> FOUND` lines are a hit (encrypted-content alerts only when
+ * no signature matched, limit alerts only when nothing else did), and clamd's
+ * stream-length ERROR is a limit. Anything else
  * (other ERRORs, a read-timeout notice, a partial or empty reply) is
  * `undefined`: no answer, never clean.
  */
@@ -35,10 +39,13 @@ export function parseScanReply(raw: string): ScanAnswer | undefined {
   const names = lines.map((line) => FOUND.exec(line)?.[1]?.replace(EXTENDED_INFO, '').trim());
   if (names.length === 0 || names.some((name) => !name)) return undefined;
   const found = names as string[];
-  const hit = found.find((name) => !name.startsWith(LIMITS_PREFIX));
-  return hit
-    ? { result: 'infected', signature: hit }
-    : { result: 'limits_exceeded', signature: found[0]! };
+  const hit = found.find(
+    (name) => !name.startsWith(LIMITS_PREFIX) && !name.startsWith(ENCRYPTED_PREFIX),
+  );
+  if (hit) return { result: 'infected', signature: hit };
+  const encrypted = found.find((name) => name.startsWith(ENCRYPTED_PREFIX));
+  if (encrypted) return { result: 'encrypted', signature: encrypted };
+  return { result: 'limits_exceeded', signature: found[0]! };
 }
 
 export type EngineVersion = { readonly engine: string; readonly signatures: string };

@@ -7,7 +7,9 @@ export type ScanVerdict =
   | { result: 'clean'; engine: string; signatures: string }
   | { result: 'infected'; signature: string; engine: string; signatures: string }
   /** clamd could not scan the bytes whole (`Heuristics.Limits.*`): never clean. */
-  | { result: 'limits_exceeded'; signature: string; engine: string; signatures: string };
+  | { result: 'limits_exceeded'; signature: string; engine: string; signatures: string }
+  /** clamd could not read the bytes (`Heuristics.Encrypted.*`, a password-protected file): never clean. */
+  | { result: 'encrypted'; signature: string; engine: string; signatures: string };
 
 /**
  * No definite answer from clamd: unreachable, timed out, connection reset,

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -150,6 +151,38 @@ describe('ClamdScanner against the stack clamd', () => {
     const verdict = await scanner.scan(streamOf('hello, this is a perfectly harmless text file\n'));
     expect(verdict).toEqual({ result: 'clean', ...version });
     expect(verdict.engine).toMatch(/^ClamAV \d/);
+  });
+
+  describe('content clamd cannot read (AlertEncrypted)', () => {
+    // Made with qpdf and zip: see test/fixtures/README.md.
+    const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url));
+
+    it('finds the marker in the plain PDF the encrypted one was made from', async () => {
+      await expect(scanner.scan(streamOf(fixture('marker-plain.pdf')))).resolves.toMatchObject({
+        result: 'infected',
+        signature: 'Airlock.Test.Marker.UNOFFICIAL',
+      });
+    });
+
+    it('calls a password-protected (RC4) PDF encrypted, never clean', async () => {
+      const pdf = fixture('marker-rc4-encrypted.pdf');
+      expect(pdf.includes(MARKER)).toBe(false);
+      await expect(scanner.scan(streamOf(pdf))).resolves.toEqual({
+        result: 'encrypted',
+        signature: 'Heuristics.Encrypted.PDF',
+        ...(await scanner.version()),
+      });
+    });
+
+    it('calls a password-protected zip encrypted, never clean', async () => {
+      const zip = fixture('marker-encrypted.zip');
+      expect(zip.includes(MARKER)).toBe(false);
+      await expect(scanner.scan(streamOf(zip))).resolves.toEqual({
+        result: 'encrypted',
+        signature: 'Heuristics.Encrypted.Zip',
+        ...(await scanner.version()),
+      });
+    });
   });
 
   it('keeps concurrent scans apart', async () => {

@@ -69,6 +69,11 @@ export function clamdConfig(settings: StackSettings): string {
     'LogClean no',
     // A scan that hits a limit answers Heuristics.Limits.Exceeded.* FOUND, never OK.
     'AlertExceedsMax yes',
+    // Encrypted archives and documents answer Heuristics.Encrypted.* FOUND, never
+    // OK: clamd cannot read them, so they are never clean (the scanner's policy).
+    'AlertEncrypted yes',
+    'AlertEncryptedArchive yes',
+    'AlertEncryptedDoc yes',
     `MaxFileSize ${limits.maxFileSize}`,
     `MaxScanSize ${limits.maxScanSize}`,
     `StreamMaxLength ${limits.streamMaxLength}`,

@@ -82,6 +82,9 @@ describe('the stack clamd', () => {
     expect(option('TCPAddr')).toBe('127.0.0.1');
     expect(option('TCPSocket')).toBe(String(port));
     expect(option('AlertExceedsMax')).toBe('yes');
+    // Encrypted documents and archives are reported, never OK (issue 12, finding 1).
+    for (const alert of ['AlertEncrypted', 'AlertEncryptedArchive', 'AlertEncryptedDoc'])
+      expect(option(alert)).toBe('yes');
     expect(option('MaxFileSize')).toBe(env('CLAMD_MAX_FILE_SIZE_BYTES'));
     expect(option('MaxScanSize')).toBe(env('CLAMD_MAX_SCAN_SIZE_BYTES'));
     expect(option('StreamMaxLength')).toBe(env('CLAMD_STREAM_MAX_LENGTH_BYTES'));

@@ -32,4 +32,20 @@ describe('decideAfterScan', () => {
     });
     expect(decideAfterScan(verdict, 'application/pdf', 'hold')).toMatchObject({ next: 'hold' });
   });
+
+  it('never lets encrypted content through: quarantined or held, by policy, naming the encryption', () => {
+    const verdict = { result: 'encrypted' as const, signature: 'Heuristics.Encrypted.PDF' };
+    expect(decideAfterScan(verdict, 'application/pdf', 'quarantine')).toEqual({
+      next: 'quarantined',
+      reason: 'encrypted_content: Heuristics.Encrypted.PDF',
+    });
+    expect(decideAfterScan(verdict, 'application/zip', 'hold')).toEqual({
+      next: 'hold',
+      reason: 'encrypted_content: Heuristics.Encrypted.PDF',
+    });
+    expect(decideAfterScan({ result: 'encrypted' }, 'application/pdf', 'quarantine')).toEqual({
+      next: 'quarantined',
+      reason: 'encrypted_content: Heuristics.Encrypted',
+    });
+  });
 });
