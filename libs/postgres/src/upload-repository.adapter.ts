@@ -8,7 +8,8 @@ import {
 } from '@airlock/core';
 import { isUniqueViolation, type Pool } from './pool.ts';
 
-const UPLOAD_COLUMNS = `
+/** Every column of an upload, named as `Upload` names them; shared by the adapters that return one. */
+export const UPLOAD_COLUMNS = `
   id, customer_id AS "customerId", site_id AS "siteId", dedup_scope AS "dedupScope",
   original_name AS "originalName", declared_content_type AS "declaredContentType",
   declared_size AS "declaredSize", declared_sha256 AS "declaredSha256",
