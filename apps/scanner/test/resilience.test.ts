@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadScannerConfig } from '@airlock/config';
 import type { ScanRequested, Upload } from '@airlock/core';
-import { PgUploadRenditions } from '@airlock/postgres';
+import { PgUploadRenditions, PgUploadScans } from '@airlock/postgres';
 import { createLogger, runReadinessChecks } from '@airlock/runtime';
 import { ensureQueueWithDlq } from '@airlock/sqs';
 import {
@@ -22,6 +23,7 @@ import { composeScanner } from '../src/compose.ts';
 const stack = new StackClients();
 const sandbox = process.env.SANDBOX_BUCKET!;
 const silent = createLogger({ level: 'silent', service: 'test' });
+const scans = new PgUploadScans({ pool: stack.pool });
 const cleanups: Array<() => Promise<unknown>> = [];
 let tenant: Tenant;
 
@@ -216,6 +218,46 @@ describe('bytes clamd cannot scan whole', () => {
     expect(done.state).toBe('quarantined');
     expect(done.reason).toMatch(/^scan_limits_exceeded: Heuristics\.Limits\.Exceeded/);
   });
+});
+
+describe('content clamd cannot read (encrypted documents and archives)', () => {
+  const fixture = (name: string) =>
+    readFile(new URL(`../../../libs/clamav/test/fixtures/${name}`, import.meta.url));
+
+  it.each([
+    ['quarantine', 'quarantined'],
+    ['hold', 'verified'],
+  ])(
+    'under SCAN_LIMITS_POLICY=%s an encrypted PDF ends %s, never clean',
+    async (policy, expected) => {
+      const queues = await privateScanQueues(3);
+      const upload = await stack.stageVerified(
+        sandbox,
+        await stack.tenant(),
+        fileOf(await fixture('marker-rc4-encrypted.pdf')),
+        'application/pdf',
+      );
+      startScanner(queues, { SCAN_LIMITS_POLICY: policy });
+      await stack.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queues.scans.url,
+          MessageBody: JSON.stringify(scanJob(upload)),
+        }),
+      );
+      const scan = await until('the verdict', async () => (await scans.forUpload(upload.id))[0]);
+      expect(scan).toMatchObject({ result: 'encrypted', signature: 'Heuristics.Encrypted.PDF' });
+      // The verdict and the move are one statement: once the scan is on record, so is the state.
+      const after = await stack.uploads.findWithHistory(upload.id);
+      expect(after!.upload.state).toBe(expected);
+      if (expected === 'quarantined') {
+        expect(after!.upload.reason).toBe('encrypted_content: Heuristics.Encrypted.PDF');
+        expect(after!.history.at(-1)).toMatchObject({ toState: 'quarantined', actor: 'scanner' });
+      } else {
+        expect(after!.history.map((h) => h.toState)).not.toContain('clean');
+        expect(after!.upload.reason).toBeNull();
+      }
+    },
+  );
 });
 
 describe('a rescan that finds a hit', () => {

@@ -1,5 +1,6 @@
-import type { ScanResult } from '@airlock/core';
+import { allowedSources, type ScanResult, type Upload, type UploadState } from '@airlock/core';
 import type { Pool } from './pool.ts';
+import { UPLOAD_COLUMNS } from './upload-repository.adapter.ts';
 
 export type UploadScan = {
   readonly uploadId: string;
@@ -8,6 +9,14 @@ export type UploadScan = {
   readonly signature: string | undefined;
   readonly engine: string;
   readonly signatures: string;
+};
+
+/** The move a verdict decides: a compare-and-set from a state the state machine allows. */
+export type VerdictMove = {
+  readonly to: UploadState;
+  readonly reason?: string | null;
+  readonly actor: string;
+  readonly detail?: Record<string, unknown>;
 };
 
 export class PgUploadScans {
@@ -30,6 +39,50 @@ export class PgUploadScans {
         scan.signatures,
       ],
     );
+  }
+
+  /**
+   * A verdict and the move it decides, in one statement: the scan row, the
+   * compare-and-set of the upload's state and its audit event commit together
+   * or not at all, so no crash can leave a hit on record with the upload still
+   * `verified` (servable as a duplicate). The scan is recorded even when the
+   * upload had already moved (a replay: it did scan the bytes). Returns the
+   * moved upload, or `undefined` when there was no move or it was elsewhere.
+   */
+  async recordVerdict(scan: UploadScan, move?: VerdictMove): Promise<Upload | undefined> {
+    if (!move) {
+      await this.record(scan);
+      return undefined;
+    }
+    const { rows } = await this.#pool.query<Upload>(
+      `WITH scan AS (
+         INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures)
+         VALUES ($1, $2, $3, $4, $5, $6)
+       ), moved AS (
+         UPDATE uploads SET state = $8, reason = $9, updated_at = now()
+         FROM (SELECT state AS from_state FROM uploads WHERE id = $1 FOR UPDATE) AS before
+         WHERE id = $1 AND state = ANY($7::upload_state[])
+         RETURNING ${UPLOAD_COLUMNS}, before.from_state
+       ), audit AS (
+         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor, detail)
+         SELECT id, from_state, $8, $9, $10, $11 FROM moved
+       )
+       SELECT * FROM moved`,
+      [
+        scan.uploadId,
+        scan.trigger,
+        scan.result,
+        scan.signature ?? null,
+        scan.engine,
+        scan.signatures,
+        allowedSources(move.to),
+        move.to,
+        move.reason ?? null,
+        move.actor,
+        move.detail ?? null,
+      ],
+    );
+    return rows[0];
   }
 
   async forUpload(uploadId: string): Promise<Array<UploadScan & { scannedAt: Date }>> {

@@ -24,7 +24,8 @@ export type ScanVerdict = {
 
 export type ScannerDependencies = {
   readonly uploads: Pick<PgUploadRepository, 'find' | 'transition' | 'markMediaRequested'>;
-  readonly scans: Pick<PgUploadScans, 'record'>;
+  /** Records a verdict together with the move it decides (one statement). */
+  readonly scans: Pick<PgUploadScans, 'recordVerdict'>;
   readonly objects: Pick<S3ObjectStore, 'open' | 'move' | 'tag' | 'delete'>;
   readonly renditions: Pick<PgUploadRenditions, 'forUpload' | 'remove'>;
   /** Streams the bytes to clamd. Throws when there is no definite answer: never a verdict then. */
@@ -96,14 +97,15 @@ export function createScanRequestedHandler(
       return;
     }
     const verdict = await deps.scan(opened.body);
-    await deps.scans.record({
+    const scan = {
       uploadId: upload.id,
       trigger: job.trigger,
       result: verdict.result,
       signature: verdict.signature,
       engine: verdict.engine,
       signatures: verdict.signatures,
-    });
+    };
+    const detail = { engine: verdict.engine, signatures: verdict.signatures };
     const decision = decideAfterScan(
       verdict,
       upload.detectedContentType ?? upload.declaredContentType,
@@ -116,33 +118,31 @@ export function createScanRequestedHandler(
     });
 
     if (decision.next === 'hold') {
+      await deps.scans.recordVerdict(scan);
       logger.warn(
         { uploadId: upload.id, reason: decision.reason },
-        'upload held: not scanned whole',
+        'upload held: clamd could not scan it whole',
       );
       return;
     }
     if (decision.next === 'quarantined') {
-      // The verdict is durable before the object moves: a replay finds the
-      // upload quarantined and only finishes the move.
-      await uploads.transition({
-        uploadId: upload.id,
+      // The verdict and the move are one statement, durable before the object
+      // moves: a replay finds the upload quarantined and only finishes the move.
+      await deps.scans.recordVerdict(scan, {
         to: 'quarantined',
         reason: decision.reason,
         actor: ACTOR,
-        detail: { engine: verdict.engine, signatures: verdict.signatures },
+        detail,
       });
       await quarantine(upload, decision.reason);
       logger.warn({ uploadId: upload.id, signature: verdict.signature }, 'upload quarantined');
       return;
     }
-    if (upload.state !== 'verified') return; // a rescan of clean bytes found nothing
-    const clean = await uploads.transition({
-      uploadId: upload.id,
-      to: 'clean',
-      actor: ACTOR,
-      detail: { engine: verdict.engine, signatures: verdict.signatures },
-    });
+    if (upload.state !== 'verified') {
+      await deps.scans.recordVerdict(scan); // a rescan of clean bytes found nothing
+      return;
+    }
+    const clean = await deps.scans.recordVerdict(scan, { to: 'clean', actor: ACTOR, detail });
     if (clean) await moveOnFromClean(clean);
   }
 
