@@ -95,6 +95,7 @@ export {
   type MeasuredObject,
   type RejectionReason,
 } from './verification/judge-object.ts';
+export { unsignedMetadata, type StoredObjectHeaders } from './verification/object-metadata.ts';
 export {
   createDownloadLinks,
   type DownloadLinks,

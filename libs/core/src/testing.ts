@@ -60,6 +60,8 @@ export class InMemoryUploadRepository implements UploadRepository {
       verifiedEtag: null,
       scanRequestedAt: null,
       mediaRequestedAt: null,
+      versionId: null,
+      apiKeyId: upload.apiKeyId ?? null,
     };
     const history: UploadTransition[] = [
       { fromState: null, toState: 'pending', reason: null, actor, at },
@@ -69,11 +71,20 @@ export class InMemoryUploadRepository implements UploadRepository {
   }
 
   /** Never shortens: the later of the stored and the requested expiry wins. */
-  async extendPending(uploadId: string, expiresAt: Date): Promise<Upload | undefined> {
+  async extendPending(
+    uploadId: string,
+    expiresAt: Date,
+    apiKeyId?: string,
+  ): Promise<Upload | undefined> {
     const row = this.#rows.get(uploadId);
     if (row?.upload.state !== 'pending') return undefined;
     const later = Math.max(row.upload.expiresAt.getTime(), expiresAt.getTime());
-    row.upload = { ...row.upload, expiresAt: new Date(later), updatedAt: this.#now() };
+    row.upload = {
+      ...row.upload,
+      expiresAt: new Date(later),
+      updatedAt: this.#now(),
+      apiKeyId: apiKeyId ?? row.upload.apiKeyId,
+    };
     return { ...row.upload };
   }
 

@@ -16,7 +16,8 @@ export const UPLOAD_COLUMNS = `
   detected_content_type AS "detectedContentType", category, bucket, key, state, reason,
   created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt",
   verified_etag AS "verifiedEtag", scan_requested_at AS "scanRequestedAt",
-  media_requested_at AS "mediaRequestedAt"`;
+  media_requested_at AS "mediaRequestedAt", version_id AS "versionId",
+  api_key_id AS "apiKeyId"`;
 
 export type TransitionRequest = {
   readonly uploadId: string;
@@ -27,6 +28,8 @@ export type TransitionRequest = {
   /** Set with the move to `verified`: what the bytes turned out to be. */
   readonly detectedContentType?: string;
   readonly verifiedEtag?: string | undefined;
+  /** Set with the move to `verified`: the object version whose bytes were checked. */
+  readonly versionId?: string | undefined;
 };
 
 export class PgUploadRepository implements UploadRepository {
@@ -51,8 +54,9 @@ export class PgUploadRepository implements UploadRepository {
       const { rows } = await this.#pool.query<Upload>(
         `WITH inserted AS (
            INSERT INTO uploads (customer_id, site_id, dedup_scope, original_name,
-             declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at,
+             api_key_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13)
            RETURNING ${UPLOAD_COLUMNS}
          ), audit AS (
            INSERT INTO upload_events (upload_id, from_state, to_state, actor)
@@ -72,6 +76,7 @@ export class PgUploadRepository implements UploadRepository {
           upload.key,
           upload.expiresAt,
           actor,
+          upload.apiKeyId ?? null,
         ],
       );
       return rows[0];
@@ -93,6 +98,19 @@ export class PgUploadRepository implements UploadRepository {
       [bucket, key],
     );
     return rows[0];
+  }
+
+  /**
+   * True when the API key that issued the upload's URL has been revoked
+   * (false for uploads with no recorded issuer).
+   */
+  async issuerRevoked(uploadId: string): Promise<boolean> {
+    const { rows } = await this.#pool.query<{ revoked: boolean }>(
+      `SELECT k.revoked_at IS NOT NULL AS revoked
+       FROM uploads u JOIN api_keys k ON k.id = u.api_key_id WHERE u.id = $1`,
+      [uploadId],
+    );
+    return rows[0]?.revoked ?? false;
   }
 
   /** Records that the scan job was sent; false when it already had been. */
@@ -148,11 +166,16 @@ export class PgUploadRepository implements UploadRepository {
     return rows[0]!.n;
   }
 
-  async extendPending(uploadId: string, expiresAt: Date): Promise<Upload | undefined> {
+  async extendPending(
+    uploadId: string,
+    expiresAt: Date,
+    apiKeyId?: string,
+  ): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
-      `UPDATE uploads SET expires_at = GREATEST(expires_at, $2), updated_at = now()
+      `UPDATE uploads SET expires_at = GREATEST(expires_at, $2), updated_at = now(),
+         api_key_id = COALESCE($3, api_key_id)
        WHERE id = $1 AND state = 'pending' RETURNING ${UPLOAD_COLUMNS}`,
-      [uploadId, expiresAt],
+      [uploadId, expiresAt, apiKeyId ?? null],
     );
     return rows[0];
   }
@@ -184,7 +207,8 @@ export class PgUploadRepository implements UploadRepository {
       `WITH moved AS (
          UPDATE uploads SET state = $3, reason = $4, updated_at = now(),
            detected_content_type = COALESCE($7, detected_content_type),
-           verified_etag = COALESCE($8, verified_etag)
+           verified_etag = COALESCE($8, verified_etag),
+           version_id = COALESCE($9, version_id)
          FROM (SELECT state AS from_state FROM uploads WHERE id = $1 FOR UPDATE) AS before
          WHERE id = $1 AND state = ANY($2::upload_state[])
          RETURNING ${UPLOAD_COLUMNS}, before.from_state
@@ -202,6 +226,7 @@ export class PgUploadRepository implements UploadRepository {
         request.detail ?? null,
         request.detectedContentType ?? null,
         request.verifiedEtag ?? null,
+        request.versionId ?? null,
       ],
     );
     return rows[0];

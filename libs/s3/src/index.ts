@@ -4,6 +4,8 @@ export {
   type NewObject,
   type ObjectRef,
   type OpenedObject,
+  type OpenOptions,
+  type VersionedRef,
 } from './object-store.adapter.ts';
 export { createS3Client, type S3Settings } from './s3-client.ts';
 export { S3UploadUrlSigner } from './upload-url-signer.adapter.ts';

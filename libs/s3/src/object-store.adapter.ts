@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -11,8 +12,18 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { StoredObjectHeaders } from '@airlock/core';
 
 export type ObjectRef = { readonly bucket: string; readonly key: string };
+
+/** An object, optionally one version of it (`null`/absent: the current one). */
+export type VersionedRef = ObjectRef & { readonly versionId?: string | null | undefined };
+
+export type OpenOptions = {
+  readonly signal?: AbortSignal | undefined;
+  /** Hash the bytes as the body is read: {@link OpenedObject.sha256} then answers. */
+  readonly sha256?: boolean | undefined;
+};
 
 export type NewObject = ObjectRef & { readonly contentType: string; readonly body: Buffer };
 
@@ -20,6 +31,15 @@ export type OpenedObject = {
   readonly body: Readable;
   readonly size: number;
   readonly eTag: string | undefined;
+  /** The version read; `undefined` where the store keeps no versions. */
+  readonly versionId: string | undefined;
+  /** What S3 would serve with the object besides its bytes. */
+  readonly headers: StoredObjectHeaders;
+  /**
+   * Hex SHA-256 of the body, once it was read to its end (opened with
+   * `sha256: true`); `undefined` before that, or when it was not read whole.
+   */
+  readonly sha256: () => string | undefined;
 };
 
 const isMissing = (error: unknown) =>
@@ -35,16 +55,57 @@ export class S3ObjectStore {
     this.#s3 = deps.s3;
   }
 
-  async open(object: ObjectRef, signal?: AbortSignal): Promise<OpenedObject | undefined> {
+  /**
+   * Opens the object for reading: the version given, else the current one.
+   * `undefined` when it (or that version) is gone.
+   */
+  async open(object: VersionedRef, options: OpenOptions = {}): Promise<OpenedObject | undefined> {
     try {
       const response = await this.#s3.send(
-        new GetObjectCommand({ Bucket: object.bucket, Key: object.key }),
-        signal ? { abortSignal: signal } : {},
+        new GetObjectCommand({
+          Bucket: object.bucket,
+          Key: object.key,
+          ...(object.versionId ? { VersionId: object.versionId } : {}),
+        }),
+        options.signal ? { abortSignal: options.signal } : {},
       );
+      const raw = response.Body as Readable;
+      let digest: string | undefined;
+      let body = raw;
+      if (options.sha256) {
+        const hash = createHash('sha256');
+        body = raw.pipe(
+          new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              hash.update(chunk);
+              done(null, chunk);
+            },
+            flush(done) {
+              digest = hash.digest('hex');
+              done();
+            },
+          }),
+        );
+        // Destroying the tap (a consumer that stops early) releases the connection.
+        body.once('close', () => raw.destroy());
+        raw.once('error', (error) => body.destroy(error));
+      }
       return {
-        body: response.Body as Readable,
+        body,
         size: response.ContentLength ?? 0,
         eTag: response.ETag?.replaceAll('"', ''),
+        versionId: response.VersionId,
+        headers: {
+          contentType: response.ContentType,
+          cacheControl: response.CacheControl,
+          contentDisposition: response.ContentDisposition,
+          contentEncoding: response.ContentEncoding,
+          contentLanguage: response.ContentLanguage,
+          expires: response.ExpiresString ?? response.Expires?.toUTCString(),
+          websiteRedirectLocation: response.WebsiteRedirectLocation,
+          userMetadata: response.Metadata ?? {},
+        },
+        sha256: () => digest,
       };
     } catch (error) {
       if (isMissing(error)) return undefined;

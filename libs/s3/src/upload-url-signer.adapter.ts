@@ -52,20 +52,39 @@ export class S3UploadUrlSigner implements UploadUrlSigner, DownloadUrlSigner {
     };
   }
 
-  /** A short-lived GET; the response's type and disposition are fixed by the signature. */
+  /**
+   * A short-lived GET of one object version (when given) whose response
+   * headers are all fixed by the signature: whatever headers the stored object
+   * carries, S3 answers with ours. Cache-Control is `private, no-store`, the
+   * type is the verified one, the disposition an attachment, the encoding
+   * `identity`; Content-Language and Expires are overridden too, since S3 lets
+   * a URL set exactly these six.
+   */
   async presignGet(request: PresignGetRequest): Promise<{ url: string }> {
     const command = new GetObjectCommand({
       Bucket: request.bucket,
       Key: request.key,
-      ...(request.contentType ? { ResponseContentType: request.contentType } : {}),
-      ...(request.downloadName
-        ? {
-            ResponseContentDisposition: `attachment; filename="${asciiFileName(request.downloadName)}"`,
-          }
-        : {}),
+      ...(request.versionId ? { VersionId: request.versionId } : {}),
+      ...pinnedResponseHeaders(request),
     });
     return { url: await getSignedUrl(this.#s3, command, { expiresIn: request.expiresInSeconds }) };
   }
+}
+
+/** The `response-*` overrides of a download URL: every one S3 accepts. */
+export function pinnedResponseHeaders(
+  request: Pick<PresignGetRequest, 'contentType' | 'downloadName'>,
+) {
+  return {
+    ResponseContentType: request.contentType ?? 'application/octet-stream',
+    ResponseContentDisposition: request.downloadName
+      ? `attachment; filename="${asciiFileName(request.downloadName)}"`
+      : 'attachment',
+    ResponseCacheControl: 'private, no-store',
+    ResponseContentEncoding: 'identity',
+    ResponseContentLanguage: 'und',
+    ResponseExpires: new Date(0),
+  } as const;
 }
 
 /**

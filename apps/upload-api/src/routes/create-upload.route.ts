@@ -12,6 +12,7 @@ export function createUploadRoute(requestUpload: RequestUpload): Router {
       ...body,
       callerCustomerId: caller.customerId,
       actor: `api-key:${caller.apiKeyId}`,
+      apiKeyId: caller.apiKeyId,
     });
     const { upload } = result;
     if (result.outcome === 'duplicate') {

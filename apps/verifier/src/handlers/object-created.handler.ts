@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   judgeObject,
   parseS3Notification,
+  unsignedMetadata,
   PermanentFailure,
   type MeasuredObject,
   type MessageHandler,
@@ -11,10 +12,13 @@ import {
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import type { PgObjectIncidents, PgUploadRepository } from '@airlock/postgres';
-import type { S3ObjectStore } from '@airlock/s3';
+import type { OpenedObject, S3ObjectStore } from '@airlock/s3';
 
 export type VerifierDependencies = {
-  readonly uploads: Pick<PgUploadRepository, 'findByObject' | 'transition' | 'markScanRequested'>;
+  readonly uploads: Pick<
+    PgUploadRepository,
+    'findByObject' | 'transition' | 'markScanRequested' | 'issuerRevoked'
+  >;
   readonly objects: Pick<S3ObjectStore, 'open' | 'move'>;
   readonly inspect: (body: Readable) => Promise<MeasuredObject>;
   readonly scanJobs: { publish(job: ScanRequested): Promise<unknown> };
@@ -89,13 +93,32 @@ export function createObjectCreatedHandler(
     await uploads.markScanRequested(upload.id);
   }
 
-  /** Streams the object once; `undefined` when it is gone. */
-  async function measure(
-    event: S3ObjectEvent,
-  ): Promise<{ measured: MeasuredObject; eTag: string | undefined } | undefined> {
+  type Measurement = Omit<OpenedObject, 'body' | 'sha256' | 'size'> & {
+    readonly measured: MeasuredObject;
+  };
+
+  /** Streams the current object once; `undefined` when it is gone. */
+  async function measure(event: S3ObjectEvent): Promise<Measurement | undefined> {
     const opened = await objects.open({ bucket: event.bucket, key: event.key });
     if (!opened) return undefined;
-    return { measured: await deps.inspect(opened.body), eTag: opened.eTag };
+    return {
+      measured: await deps.inspect(opened.body),
+      eTag: opened.eTag,
+      versionId: opened.versionId,
+      headers: opened.headers,
+    };
+  }
+
+  /** Rejects the upload (reason first, so a crash leaves it for the replay) and moves the object out. */
+  async function reject(
+    upload: Upload,
+    event: S3ObjectEvent,
+    reason: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await uploads.transition({ uploadId: upload.id, to: 'rejected', reason, actor: ACTOR, detail });
+    await quarantine(event, upload, reason, false);
+    logger.info({ uploadId: upload.id, reason }, 'upload rejected');
   }
 
   async function verifyArrival(upload: Upload, event: S3ObjectEvent): Promise<void> {
@@ -107,6 +130,11 @@ export function createObjectCreatedHandler(
         detail: { eTag: event.eTag, size: event.size },
       });
     }
+    // A revoked key's URLs die with it: bytes that arrive through one are not
+    // taken, however valid the signature still is.
+    if (await uploads.issuerRevoked(upload.id)) {
+      return reject(upload, event, 'issuer_revoked', { apiKeyId: upload.apiKeyId });
+    }
     const result = await measure(event);
     if (!result) {
       await uploads.transition({
@@ -116,6 +144,13 @@ export function createObjectCreatedHandler(
         actor: ACTOR,
       });
       return;
+    }
+    // Only Content-Type, Content-Length and the checksum were signed: any other
+    // header the object carries (Content-Encoding, Cache-Control, x-amz-meta-*…)
+    // was added by whoever held the URL, and S3 would serve or act on it.
+    const unsigned = unsignedMetadata(upload.declaredContentType, result.headers);
+    if (unsigned.length > 0) {
+      return reject(upload, event, 'unsigned_metadata', { headers: unsigned });
     }
     const judgement = judgeObject(
       {
@@ -128,20 +163,11 @@ export function createObjectCreatedHandler(
     if (judgement.verdict === 'rejected') {
       // The reason is durable before the object moves: a crash in between
       // leaves a rejected upload whose object the replay quarantines.
-      await uploads.transition({
-        uploadId: upload.id,
-        to: 'rejected',
-        reason: judgement.reason,
-        actor: ACTOR,
-        detail: {
-          detail: judgement.detail,
-          measuredSha256: result.measured.sha256Hex,
-          measuredSize: result.measured.size,
-        },
+      return reject(upload, event, judgement.reason, {
+        detail: judgement.detail,
+        measuredSha256: result.measured.sha256Hex,
+        measuredSize: result.measured.size,
       });
-      await quarantine(event, upload, judgement.reason, false);
-      logger.info({ uploadId: upload.id, reason: judgement.reason }, 'upload rejected');
-      return;
     }
     const verified = await uploads.transition({
       uploadId: upload.id,
@@ -149,6 +175,7 @@ export function createObjectCreatedHandler(
       actor: ACTOR,
       detectedContentType: judgement.detectedContentType,
       verifiedEtag: result.eTag ?? event.eTag,
+      versionId: result.versionId,
       detail: { sha256: result.measured.sha256Hex, size: result.measured.size },
     });
     if (verified) {
@@ -160,30 +187,39 @@ export function createObjectCreatedHandler(
   /** An event for an upload that already moved past arrival: a replay, or a second PUT. */
   async function recheck(upload: Upload, event: S3ObjectEvent): Promise<void> {
     const detected = upload.detectedContentType ?? upload.declaredContentType;
-    if (event.eTag !== undefined && event.eTag === upload.verifiedEtag) {
+    const catchUp = async () => {
       if (upload.state === 'verified' && upload.scanRequestedAt === null)
         await requestScan(upload, detected);
-      return;
-    }
+    };
+    // The very version that was verified: a replayed event. (An equal eTag
+    // proves nothing: it is an MD5, or not even that for multipart objects.)
+    if (event.versionId !== undefined && event.versionId === upload.versionId) return catchUp();
     const result = await measure(event);
     if (!result) return;
+    const unsigned = unsignedMetadata(upload.declaredContentType, result.headers);
     if (
       result.measured.sha256Hex === upload.declaredSha256 &&
-      result.measured.size === upload.declaredSize
+      result.measured.size === upload.declaredSize &&
+      unsigned.length === 0
     ) {
-      if (upload.state === 'verified' && upload.scanRequestedAt === null)
-        await requestScan(upload, detected);
-      return;
+      return catchUp();
     }
-    // Other bytes under a verified key: a leaked URL replayed against a store
-    // that does not enforce the signed checksum. Neither copy is trusted.
+    // Other bytes, or the same bytes with headers nobody signed, under a
+    // verified key: a leaked URL used again (against a store that does not
+    // enforce the signed checksum, for other bytes). Neither copy is trusted.
+    const reason = unsigned.length > 0 ? 'unsigned_metadata' : 'content_replaced';
     await uploads.transition({
       uploadId: upload.id,
       to: 'rejected',
-      reason: 'content_replaced',
+      reason,
       actor: ACTOR,
+      detail: {
+        measuredSha256: result.measured.sha256Hex,
+        measuredSize: result.measured.size,
+        ...(unsigned.length > 0 ? { headers: unsigned } : {}),
+      },
     });
-    await quarantine(event, upload, 'content_replaced');
+    await quarantine(event, upload, reason);
   }
 
   async function handleObject(event: S3ObjectEvent): Promise<void> {

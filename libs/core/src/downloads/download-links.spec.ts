@@ -10,6 +10,7 @@ const upload = (state: UploadState): Upload =>
     declaredContentType: 'image/png',
     detectedContentType: 'image/png',
     originalName: 'cat.png',
+    versionId: 'v-verified',
   }) as Upload;
 
 const rendition: RenditionInfo = {
@@ -65,11 +66,18 @@ describe('createDownloadLinks', () => {
     expect(signed[0]).toEqual({
       bucket: 'uploads',
       key: 'f/images/abc.png',
+      versionId: 'v-verified',
       expiresInSeconds: 300,
       contentType: 'image/png',
       downloadName: 'cat.png',
     });
     expect(signed[1]).toMatchObject({ bucket: 'processed', contentType: 'image/webp' });
+  });
+
+  it('pins the original to no version where the store keeps none', async () => {
+    const { links, signed } = setup();
+    await links.contentUrl({ ...upload('clean'), versionId: null });
+    expect(signed[0]).toMatchObject({ key: 'f/images/abc.png', versionId: null });
   });
 
   it('redirects to a named rendition and names the ones there are otherwise', async () => {

@@ -51,6 +51,8 @@ export function createDownloadLinks(
     deps.signer.presignGet({
       bucket: upload.bucket,
       key: upload.key,
+      // The version that was verified and scanned, never whatever the key holds now.
+      versionId: upload.versionId,
       expiresInSeconds,
       contentType: upload.detectedContentType ?? upload.declaredContentType,
       downloadName: upload.originalName,

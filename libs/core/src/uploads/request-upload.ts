@@ -35,6 +35,8 @@ export type RequestUploadInput = {
   readonly size: number;
   readonly sha256: string;
   readonly actor: string;
+  /** The API key asking: recorded as the issuer of the URL handed out. */
+  readonly apiKeyId?: string | undefined;
 };
 
 export type RequestUploadResult =
@@ -100,7 +102,11 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
         }
         if (isConfirmed(existing.state)) return { outcome: 'duplicate', upload: existing };
         if (existing.state !== 'pending') throw Errors.uploadInProgress(existing.id);
-        const refreshed = await deps.uploads.extendPending(existing.id, expiresAt());
+        const refreshed = await deps.uploads.extendPending(
+          existing.id,
+          expiresAt(),
+          input.apiKeyId,
+        );
         if (refreshed)
           return { outcome: 'upload', upload: refreshed, presigned: await presign(refreshed) };
         continue;
@@ -119,6 +125,7 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
           bucket: policy.bucket,
           key: objectKey(folder, type, sha256),
           expiresAt: expiresAt(),
+          apiKeyId: input.apiKeyId ?? null,
         },
         input.actor,
       );

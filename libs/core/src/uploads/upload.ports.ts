@@ -12,8 +12,15 @@ export interface UploadRepository {
    * when a live upload with the same scope and hash won the race.
    */
   insertPending(upload: NewUpload, actor: string): Promise<Upload | undefined>;
-  /** Moves `expiresAt` of a still-pending upload; `undefined` once it moved on. */
-  extendPending(uploadId: string, expiresAt: Date): Promise<Upload | undefined>;
+  /**
+   * Moves `expiresAt` of a still-pending upload and records `apiKeyId` (when
+   * given) as the issuer of its URL; `undefined` once it moved on.
+   */
+  extendPending(
+    uploadId: string,
+    expiresAt: Date,
+    apiKeyId?: string | undefined,
+  ): Promise<Upload | undefined>;
   findWithHistory(
     uploadId: string,
   ): Promise<{ upload: Upload; history: UploadTransition[] } | undefined>;
@@ -42,6 +49,8 @@ export interface UploadUrlSigner {
 export type PresignGetRequest = {
   readonly bucket: string;
   readonly key: string;
+  /** The object version to serve (the one verified); the current one when absent. */
+  readonly versionId?: string | null | undefined;
   readonly expiresInSeconds: number;
   /** Served as this type, whatever the object says. */
   readonly contentType?: string | undefined;

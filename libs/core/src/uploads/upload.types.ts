@@ -27,6 +27,13 @@ export type Upload = {
   readonly scanRequestedAt: Date | null;
   /** When the media job for the clean bytes was sent. */
   readonly mediaRequestedAt: Date | null;
+  /**
+   * S3 VersionId of the object whose bytes a worker verified; every later read
+   * is pinned to it. `null` where the store keeps no versions.
+   */
+  readonly versionId: string | null;
+  /** The API key that issued the currently valid upload URL (`null` on old rows). */
+  readonly apiKeyId: string | null;
 };
 
 export type UploadTransition = {
@@ -48,4 +55,6 @@ export type NewUpload = Omit<
   | 'verifiedEtag'
   | 'scanRequestedAt'
   | 'mediaRequestedAt'
->;
+  | 'versionId'
+  | 'apiKeyId'
+> & { readonly apiKeyId?: string | null | undefined };
