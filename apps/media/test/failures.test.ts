@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { plainImage, pngClaiming, truncatedJpeg } from '@airlock/imaging/testing';
 import { receiveAll, until, waitForState, type Tenant } from '@airlock/testing';
@@ -128,25 +129,30 @@ describe('infrastructure errors are retried, and never decide anything', () => {
     expect((await media.renditions.forUpload(upload.id)).length).toBeGreaterThan(0);
   });
 
-  it('bytes that changed since they were verified are not rendered: the job goes to the DLQ', async () => {
+  it('other bytes under the key since verification (a store without versions) are not rendered: rejected content_replaced', async () => {
     const queue = await media.queues(2);
     const upload = await media.stageClean(tenant, await plainImage('png', 320, 240), 'image/png');
-    await stack.pool.query(`UPDATE uploads SET verified_etag = 'not-these-bytes' WHERE id = $1`, [
-      upload.id,
-    ]);
+    // Another valid PNG overwrites the verified one, as a leaked URL could on a
+    // store that keeps no versions and does not enforce the signed checksum.
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: upload.bucket,
+        Key: upload.key,
+        Body: await plainImage('png', 64, 64),
+        ContentType: 'image/png',
+      }),
+    );
     media.startWorker(queue);
 
-    const messageId = await media.send(queue, upload);
-    const dead = await until(
-      'the dead letter',
-      async () => (await receiveAll(stack.sqs, queue.dlqUrl, 1000))[0],
-    );
-
-    expect(JSON.parse(dead).uploadId).toBe(upload.id);
-    expect((await stack.uploads.find(upload.id))!.state).toBe('clean');
-    expect(await media.failuresOf([messageId])).toEqual([
-      { permanent: true, last_error: expect.stringMatching(/^object_changed: /) },
+    await media.send(queue, upload);
+    const { upload: rejected, history } = await waitForState(stack.uploads, upload.id, [
+      'rejected',
+      'ready',
     ]);
+
+    expect(rejected).toMatchObject({ state: 'rejected', reason: 'content_replaced' });
+    expect(history.at(-1)).toMatchObject({ actor: 'media', toState: 'rejected' });
     expect(await media.processedKeys(upload)).toEqual([]);
+    expect(await until('the queue drained', () => media.drained(queue.url))).toBe(true);
   });
 });

@@ -94,7 +94,12 @@ export function createMediaRequestedHandler(
 
   async function renderUpload(upload: Upload): Promise<void> {
     const started = performance.now();
-    const original = await deps.objects.open({ bucket: upload.bucket, key: upload.key });
+    // The version that was verified and scanned, where the store keeps versions;
+    // hashed as it is read, so other bytes under the key are caught either way.
+    const original = await deps.objects.open(
+      { bucket: upload.bucket, key: upload.key, versionId: upload.versionId },
+      { sha256: true },
+    );
     if (!original) {
       await uploads.transition({
         uploadId: upload.id,
@@ -104,15 +109,22 @@ export function createMediaRequestedHandler(
       });
       return;
     }
+    /** Renders or judges only the bytes that were verified and scanned (equal SHA-256, not eTag). */
+    const replaced = async (): Promise<boolean> => {
+      const readSha256 = original.sha256();
+      if (readSha256 === undefined || readSha256 === upload.declaredSha256) return false;
+      await uploads.transition({
+        uploadId: upload.id,
+        to: 'rejected',
+        reason: 'content_replaced',
+        actor: ACTOR,
+        detail: { readSha256 },
+      });
+      logger.warn({ uploadId: upload.id }, 'stored bytes are not the verified ones: rejected');
+      return true;
+    };
     let rendered: RenderedRendition[];
     try {
-      // Render the bytes that were verified and scanned, or nothing.
-      if (upload.verifiedEtag && original.eTag && original.eTag !== upload.verifiedEtag) {
-        throw new PermanentFailure(
-          'object_changed',
-          `object eTag ${original.eTag} is not the verified ${upload.verifiedEtag}`,
-        );
-      }
       if (original.size > settings.maxInputBytes) {
         await unprocessable(upload, `input exceeds ${settings.maxInputBytes} bytes`);
         return;
@@ -120,11 +132,16 @@ export function createMediaRequestedHandler(
       rendered = await deps.render(original.body);
     } catch (error) {
       if (!(error instanceof UnprocessableImageError)) throw error;
+      if (await replaced()) return;
       await unprocessable(upload, error.message);
       return;
     } finally {
       // Frees the connection when the body was not read to its end.
       original.body.destroy();
+    }
+    if (await replaced()) return;
+    if (original.sha256() === undefined) {
+      throw new Error('the original was rendered before it was read whole');
     }
 
     const renditions: Rendition[] = [];

@@ -84,7 +84,9 @@ export function createScanRequestedHandler(
 
   async function scanUpload(upload: Upload, job: ScanJob): Promise<void> {
     const object = { bucket: upload.bucket, key: upload.key };
-    const opened = await objects.open(object);
+    // The version that was verified, where the store keeps versions; the bytes
+    // are hashed as clamd reads them, so other bytes under the key are caught either way.
+    const opened = await objects.open({ ...object, versionId: upload.versionId }, { sha256: true });
     if (!opened) {
       if (upload.state === 'verified') {
         await uploads.transition({
@@ -97,6 +99,16 @@ export function createScanRequestedHandler(
       return;
     }
     const verdict = await deps.scan(opened.body);
+    // A verdict is about the bytes clamd read: only if they are the verified
+    // ones (equal SHA-256, never an equal eTag) may it move the upload.
+    const scannedSha256 = opened.sha256();
+    if (scannedSha256 !== undefined && scannedSha256 !== upload.declaredSha256) {
+      await contentReplaced(upload, scannedSha256);
+      return;
+    }
+    if (scannedSha256 === undefined && verdict.result === 'clean') {
+      throw new Error('clamd answered clean before the object was read whole');
+    }
     const scan = {
       uploadId: upload.id,
       trigger: job.trigger,
@@ -144,6 +156,22 @@ export function createScanRequestedHandler(
     }
     const clean = await deps.scans.recordVerdict(scan, { to: 'clean', actor: ACTOR, detail });
     if (clean) await moveOnFromClean(clean);
+  }
+
+  /**
+   * Other bytes than the verified ones under the upload's key (a store without
+   * versions, overwritten through a leaked URL): neither copy is trusted.
+   */
+  async function contentReplaced(upload: Upload, scannedSha256: string): Promise<void> {
+    await uploads.transition({
+      uploadId: upload.id,
+      to: 'rejected',
+      reason: 'content_replaced',
+      actor: ACTOR,
+      detail: { scannedSha256 },
+    });
+    await quarantine(upload, 'content_replaced');
+    logger.warn({ uploadId: upload.id }, 'scanned bytes are not the verified ones: rejected');
   }
 
   /** Out of `uploads`, and no derivative left behind to be served (a rescan of ready content). */

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { loadScannerConfig } from '@airlock/config';
+import type { ScanRequested, Upload } from '@airlock/core';
+import { PgUploadScans } from '@airlock/postgres';
+import { createLogger } from '@airlock/runtime';
+import { ensureQueueWithDlq } from '@airlock/sqs';
+import { fileOf, StackClients, waitForState, type Tenant } from '@airlock/testing';
+import { composeScanner } from '../src/compose.ts';
+
+// Issue 12, finding 5: the scanner's verdict is about the bytes it read, and
+// only bytes whose SHA-256 is the verified one may move the upload. The local
+// S3 emulator keeps no versions (s3rver answers NotImplemented to versioning),
+// so reads go by key here and it is the hash that must catch replaced bytes.
+const stack = new StackClients();
+const sandbox = process.env.SANDBOX_BUCKET!;
+const quarantineBucket = process.env.QUARANTINE_BUCKET!;
+const scans = new PgUploadScans({ pool: stack.pool });
+const cleanups: Array<() => Promise<unknown>> = [];
+let tenant: Tenant;
+
+beforeAll(async () => {
+  tenant = await stack.tenant();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(() => stack.close());
+
+async function startScanner() {
+  const suffix = randomUUID().slice(0, 8);
+  const spec = {
+    maxReceiveCount: 3,
+    retentionSeconds: 3600,
+    dlqRetentionSeconds: 7200,
+    visibilityTimeoutSeconds: 30,
+  };
+  const scanQueue = await ensureQueueWithDlq(stack.sqs, {
+    name: `test-vb-scan-${suffix}`,
+    ...spec,
+  });
+  const mediaQueue = await ensureQueueWithDlq(stack.sqs, {
+    name: `test-vb-media-${suffix}`,
+    ...spec,
+  });
+  cleanups.push(async () => {
+    for (const url of [scanQueue.url, scanQueue.dlqUrl, mediaQueue.url, mediaQueue.dlqUrl]) {
+      await stack.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => {});
+    }
+  });
+  const scanner = composeScanner(
+    loadScannerConfig({
+      ...process.env,
+      UPLOADS_BUCKET: sandbox,
+      SCAN_JOBS_QUEUE_URL: scanQueue.url,
+      SCAN_JOBS_DLQ_URL: scanQueue.dlqUrl,
+      MEDIA_JOBS_QUEUE_URL: mediaQueue.url,
+      WORKER_WAIT_TIME_SECONDS: '1',
+    }),
+    createLogger({ level: 'silent', service: 'test' }),
+  );
+  scanner.start();
+  cleanups.push(() => scanner.close());
+  return scanQueue.url;
+}
+
+const send = (queueUrl: string, upload: Upload) => {
+  const job: ScanRequested = {
+    type: 'scan.requested',
+    version: 1,
+    producedBy: 'test',
+    uploadId: upload.id,
+    bucket: upload.bucket,
+    key: upload.key,
+    sha256: upload.declaredSha256,
+    contentType: upload.declaredContentType,
+    size: upload.declaredSize,
+    requestedAt: new Date().toISOString(),
+  };
+  return stack.sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job) }),
+  );
+};
+
+const pdf = (label: string) => fileOf(`%PDF-1.7\n% ${label} ${randomUUID()}\n%%EOF\n`);
+
+const existsIn = (bucket: string, key: string) =>
+  stack.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    () => false,
+  );
+
+describe('the scanner acts only on the verified bytes', () => {
+  it('the verified bytes, hashed as clamd reads them, are marked clean', async () => {
+    const queueUrl = await startScanner();
+    const upload = await stack.stageVerified(sandbox, tenant, pdf('same'), 'application/pdf');
+    await send(queueUrl, upload);
+    const { upload: done } = await waitForState(stack.uploads, upload.id, [
+      'clean',
+      'ready',
+      'rejected',
+      'quarantined',
+    ]);
+    expect(done.state).toMatch(/^(clean|ready)$/);
+  });
+
+  it('other bytes under the key since verification: no clean verdict, rejected content_replaced, object quarantined', async () => {
+    const queueUrl = await startScanner();
+    const upload = await stack.stageVerified(sandbox, tenant, pdf('verified'), 'application/pdf');
+    // Another clean PDF of any length replaces the verified one by key.
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: sandbox,
+        Key: upload.key,
+        Body: pdf('replacement').bytes,
+        ContentType: 'application/pdf',
+      }),
+    );
+    await send(queueUrl, upload);
+    const { upload: rejected, history } = await waitForState(stack.uploads, upload.id, [
+      'clean',
+      'ready',
+      'rejected',
+      'quarantined',
+    ]);
+    expect(rejected).toMatchObject({ state: 'rejected', reason: 'content_replaced' });
+    expect(history.at(-1)).toMatchObject({ actor: 'scanner', fromState: 'verified' });
+    expect((await scans.forUpload(upload.id)).filter((s) => s.result === 'clean')).toEqual([]);
+    expect(await existsIn(sandbox, upload.key)).toBe(false);
+    expect(await existsIn(quarantineBucket, `${upload.id}/${upload.key}`)).toBe(true);
+  });
+});
