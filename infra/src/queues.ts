@@ -10,6 +10,11 @@ export type PipelineQueue = { readonly queue: sqs.Queue; readonly dlq: sqs.Queue
 /** The same shape as the local stack's queues (libs/sqs `ensureQueueWithDlq`). */
 export const QUEUE_RETENTION = Duration.days(4);
 export const DLQ_RETENTION = Duration.days(14);
+/**
+ * libs/sqs DEFAULT_VISIBILITY_TIMEOUT_SECONDS: a killed worker's messages are
+ * back within 10 s, since the heartbeat (every 3 s) extends those in hand.
+ */
+export const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(10);
 
 /**
  * Each pipeline queue with its dead-letter queue: encrypted (SSE-SQS, which S3
@@ -33,8 +38,9 @@ export class Queues extends Construct {
       const queue = new sqs.Queue(this, name, {
         queueName: `${prefix}-${name}`,
         retentionPeriod: QUEUE_RETENTION,
-        // The consumers set their own visibility per receive and extend it while working.
-        visibilityTimeout: Duration.seconds(60),
+        // The consumers set their own visibility per receive (WORKER_VISIBILITY_TIMEOUT_SECONDS)
+        // and extend it while working; the queue's default is the same short one.
+        visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         deadLetterQueue: { queue: dlq, maxReceiveCount: settings.maxReceiveCount },

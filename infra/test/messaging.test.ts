@@ -31,6 +31,13 @@ describe('queues', () => {
     expect(queueProps(dlq).MessageRetentionPeriod).toBe(14 * 86400);
   });
 
+  it.each(QUEUE_NAMES)(
+    '%s hides a received message for 10 s by default, like the consumers (WORKER_VISIBILITY_TIMEOUT_SECONDS)',
+    (name) => {
+      expect(queueProps(stack.queues.byName[name].queue).VisibilityTimeout).toBe(10);
+    },
+  );
+
   it('are all encrypted at rest (SSE-SQS)', () => {
     for (const { properties } of resourcesOf(template, 'AWS::SQS::Queue')) {
       expect(properties.SqsManagedSseEnabled).toBe(true);

@@ -13,8 +13,10 @@ import { envInt } from './parse-env.ts';
 export const consumerEnv = z.object({
   WORKER_BATCH_SIZE: envInt(10, 1).pipe(z.number().max(10, 'SQS receives at most 10 at once')),
   WORKER_CONCURRENCY: envInt(4, 1),
-  WORKER_VISIBILITY_TIMEOUT_SECONDS: envInt(60, 5),
-  WORKER_HEARTBEAT_SECONDS: envInt(20, 1),
+  // Short: the per-message heartbeat extends what is being worked on, so this only
+  // bounds how soon a killed worker's messages come back (libs/sqs QueueConsumer).
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: envInt(10, 5),
+  WORKER_HEARTBEAT_SECONDS: envInt(3, 1),
   WORKER_WAIT_TIME_SECONDS: envInt(20, 0).pipe(z.number().max(20)),
   HEALTH_HOST: z.string().default('0.0.0.0'),
   HEALTH_PORT: envInt(9400),

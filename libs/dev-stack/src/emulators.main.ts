@@ -31,7 +31,8 @@ for (const name of settings.queues) {
     maxReceiveCount: settings.maxReceiveCount,
     retentionSeconds: 4 * 24 * 3600,
     dlqRetentionSeconds: 14 * 24 * 3600,
-    visibilityTimeoutSeconds: 60,
+    // As the consumers' receives (libs/sqs DEFAULT_VISIBILITY_TIMEOUT_SECONDS).
+    visibilityTimeoutSeconds: 10,
   });
   queues[name] = { url: onLoopback(urls.url), dlqUrl: onLoopback(urls.dlqUrl) };
 }

@@ -10,6 +10,8 @@ export {
 } from './dead-letters.ts';
 export { SqsMessagePublisher } from './message-publisher.ts';
 export {
+  DEFAULT_HEARTBEAT_SECONDS,
+  DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
   QueueConsumer,
   type FailureRecord,
   type QueueConsumerDependencies,

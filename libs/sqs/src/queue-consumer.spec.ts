@@ -1,6 +1,11 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { pino } from 'pino';
-import { defaultRetryDelaySeconds, QueueConsumer } from './queue-consumer.ts';
+import {
+  DEFAULT_HEARTBEAT_SECONDS,
+  DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+  defaultRetryDelaySeconds,
+  QueueConsumer,
+} from './queue-consumer.ts';
 
 describe('defaultRetryDelaySeconds', () => {
   it('doubles with every receive: 2 s after the first, 4 s after the second', () => {
@@ -25,11 +30,17 @@ describe('QueueConsumer options', () => {
     expect(new QueueConsumer(deps, options).inFlight).toBe(0);
   });
 
+  it('defaults to a short visibility timeout that three heartbeats cover (issue 12, finding 16)', () => {
+    expect(DEFAULT_VISIBILITY_TIMEOUT_SECONDS).toBe(10);
+    expect(DEFAULT_HEARTBEAT_SECONDS).toBe(3);
+    expect(3 * DEFAULT_HEARTBEAT_SECONDS).toBeLessThan(DEFAULT_VISIBILITY_TIMEOUT_SECONDS);
+  });
+
   it.each([
     [{ batchSize: 11 }, /batchSize/],
     [{ batchSize: 0 }, /batchSize/],
     [{ concurrency: 0 }, /concurrency/],
-    [{ visibilityTimeoutSeconds: 10 }, /heartbeatIntervalSeconds/],
+    [{ visibilityTimeoutSeconds: 3 }, /heartbeatIntervalSeconds/],
     [{ visibilityTimeoutSeconds: 2, heartbeatIntervalSeconds: 2 }, /heartbeatIntervalSeconds/],
     [{ waitTimeSeconds: 21 }, /waitTimeSeconds/],
   ])('rejects %p', (invalid, message) => {

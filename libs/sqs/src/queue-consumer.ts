@@ -32,9 +32,16 @@ export type QueueConsumerOptions = {
   batchSize?: number;
   /** Messages handled at once within a batch. @defaultValue 4 */
   concurrency?: number;
-  /** @defaultValue 60 */
+  /**
+   * How long a received message stays hidden; the heartbeat extends it while
+   * the handler runs, so it only bounds how soon a killed worker's messages
+   * come back. @defaultValue {@link DEFAULT_VISIBILITY_TIMEOUT_SECONDS}
+   */
   visibilityTimeoutSeconds?: number;
-  /** Extends visibility while a handler runs (large objects); less than the visibility timeout. @defaultValue 20 */
+  /**
+   * Extends visibility while a handler runs (large objects); less than the
+   * visibility timeout. @defaultValue {@link DEFAULT_HEARTBEAT_SECONDS}
+   */
   heartbeatIntervalSeconds?: number;
   /** Long-poll wait, 0 to 20. @defaultValue 20 */
   waitTimeSeconds?: number;
@@ -51,6 +58,19 @@ export type QueueConsumerDependencies = {
 };
 
 const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * A killed worker's messages (and, on an emulator that ignores closed
+ * connections, a message its dead long poll took) are visible again within
+ * this: work resumes within seconds of a restart, not a minute.
+ */
+export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 10;
+/**
+ * Three extensions within one visibility timeout: two may fail or come late
+ * (a slow SQS call, a busy event loop) before a message still being worked on
+ * could reappear. One ChangeMessageVisibility per message in hand every 3 s.
+ */
+export const DEFAULT_HEARTBEAT_SECONDS = 3;
 /** SQS allows 10 message attributes; the DLQ copy adds these five. */
 const MAX_MESSAGE_ATTRIBUTES = 10;
 const DLQ_ATTRIBUTE_PREFIX = 'airlock-';
@@ -91,8 +111,9 @@ export class QueueConsumer {
   constructor(deps: QueueConsumerDependencies, options: QueueConsumerOptions) {
     const batchSize = options.batchSize ?? 10;
     this.#concurrency = options.concurrency ?? 4;
-    this.#visibilityTimeout = options.visibilityTimeoutSeconds ?? 60;
-    const heartbeat = options.heartbeatIntervalSeconds ?? 20;
+    this.#visibilityTimeout =
+      options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
+    const heartbeat = options.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
     const waitTimeSeconds = options.waitTimeSeconds ?? 20;
     assertInteger('batchSize', batchSize, 1, 10);
     assertInteger('concurrency', this.#concurrency, 1, Number.MAX_SAFE_INTEGER);

@@ -1,4 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteQueueCommand,
@@ -12,6 +16,8 @@ import { PermanentFailure, type MessageContext, type MessageHandler } from '@air
 import { pino } from 'pino';
 import {
   createSqsClient,
+  DEFAULT_HEARTBEAT_SECONDS,
+  DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
   ensureQueueWithDlq,
   QueueConsumer,
   SqsMessagePublisher,
@@ -420,5 +426,93 @@ describe('QueueConsumer', () => {
     consumer.start(); // ignored once closed
     await sleep(100);
     expect(queue.logs.map((line) => line.msg)).toContain('start() after close() ignored');
+  });
+});
+
+// Issue 12, finding 16: a SIGKILLed worker's messages come back within the
+// default visibility timeout (10 s, extended every 3 s while a handler runs),
+// not a minute later; the same bounds a message an emulator hands to the dead
+// process's still-open long poll. Measured against fauxqs with a real child process.
+describe('after a worker is SIGKILLed (default visibility timeout and heartbeat)', () => {
+  const stuckWorker = fileURLToPath(new URL('./support/stuck-worker.ts', import.meta.url));
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+
+  function startStuckWorker(queue: QueueUrls) {
+    const child = spawn(process.execPath, [stuckWorker], {
+      env: { ...process.env, STUCK_QUEUE_URL: queue.url, STUCK_DLQ_URL: queue.dlqUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    const lines: Array<{ polling?: true; took?: string }> = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+    return { child, lines };
+  }
+
+  /** Starts a fresh consumer (as a restart would) and resolves with when it handled a body. */
+  function restart(queue: Setup) {
+    const handled: Array<{ body: string; at: number; receiveCount: number }> = [];
+    queue
+      .consumer(
+        async (body, context: MessageContext) => {
+          handled.push({ body, at: Date.now(), receiveCount: context.receiveCount });
+          return 'success';
+        },
+        {
+          visibilityTimeoutSeconds: DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+          heartbeatIntervalSeconds: DEFAULT_HEARTBEAT_SECONDS,
+        },
+      )
+      .start();
+    return handled;
+  }
+
+  it('a message it was working on is handled again within 15 s of the restart', async () => {
+    const queue = await setup();
+    const worker = startStuckWorker(queue);
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'mid-flight' }));
+    await waitFor('the worker to take it', () => worker.lines.some((l) => l.took === 'mid-flight'));
+    // Long enough for heartbeats to have extended it: those cannot outlive the process either.
+    await sleep((DEFAULT_HEARTBEAT_SECONDS + 1) * 1000);
+    worker.child.kill('SIGKILL');
+    await once(worker.child, 'exit');
+    const restartedAt = Date.now();
+    const handled = restart(queue);
+    const [again] = await waitFor(
+      'the message again',
+      () => (handled.length ? handled : undefined),
+      20_000,
+    );
+    expect(again).toMatchObject({ body: 'mid-flight', receiveCount: 2 });
+    const resumedAfter = again!.at - restartedAt;
+    console.info(`mid-flight message handled ${resumedAfter} ms after the restart`);
+    expect(resumedAfter).toBeLessThan(15_000);
+    expect(await messageCount(queue.url)).toBe(0);
+  });
+
+  it('a message its dead long poll took is handled within 15 s', async () => {
+    const queue = await setup();
+    const worker = startStuckWorker(queue);
+    await waitFor('the worker to poll', () => worker.lines.some((l) => l.polling));
+    await sleep(500); // the receive is open at the emulator
+    worker.child.kill('SIGKILL');
+    await once(worker.child, 'exit');
+    const sentAt = Date.now();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'swallowed' }));
+    await sleep(200);
+    const handled = restart(queue);
+    const [again] = await waitFor(
+      'the message',
+      () => (handled.length ? handled : undefined),
+      20_000,
+    );
+    expect(again!.body).toBe('swallowed');
+    // fauxqs does not notice the closed connection: the dead poll received it first.
+    expect(again!.receiveCount).toBe(2);
+    const resumedAfter = again!.at - sentAt;
+    console.info(`message taken by a dead long poll handled ${resumedAfter} ms after it was sent`);
+    expect(resumedAfter).toBeLessThan(15_000);
   });
 });

@@ -1,0 +1,22 @@
+/**
+ * A worker to SIGKILL: a QueueConsumer with the default visibility timeout,
+ * heartbeat and long poll, whose handler never finishes. Prints one JSON line
+ * when it polls and one per message it takes. Run by queue-consumer.test.ts.
+ */
+import { pino } from 'pino';
+import { createSqsClient, QueueConsumer } from '../../src/index.ts';
+
+const queueUrl = process.env.STUCK_QUEUE_URL!;
+const consumer = new QueueConsumer(
+  {
+    sqs: createSqsClient({ region: process.env.AWS_REGION!, endpoint: process.env.SQS_ENDPOINT }),
+    logger: pino({ level: 'silent' }),
+    handler: (body) => {
+      console.log(JSON.stringify({ took: body }));
+      return new Promise(() => {});
+    },
+  },
+  { queue: 'stuck', queueUrl, dlqUrl: process.env.STUCK_DLQ_URL! },
+);
+consumer.start();
+console.log(JSON.stringify({ polling: true }));
