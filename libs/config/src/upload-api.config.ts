@@ -13,7 +13,7 @@ import {
   toAwsConfig,
   type AwsConfig,
 } from './common.config.ts';
-import { envBoolean, envInt, parseEnv } from './parse-env.ts';
+import { cidrList, envBoolean, envInt, parseEnv } from './parse-env.ts';
 
 const uploadApiEnv = z
   .object({
@@ -52,12 +52,17 @@ const uploadApiEnv = z
       z.number().max(604800, 'S3 presigned URLs live at most 7 days'),
     ),
     RATE_LIMIT_PER_MINUTE: envInt(600, 1),
+    // Requests that fail authentication (401), per client IP: past this many a
+    // minute the IP gets 429 before its key is even looked up.
+    AUTH_FAILURES_PER_IP_PER_MINUTE: envInt(60, 1),
     // The largest object the virus scanner reads whole (clamd's MaxFileSize,
     // StreamMaxLength): nothing bigger is ever accepted, since it could only
     // be quarantined or held unscanned.
     SCAN_MAX_BYTES: z.coerce.number().int().positive().optional(),
     DOWNLOAD_URL_SECONDS: envInt(300, 1).pipe(z.number().max(604800)),
     WEBHOOK_ALLOW_HTTP: envBoolean(false),
+    // The notifier's allow-list, so that registration refuses what delivery would.
+    WEBHOOK_ALLOWED_CIDRS: cidrList,
   })
   .extend(loggingEnv.shape)
   .extend(databaseEnv.shape)
@@ -75,10 +80,17 @@ export type UploadApiConfig = {
   readonly aws: AwsConfig;
   readonly uploads: RequestUploadPolicy;
   readonly rateLimitPerMinute: number;
+  /** Failed authentications (401) per client IP per minute before 429. @defaultValue 60 */
+  readonly authFailuresPerIpPerMinute: number;
   /** Lifetime of signed download URLs. @defaultValue 300 */
   readonly downloadUrlSeconds: number;
   /** Webhook URLs may use plain http (local receivers only). @defaultValue false */
   readonly webhookAllowHttp: boolean;
+  /**
+   * Addresses or CIDRs a webhook URL may name although not public unicast, as
+   * for the notifier (WEBHOOK_ALLOWED_CIDRS). @defaultValue none
+   */
+  readonly webhookAllowedCidrs: readonly string[];
 };
 
 export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): UploadApiConfig {
@@ -107,7 +119,9 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
       },
     },
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerIpPerMinute: parsed.AUTH_FAILURES_PER_IP_PER_MINUTE,
     downloadUrlSeconds: parsed.DOWNLOAD_URL_SECONDS,
     webhookAllowHttp: parsed.WEBHOOK_ALLOW_HTTP,
+    webhookAllowedCidrs: parsed.WEBHOOK_ALLOWED_CIDRS,
   });
 }

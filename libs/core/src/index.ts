@@ -73,7 +73,13 @@ export {
   type WebhookPayload,
   type WebhookState,
 } from './webhooks/webhook-event.ts';
-export { parseWebhookUrl, type WebhookUrlPolicy } from './webhooks/webhook-url.ts';
+export {
+  literalAddressOf,
+  parseWebhookUrl,
+  WEBHOOK_DENIED_CIDRS,
+  webhookAddressRefusal,
+  type WebhookUrlPolicy,
+} from './webhooks/webhook-url.ts';
 export { scanRequested, type ScanJob, type ScanRequested } from './contracts/scan-job.ts';
 export {
   decideAfterScan,

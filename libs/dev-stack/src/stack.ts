@@ -25,8 +25,13 @@ function services(settings: StackSettings): Service[] {
     {
       name: 'upload-api',
       script: join(settings.root, 'apps/upload-api/src/main.ts'),
-      // Local webhook receivers are plain http.
-      env: (s) => ({ HOST: s.host, PORT: String(s.ports.api), WEBHOOK_ALLOW_HTTP: 'true' }),
+      // Local webhook receivers are plain http on loopback: the notifier's allow-list.
+      env: (s) => ({
+        HOST: s.host,
+        PORT: String(s.ports.api),
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+      }),
       ready: (env) => httpOk(`${env.AIRLOCK_API_URL}/readyz`)(),
     },
     {
