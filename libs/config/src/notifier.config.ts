@@ -1,25 +1,6 @@
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { envBoolean, envInt, parseEnv } from './parse-env.ts';
+import { cidrList, envBoolean, envInt, parseEnv } from './parse-env.ts';
 import { queueUrl, toWorkerConfig, workerEnv, type WorkerConfig } from './worker.config.ts';
-
-/** Comma-separated, read the way request-filtering-agent reads them (ipaddr.js). */
-const cidrList = z
-  .string()
-  .optional()
-  .transform((value, ctx): string[] => {
-    const entries = (value ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-    for (const entry of entries) {
-      if (!ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry)) {
-        ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR` });
-        return z.NEVER;
-      }
-    }
-    return entries;
-  });
 
 const MAX_VISIBILITY_SECONDS = 43_200;
 

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -45,3 +46,21 @@ export const optionalUrl = z
   .optional()
   .transform((value) => (value === '' ? undefined : value))
   .pipe(z.url().optional());
+
+/** Comma-separated, read the way request-filtering-agent reads them (ipaddr.js). */
+export const cidrList = z
+  .string()
+  .optional()
+  .transform((value, ctx): string[] => {
+    const entries = (value ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    for (const entry of entries) {
+      if (!ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry)) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR` });
+        return z.NEVER;
+      }
+    }
+    return entries;
+  });

@@ -1,6 +1,9 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
+import { literalAddressOf, webhookAddressRefusal } from '@airlock/core';
 
 export type WebhookPosterOptions = {
   /**
@@ -42,18 +45,23 @@ const REFUSED_BY_FILTER = /is not allowed\. Because/;
  * request-filtering-agent checks the address each connection actually uses,
  * after DNS resolution (so a name that resolves to 10.0.0.1 or
  * 169.254.169.254, or rebinds to it, is refused), and every redirect hop is a
- * new request through the same agents.
+ * new request through the same agents. On top of it, every IP literal and
+ * every resolved address passes `webhookAddressRefusal` from `@airlock/core`,
+ * the policy the API applies at registration, which also denies `::/96`
+ * (IPv4-compatible IPv6, which ipaddr.js and so the agent call unicast).
  */
 export class WebhookPoster {
   readonly #options: WebhookPosterOptions;
   readonly #httpAgent: Agent;
   readonly #httpsAgent: Agent;
+  readonly #lookup: LookupFunction;
 
   constructor(options: WebhookPosterOptions) {
     this.#options = options;
     const filter = { allowIPAddressList: [...options.allowedCidrs], keepAlive: false };
     this.#httpAgent = new RequestFilteringHttpAgent(filter);
     this.#httpsAgent = new RequestFilteringHttpsAgent(filter);
+    this.#lookup = refusingLookup(options.allowedCidrs);
   }
 
   async post(
@@ -84,6 +92,9 @@ export class WebhookPoster {
     if (url.username || url.password) {
       throw new ForbiddenDestination('URLs with credentials are not delivered to');
     }
+    const address = literalAddressOf(url);
+    const refusal = address && webhookAddressRefusal(address, this.#options.allowedCidrs);
+    if (refusal) throw new ForbiddenDestination(`${refusal}: not delivered to`);
   }
 
   /** Resolves once the response is fully read (and discarded): nothing of it is kept. */
@@ -98,6 +109,7 @@ export class WebhookPoster {
       const request = (https ? httpsRequest : httpRequest)(url, {
         method: 'POST',
         agent: https ? this.#httpsAgent : this.#httpAgent,
+        lookup: this.#lookup,
         signal,
         headers: {
           ...headers,
@@ -108,7 +120,9 @@ export class WebhookPoster {
       });
       request.on('error', (error) =>
         reject(
-          REFUSED_BY_FILTER.test(error.message) ? new ForbiddenDestination(error.message) : error,
+          error instanceof ForbiddenDestination || !REFUSED_BY_FILTER.test(error.message)
+            ? error
+            : new ForbiddenDestination(error.message),
         ),
       );
       request.on('response', (response) => {
@@ -119,4 +133,37 @@ export class WebhookPoster {
       request.end(body);
     });
   }
+}
+
+/** dns.lookup, refusing a name when any address it resolves to is one we never deliver to. */
+function refusingLookup(allowedCidrs: readonly string[]): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) {
+        callback(error, '', 0);
+        return;
+      }
+      for (const { address } of addresses) {
+        const refusal = webhookAddressRefusal(address, allowedCidrs);
+        if (refusal) {
+          callback(new ForbiddenDestination(`${hostname}: ${refusal}`), '', 0);
+          return;
+        }
+      }
+      if (options.all) {
+        (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, addresses);
+        return;
+      }
+      const [first] = addresses;
+      if (!first) {
+        callback(
+          Object.assign(new Error(`${hostname} did not resolve`), { code: 'ENOTFOUND' }),
+          '',
+          0,
+        );
+        return;
+      }
+      callback(null, first.address, first.family);
+    });
+  };
 }

@@ -81,9 +81,29 @@ describe('WebhookPoster', () => {
     ['IPv6 loopback', 'http://[::1]:9/'],
     ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]:9/'],
     ['the unspecified address', 'http://0.0.0.0:9/'],
+    ['loopback as one decimal number', 'http://2130706433:9/'],
+    ['IPv4-compatible IPv6 loopback (::/96)', 'http://[::127.0.0.1]:9/'],
+    ['IPv4-compatible IPv6 of a public address (::/96)', 'http://[::8.8.8.8]:9/'],
   ])('refuses %s without an allow-list entry', async (_what, url) => {
     const poster = new WebhookPoster(options({ allowedCidrs: [] }));
     await expect(poster.post(url, body, signed)).rejects.toBeInstanceOf(ForbiddenDestination);
+  });
+
+  it('refuses ::/96 even when 127.0.0.1 is allowed, and says why', async () => {
+    const hook = await start('127.0.0.1', answer(204));
+    const poster = new WebhookPoster(options({ allowedCidrs: ['127.0.0.1/32'] }));
+    const port = new URL(hook.url).port;
+    await expect(poster.post(`http://[::127.0.0.1]:${port}/`, body, signed)).rejects.toThrow(
+      /IPv4-compatible IPv6/,
+    );
+    expect(hook.received).toHaveLength(0);
+  });
+
+  it('refuses a name when an address it resolves to is not allowed (our lookup, before the agent)', async () => {
+    const poster = new WebhookPoster(options({ allowedCidrs: [] }));
+    await expect(poster.post('http://localhost:9/', body, signed)).rejects.toThrow(
+      /localhost: .*loopback address, not a public one/,
+    );
   });
 
   it('checks every redirect hop: a 307 to a non-allowed address is refused before connecting', async () => {
