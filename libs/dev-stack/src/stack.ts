@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrate } from '@airlock/postgres';
+import {
+  appLoginRole,
+  DATABASE_APPS,
+  databaseUrlAs,
+  ensureAppLogin,
+  isDatabaseApp,
+  migrate,
+} from '@airlock/postgres';
 import { ensureClamd, stopClamd } from './clamd.ts';
 import { ensurePostgres, stopPostgres } from './postgres-cluster.ts';
 import { logFile, runningPid, startDetached, stopProcess, waitFor } from './processes.ts';
@@ -73,6 +80,17 @@ function services(settings: StackSettings): Service[] {
   ];
 }
 
+/** The local logins' password (one for every app: this is a throwaway stack), kept under the stack's home. */
+function appDatabasePassword(settings: StackSettings): string {
+  const file = join(settings.home, 'db-app-password');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** `AIRLOCK_DATABASE_URL_<APP>`: where the stack tells tests and operators each app's own URL. */
+export const appDatabaseUrlEnv = (app: string) =>
+  `AIRLOCK_DATABASE_URL_${app.toUpperCase().replaceAll('-', '_')}`;
+
 function folderSecret(settings: StackSettings): string {
   if (!existsSync(settings.secretFile)) {
     writeFileSync(settings.secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
@@ -138,6 +156,20 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
   log(`postgres    ${database.url}${database.managed ? ' (stack cluster)' : ''}`);
   const applied = await migrate(database.url);
   log(`migrations  ${applied.length ? applied.join(', ') : 'up to date'}`);
+  // Each app connects as its own login, a member of its group role only
+  // (libs/postgres/migrations/*_app-roles.sql); DATABASE_URL stays the owner's,
+  // for migrations, tests and the CLI.
+  const password = appDatabasePassword(settings);
+  const appDatabaseUrls: Record<string, string> = {};
+  for (const app of DATABASE_APPS) {
+    await ensureAppLogin(database.url, app, password);
+    appDatabaseUrls[appDatabaseUrlEnv(app)] = databaseUrlAs(
+      database.url,
+      appLoginRole(app),
+      password,
+    );
+  }
+  log(`db logins   ${DATABASE_APPS.map(appLoginRole).join(', ')}`);
 
   const emulators = await startEmulators(settings, { ...process.env, ...awsEnv });
   log(`s3          ${emulators.s3Endpoint}`);
@@ -148,6 +180,7 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
   const env: StackEnv = {
     AIRLOCK_API_URL: `http://${settings.host}:${settings.ports.api}`,
     DATABASE_URL: database.url,
+    ...appDatabaseUrls,
     ...awsEnv,
     S3_ENDPOINT: emulators.s3Endpoint,
     S3_FORCE_PATH_STYLE: 'true',
@@ -174,6 +207,9 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
         ...process.env,
         ...env,
         ...service.env(settings),
+        ...(isDatabaseApp(service.name)
+          ? { DATABASE_URL: env[appDatabaseUrlEnv(service.name)]! }
+          : {}),
       });
     }
     await waitFor(service.name, () => service.ready(env, settings), {

@@ -1,4 +1,13 @@
 export {
+  APP_DATABASE_ROLES,
+  appLoginRole,
+  DATABASE_APPS,
+  databaseUrlAs,
+  ensureAppLogin,
+  isDatabaseApp,
+  type DatabaseApp,
+} from './app-logins.ts';
+export {
   PgMessageFailures,
   type MessageFailure,
   type StoredMessageFailure,
