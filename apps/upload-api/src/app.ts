@@ -1,16 +1,18 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type {
-  DownloadLinks,
-  RequestUpload,
-  UploadRepository,
-  WebhookUrlPolicy,
+import {
+  Errors,
+  type DownloadLinks,
+  type RequestUpload,
+  type UploadRepository,
+  type WebhookUrlPolicy,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
-import { perKeyRateLimit } from './http/rate-limit.middleware.ts';
+import { refuseUndecodableSegments } from './http/path-segments.ts';
+import { perIpAuthFailureLimit, perKeyRateLimit } from './http/rate-limit.middleware.ts';
 import { createUploadRoute } from './routes/create-upload.route.ts';
 import { getContentRoute } from './routes/get-content.route.ts';
 import { getUploadRoute } from './routes/get-upload.route.ts';
@@ -32,6 +34,8 @@ export type UploadApiDependencies = {
 export type UploadApiOptions = {
   /** Requests per minute per API key. @defaultValue 600 */
   readonly rateLimitPerMinute: number;
+  /** Requests answered 401 per client IP per minute, then 429 before auth. @defaultValue 60 */
+  readonly authFailuresPerIpPerMinute: number;
   /** Trust X-Forwarded-* from one proxy hop (a load balancer). @defaultValue false */
   readonly trustProxy: boolean;
   readonly webhookUrls: WebhookUrlPolicy;
@@ -46,15 +50,27 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
     pinoHttp({
       logger: deps.logger,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // A client's mistake is not our error: only 5xx (and failures) log at error.
+      // Authorization, the signed Location of /content and the like are redacted
+      // by the logger itself (createLogger).
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
   app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(openApiRoute());
   app.use(
     '/v1',
+    perIpAuthFailureLimit(options.authFailuresPerIpPerMinute),
     authenticateMiddleware(deps.authenticate),
     perKeyRateLimit(options.rateLimitPerMinute),
-    express.json({ limit: '16kb', strict: true }),
+  );
+  // Bodies are read only by the operations that take one; GET and DELETE ignore theirs.
+  const jsonBody = express.json({ limit: '16kb', strict: true });
+  app.use('/v1/uploads', onlyFor('POST', jsonBody));
+  app.use('/v1/webhook', onlyFor('PUT', jsonBody));
+  app.use(
+    '/v1/uploads',
+    refuseUndecodableSegments((segment) => Errors.uploadNotFound(segment)),
   );
   app.use(createUploadRoute(deps.requestUpload));
   app.use(getUploadRoute(deps.uploads, deps.downloads));
@@ -63,4 +79,12 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** `handler` for `method` on the mount path itself (not below it); anything else passes by. */
+function onlyFor(method: string, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === method && req.path === '/') handler(req, res, next);
+    else next();
+  };
 }

@@ -48,8 +48,12 @@ export function composeUploadApi(
     },
     {
       rateLimitPerMinute: config.rateLimitPerMinute,
+      authFailuresPerIpPerMinute: config.authFailuresPerIpPerMinute,
       trustProxy: config.http.trustProxy,
-      webhookUrls: { allowHttp: config.webhookAllowHttp },
+      webhookUrls: {
+        allowHttp: config.webhookAllowHttp,
+        allowedCidrs: config.webhookAllowedCidrs,
+      },
     },
   );
 

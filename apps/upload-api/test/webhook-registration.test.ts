@@ -16,7 +16,7 @@ const webhook = (method: string, body?: unknown, apiKey = tenant.apiKey) =>
   harness.request(method, '/v1/webhook', { apiKey, body });
 
 describe('/v1/webhook', () => {
-  it('registers a URL, returns its secret, keeps it on a URL change and rotates it on request', async () => {
+  it('registers a URL, returns its secret once, keeps it (unshown) on a URL change and rotates it on request', async () => {
     expect((await webhook('GET')).body.error.code).toBe('webhook_not_found');
 
     const created = await webhook('PUT', { url: 'https://hooks.example.com/airlock' });
@@ -29,15 +29,22 @@ describe('/v1/webhook', () => {
     expect(created.body.secret).toMatch(/^whsec_/);
 
     const moved = await webhook('PUT', { url: 'https://hooks.example.com/v2' });
-    expect(moved.body).toMatchObject({
-      url: 'https://hooks.example.com/v2',
-      secret: created.body.secret,
-    });
+    expect(moved.status).toBe(200);
+    expectMatchesOpenApi('put', '/v1/webhook', 200, moved.body);
+    expect(moved.body.url).toBe('https://hooks.example.com/v2');
+    // The secret is shown when made (creation, rotation), never again.
+    expect(moved.body).not.toHaveProperty('secret');
+    const stored = await harness.pool.query<{ secret: string }>(
+      'SELECT secret FROM webhook_endpoints WHERE customer_id = $1',
+      [tenant.customerId],
+    );
+    expect(stored.rows[0]!.secret).toBe(created.body.secret);
 
     const rotated = await webhook('PUT', {
       url: 'https://hooks.example.com/v2',
       rotateSecret: true,
     });
+    expectMatchesOpenApi('put', '/v1/webhook', 200, rotated.body);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(created.body.secret);
 

@@ -7,7 +7,30 @@ export type LoggingSettings = {
   readonly service: string;
 };
 
-/** JSON lines on stdout; secrets in headers are redacted wherever they appear. */
+/**
+ * Never logged, wherever a request or response log line carries them:
+ * credentials (Authorization, cookies, API keys), signed URLs (the Location of
+ * a `/content` redirect is a working presigned GET) and signing secrets
+ * (a webhook's `secret`).
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers.location',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.location',
+  '*.apiKey',
+  'apiKey',
+  '*.secret',
+  'secret',
+  '*.webhookSecret',
+  'webhookSecret',
+];
+
+/** JSON lines on stdout; credentials, signed URLs and secrets are redacted ({@link REDACTED_PATHS}). */
 export function createLogger(
   settings: LoggingSettings,
   destination?: pino.DestinationStream,
@@ -16,7 +39,7 @@ export function createLogger(
     level: settings.level,
     base: { service: settings.service },
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.apiKey', 'apiKey'],
+      paths: [...REDACTED_PATHS],
       censor: '[redacted]',
     },
   };

@@ -16,20 +16,22 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   sendError(res, Errors.routeNotFound(req.method, req.path));
 };
 
-/** The one place any error becomes a response: `{ error: { code, message } }`. */
+/**
+ * The one place any error becomes a response: `{ error: { code, message } }`.
+ * What the client got wrong (a body that is not JSON, does not match its
+ * Content-Encoding, or is too large; a path that does not decode) is a 400
+ * logged at debug, without a stack: only our own failures are errors.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     if (error instanceof AppError) {
       sendError(res, error);
       return;
     }
-    if (isBodyParserError(error)) {
-      sendError(
-        res,
-        Errors.invalidRequest(
-          error.type === 'entity.too.large' ? 'Request body too large' : 'Body must be valid JSON',
-        ),
-      );
+    const clientError = clientErrorOf(error);
+    if (clientError) {
+      logger.debug({ cause: describe(error) }, 'client error');
+      sendError(res, clientError);
       return;
     }
     logger.error({ err: error }, 'unhandled error');
@@ -37,12 +39,46 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function isBodyParserError(error: unknown): error is { type: string; status: number } {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'type' in error &&
-    'status' in error &&
-    (error as { status: number }).status < 500
-  );
+type HttpError = { status?: unknown; statusCode?: unknown; type?: unknown; code?: unknown };
+
+/**
+ * The errors Express, body-parser and raw-body raise for a bad request carry a
+ * 4xx `status` (http-errors); zlib's are wrapped the same way by body-parser.
+ */
+function clientErrorOf(error: unknown): AppError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode, type, code } = error as HttpError;
+  const httpStatus = typeof status === 'number' ? status : statusCode;
+  if (typeof httpStatus !== 'number' || httpStatus < 400 || httpStatus >= 500) return undefined;
+  const issue = (path: string, message: string) =>
+    Errors.invalidRequest(message, { issues: [{ path, message }] });
+  if (error instanceof URIError) return issue('path', 'The path is not valid percent-encoding');
+  switch (type) {
+    case 'entity.too.large':
+      return issue('body', 'Request body too large');
+    case 'entity.parse.failed':
+      return issue('body', 'Body must be valid JSON');
+    case 'encoding.unsupported':
+      return issue('body', 'Unsupported Content-Encoding: use identity, gzip, deflate or br');
+    case 'charset.unsupported':
+      return issue('body', 'Unsupported charset: use utf-8');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return issue('body', 'The body is incomplete');
+  }
+  // zlib (Z_DATA_ERROR, Z_BUF_ERROR) and brotli (ERR__ERROR_FORMAT_...) refusing the bytes.
+  if (typeof code === 'string' && /^(Z_|ERR__ERROR|ERR_BROTLI)/.test(code)) {
+    return issue('body', 'The body does not match its Content-Encoding');
+  }
+  return issue('request', 'The request is malformed');
+}
+
+function describe(error: unknown) {
+  const { type, code } = error as HttpError;
+  return {
+    name: (error as Error).name,
+    message: (error as Error).message,
+    ...(typeof type === 'string' ? { type } : {}),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
 }

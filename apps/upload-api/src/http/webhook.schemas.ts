@@ -13,7 +13,7 @@ export type WebhookRegistration = {
   readonly updatedAt: Date;
 };
 
-/** The customer's endpoint, without the secret unless asked (only PUT returns it). */
+/** The customer's endpoint, without the secret unless asked (a PUT that created or rotated it). */
 export function presentWebhook(endpoint: WebhookRegistration, withSecret: boolean) {
   return {
     url: endpoint.url,

@@ -29,7 +29,12 @@ function buildApp(): Express {
       newWebhookSecret: unused,
       readiness: [],
     },
-    { rateLimitPerMinute: 600, trustProxy: false, webhookUrls: { allowHttp: false } },
+    {
+      rateLimitPerMinute: 600,
+      authFailuresPerIpPerMinute: 60,
+      trustProxy: false,
+      webhookUrls: { allowHttp: false, allowedCidrs: [] },
+    },
   );
 }
 

@@ -111,6 +111,11 @@ function putWebhookRequestSchema(): JsonSchema {
     ...schema,
     description:
       'Where completion webhooks go: an https URL (http only where the operator allows it). ' +
+      'A host that is an IP address must be a public unicast one (not loopback, private, ' +
+      'link-local such as 169.254.169.254, IPv4-mapped or IPv4-compatible IPv6, in any ' +
+      'spelling such as `2130706433`), unless the operator allows it (`WEBHOOK_ALLOWED_CIDRS`); ' +
+      'otherwise 400 `invalid_request` with an issue at `url`. A name is checked where it ' +
+      'resolves, at every delivery. ' +
       'Set `rotateSecret` to replace the signing secret; otherwise a new URL keeps the old one.',
   };
 }
@@ -132,13 +137,18 @@ const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'The request is malformed: `details.issues` lists what is wrong.',
-  401: 'Missing or unknown API key.',
+  401:
+    'Missing or unknown API key. Every 401 counts against the client address’s budget of ' +
+    'failed authentications (`AUTH_FAILURES_PER_IP_PER_MINUTE`, default 60 a minute); past it ' +
+    'the address gets 429.',
   403: 'The `customerId` in the body is not the API key’s customer.',
   404: 'Not found.',
   409: 'The upload is not in a state that allows this (in progress, conflicting, or not clean).',
   413: 'The declared size exceeds the limit for the type’s category.',
   415: 'The content type is not accepted: `details.allowed` lists those that are.',
-  429: 'Too many requests for this API key: retry after `Retry-After` seconds.',
+  429:
+    'Too many requests for this API key, or too many failed authentications from this address ' +
+    '(answered before the key is looked up): retry after `Retry-After` seconds.',
   500: 'Unexpected server error.',
   503: 'A dependency is unavailable.',
 };
@@ -170,7 +180,14 @@ function errorResponses(...codes: readonly ErrorCode[]): Record<string, OpenApiR
             {
               type: 'object',
               properties: {
-                error: { type: 'object', properties: { code: { enum: statusCodes } } },
+                error: {
+                  type: 'object',
+                  properties: {
+                    code: { enum: statusCodes },
+                    ...(status === 400 ? { details: ref('ValidationDetails') } : {}),
+                  },
+                  ...(status === 400 ? { required: ['details'] } : {}),
+                },
               },
             },
           ],
@@ -219,6 +236,30 @@ const schemas: Record<string, JsonSchema> = {
           details: {
             type: 'object',
             description: 'Machine-readable extras, depending on the code.',
+          },
+        },
+      },
+    },
+  },
+  ValidationDetails: {
+    type: 'object',
+    description: 'Every 400 has `details.issues`: what is wrong, and where.',
+    required: ['issues'],
+    properties: {
+      issues: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          required: ['path', 'message'],
+          properties: {
+            path: {
+              type: 'string',
+              description:
+                'A body field (`siteId`, `url`, …), or `body`, `path`, `query.<name>` for the ' +
+                'request as a whole.',
+            },
+            message: { type: 'string' },
           },
         },
       },
@@ -600,9 +641,12 @@ export const openApiDocument: OpenApiDocument = {
         requestBody: { required: true, content: json(ref('PutWebhookRequest')) },
         responses: {
           '200': {
-            description: 'The webhook as registered, with its secret.',
+            description:
+              'The webhook as registered. `secret` is returned only when it was made: when the ' +
+              'webhook is created and when `rotateSecret` is true; a PUT that only changes the ' +
+              'URL keeps the secret and does not return it.',
             headers: rateLimitHeaders,
-            content: json(ref('WebhookWithSecret')),
+            content: json({ oneOf: [ref('WebhookWithSecret'), ref('Webhook')] }),
           },
           ...errorResponses('invalid_request', 'unauthorized', 'rate_limited', 'internal_error'),
         },

@@ -11,7 +11,14 @@ export function getContentRoute(
   return Router().get('/v1/uploads/:uploadId/content', async (req, res) => {
     const uploadId = req.params.uploadId ?? '';
     const query = contentQuery.safeParse(req.query);
-    if (!query.success) throw Errors.invalidRequest('Only ?rendition=<name> is accepted');
+    if (!query.success) {
+      throw Errors.invalidRequest('Only ?rendition=<name> is accepted', {
+        issues: query.error.issues.map((issue) => ({
+          path: ['query', ...issue.path].join('.'),
+          message: issue.message,
+        })),
+      });
+    }
     const found = uploadIdParam.safeParse(uploadId).success
       ? await uploads.findWithHistory(uploadId)
       : undefined;

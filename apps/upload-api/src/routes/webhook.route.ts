@@ -19,7 +19,7 @@ export type WebhookRegistry = {
   remove(customerId: string): Promise<boolean>;
 };
 
-/** The caller's one completion webhook: set (and read the secret), look up, remove. */
+/** The caller's one completion webhook: set (the secret shown once), look up, remove. */
 export function webhookRoutes(
   registry: WebhookRegistry,
   newSecret: () => string,
@@ -29,13 +29,16 @@ export function webhookRoutes(
     .put('/v1/webhook', async (req, res) => {
       const body = parseBody(putWebhookBody, req.body, 'webhook registration');
       const url = parseWebhookUrl(body.url, policy);
+      const secret = newSecret();
       const endpoint = await registry.put(
         callerOf(res).customerId,
         url.href,
-        newSecret(),
+        secret,
         body.rotateSecret ?? false,
       );
-      res.json(presentWebhook(endpoint, true));
+      // The secret leaves the API once: when it was made, on creation or rotation.
+      // A PUT that only moves the URL keeps (and does not repeat) the secret.
+      res.json(presentWebhook(endpoint, endpoint.secret === secret));
     })
     .get('/v1/webhook', async (_req, res) => {
       const endpoint = await registry.find(callerOf(res).customerId);
