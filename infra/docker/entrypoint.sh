@@ -1,7 +1,7 @@
 #!/bin/sh
 # The image's entrypoint: the first argument picks the app, the rest go to it.
 #   upload-api | verifier | scanner | media | notifier   a long-running app
-#   migrate                                             apply pending migrations, then exit
+#   migrate                                             apply pending migrations and app logins, then exit
 #   airlock <command> [args]                            the operators' CLI (sweep, dlq, rescan, …)
 set -eu
 # Paths are relative to the image's WORKDIR (/app), the repo root.
@@ -12,7 +12,10 @@ case "$app" in
     exec node "apps/$app/src/main.ts" "$@"
     ;;
   migrate)
-    exec node apps/ops/src/cli.ts db migrate "$@"
+    # Then each app's database login, for the apps given a password
+    # (AIRLOCK_DB_PASSWORD_<APP>, see libs/postgres/src/app-logins.main.ts).
+    node apps/ops/src/cli.ts db migrate "$@"
+    exec node libs/postgres/src/app-logins.main.ts
     ;;
   airlock)
     exec node apps/ops/src/cli.ts "$@"

@@ -17,8 +17,15 @@ describe('the image entrypoint', () => {
   });
 
   it('applies migrations through the CLI that `airlock db migrate` runs', () => {
-    expect(readFileSync(entrypoint, 'utf8')).toContain('exec node apps/ops/src/cli.ts db migrate');
+    expect(readFileSync(entrypoint, 'utf8')).toContain('node apps/ops/src/cli.ts db migrate');
     expect(existsSync(`${repoRoot}/apps/ops/src/cli.ts`)).toBe(true);
+  });
+
+  it('then creates the database login of each app given a password (one role per app)', () => {
+    expect(readFileSync(entrypoint, 'utf8')).toContain(
+      'exec node libs/postgres/src/app-logins.main.ts',
+    );
+    expect(existsSync(`${repoRoot}/libs/postgres/src/app-logins.main.ts`)).toBe(true);
   });
 
   it('runs the operators’ CLI with its arguments', () => {

@@ -120,4 +120,30 @@ describe('docker-compose.yml needs FOLDER_SECRET: no well-known tenant folder ke
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
+
+  it('runs each app as its own database login; only migrate connects as the owner', () => {
+    const { stdout } = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+      cwd: REPO_ROOT,
+      env: { ...withoutSecret, FOLDER_SECRET: 'f'.repeat(64) },
+      encoding: 'utf8',
+    });
+    const urls: Record<string, string> = {};
+    let service: string | undefined;
+    let inServices = false;
+    for (const line of stdout.split('\n')) {
+      if (/^\S/.test(line)) inServices = line === 'services:';
+      const name = /^ {2}([a-z-]+):$/.exec(line)?.[1];
+      if (inServices && name) service = name;
+      const url = /^ {6}DATABASE_URL: (\S+)$/.exec(line)?.[1];
+      if (inServices && service && url) urls[service] = new URL(url).username;
+    }
+    expect(urls).toEqual({
+      migrate: 'airlock',
+      'upload-api': 'airlock_upload_api_app',
+      verifier: 'airlock_verifier_app',
+      scanner: 'airlock_scanner_app',
+      media: 'airlock_media_app',
+      notifier: 'airlock_notifier_app',
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   APP_DATABASE_ROLES,
@@ -18,6 +19,7 @@ import {
   type Pool,
 } from '@airlock/postgres';
 import { appDatabaseUrlEnv } from '../src/stack.ts';
+import { workspaceRoot } from '../src/stack-settings.ts';
 
 // Issue 12, finding 15: each app runs as its own PostgreSQL login, a member of
 // a group role holding only the privileges its queries use. The stack's
@@ -407,5 +409,23 @@ describe('each app does its job under its own login', () => {
     );
     await expectDenied(pools.ops, 'DELETE FROM uploads');
     await expectDenied(pools.ops, "UPDATE upload_scans SET result = 'clean'");
+  });
+});
+
+describe('the image entrypoint’s migrate', () => {
+  it('applies migrations, then creates or updates the login of each app given a password', async () => {
+    const password = decodeURIComponent(new URL(urlOf('ops')).password);
+    const result = spawnSync('sh', ['infra/docker/entrypoint.sh', 'migrate'], {
+      cwd: workspaceRoot(),
+      env: { ...process.env, AIRLOCK_DB_PASSWORD_OPS: password },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('database login airlock_ops_app ready');
+    expect(result.stdout).not.toContain('airlock_verifier_app');
+    const { rows } = await pools.ops.query<{ user: string }>('SELECT current_user AS user');
+    expect(rows[0]!.user).toBe('airlock_ops_app');
   });
 });
