@@ -1,8 +1,10 @@
-import { rateLimit } from 'express-rate-limit';
-import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit, type Options } from 'express-rate-limit';
+import type { RequestHandler } from 'express';
 import { AppError, Errors } from '@airlock/core';
 import { callerOf } from './authenticate.middleware.ts';
 import { sendError } from './error-handler.ts';
+
+const WINDOW_MS = 60_000;
 
 const retryAfterSeconds = (resetTime: Date | undefined) =>
   resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
@@ -13,7 +15,7 @@ const retryAfterSeconds = (resetTime: Date | undefined) =>
  */
 export function perKeyRateLimit(limitPerMinute: number): RequestHandler {
   return rateLimit({
-    windowMs: 60_000,
+    windowMs: WINDOW_MS,
     limit: limitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
@@ -28,27 +30,24 @@ export function perKeyRateLimit(limitPerMinute: number): RequestHandler {
 }
 
 /**
- * Per client IP, in front of authentication: only requests answered 401 count,
- * so any amount of authenticated traffic from one address (a NAT, a backend,
- * the test suite on 127.0.0.1) is never throttled here. Past the budget the
- * address gets 429 without its key being looked up: a key-guessing or
- * garbage-header flood costs no database query. The IP is `req.ip`, so it
- * honours TRUST_PROXY (IPv6 grouped by /56, as express-rate-limit does).
+ * Per client IP, in front of authentication. Only answers of 401 count (when
+ * they finish), and the check itself counts nothing, so any amount of
+ * authenticated traffic from one address (a NAT, a busy backend, the test
+ * suite on 127.0.0.1), however concurrent, is never throttled here. Past
+ * `failuresPerMinute` failures in the window the address gets 429 without its
+ * key being looked up: a key-guessing or garbage-header flood costs no
+ * database query. express-rate-limit's MemoryStore keeps the window (per
+ * process, like the per-key limit); the key is `req.ip`, so TRUST_PROXY is
+ * honoured, and IPv6 is grouped by /56 as express-rate-limit does.
  */
 export function perIpAuthFailureLimit(failuresPerMinute: number): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: failuresPerMinute,
-    // The per-key limiter's RateLimit headers are the ones clients act on.
-    standardHeaders: false,
-    legacyHeaders: false,
-    requestPropertyName: 'authFailureLimit',
-    // Counted on arrival, given back when the answer is anything but 401 (a 429 too).
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401,
-    handler: (req, res) => {
-      const state = (req as { authFailureLimit?: { resetTime?: Date } }).authFailureLimit;
-      const retryAfter = retryAfterSeconds(state?.resetTime);
+  const store = new MemoryStore();
+  store.init({ windowMs: WINDOW_MS } as Options);
+  return async (req, res, next) => {
+    const key = ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const failures = await store.get(key);
+    if (failures && failures.totalHits >= failuresPerMinute) {
+      const retryAfter = retryAfterSeconds(failures.resetTime);
       res.setHeader('Retry-After', String(retryAfter));
       sendError(
         res,
@@ -56,6 +55,11 @@ export function perIpAuthFailureLimit(failuresPerMinute: number): RequestHandler
           retryAfterSeconds: retryAfter,
         }),
       );
-    },
-  });
+      return;
+    }
+    res.on('finish', () => {
+      if (res.statusCode === 401) void store.increment(key);
+    });
+    next();
+  };
 }

@@ -1,0 +1,90 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+
+export type RawResponse = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** The parsed body, or undefined when it is empty or not JSON. */
+  body: any;
+};
+
+/**
+ * One request exactly as given: the path is sent byte for byte (no URL
+ * normalisation, so `%ZZ` stays `%ZZ`) and the body is whatever bytes the test
+ * chose, whatever Content-Encoding it claims.
+ */
+export function rawRequest(
+  baseUrl: string,
+  options: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+  },
+): Promise<RawResponse> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: options.method,
+        path: options.path,
+        headers: {
+          ...(options.body !== undefined
+            ? { 'content-length': Buffer.byteLength(options.body) }
+            : {}),
+          ...options.headers,
+        },
+        agent: false,
+        signal: AbortSignal.timeout(10_000),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** The running stack API's log file ($AIRLOCK_HOME/logs/upload-api.log). */
+export function stackApiLog() {
+  const home = process.env.AIRLOCK_HOME ?? join(process.cwd(), '.airlock');
+  const file = join(home, 'logs', 'upload-api.log');
+  const size = () => (existsSync(file) ? statSync(file).size : 0);
+  return {
+    file,
+    /** Where the log ends now: read what comes after with `since`. */
+    mark: size,
+    /** The JSON lines written after `offset` (other output skipped). */
+    since(offset: number): Array<Record<string, any>> {
+      const text = readFileSync(file).subarray(offset).toString('utf8');
+      return text.split('\n').flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, any>];
+        } catch {
+          return [];
+        }
+      });
+    },
+    /** The raw text written after `offset`. */
+    textSince(offset: number): string {
+      return readFileSync(file).subarray(offset).toString('utf8');
+    },
+  };
+}
