@@ -1,0 +1,261 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { PresignedRequest, UploadState, WebhookPayload } from '@airlock/core';
+import { status, up } from '@airlock/dev-stack';
+import { plainImage } from '@airlock/imaging/testing';
+import {
+  EICAR,
+  fileOf,
+  putPresigned,
+  StackClients,
+  uniqueText,
+  until,
+  type Tenant,
+  type TestFile,
+} from '@airlock/testing';
+
+// Issue 12 (chaos): every worker of the running stack is SIGKILLed while a
+// bounded batch goes through, and restarted by the stack's own `up()`. Every
+// upload must still reach its one right terminal state, with exactly one
+// terminal transition and exactly one webhook id each. Traffic stays on loopback.
+const stack = new StackClients();
+const WORKERS = ['verifier', 'scanner', 'media', 'notifier'] as const;
+type Worker = (typeof WORKERS)[number];
+const TERMINAL: readonly UploadState[] = ['ready', 'quarantined', 'rejected', 'expired'];
+
+type Call = { webhookId: string; payload: WebhookPayload };
+let receiver: { server: Server; url: string; calls: Call[] };
+let tenant: Tenant;
+
+beforeAll(async () => {
+  const calls: Call[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      calls.push({
+        webhookId: String(req.headers['webhook-id']),
+        payload: JSON.parse(body) as WebhookPayload,
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  receiver = { server, url: `http://127.0.0.1:${port}/chaos`, calls };
+
+  tenant = await stack.tenant();
+  const registered = await fetch(`${stack.apiUrl}/v1/webhook`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: receiver.url }),
+  });
+  expect(registered.status).toBe(200);
+});
+
+afterAll(async () => {
+  // Whatever happened, leave every worker running.
+  await up();
+  receiver.server.closeAllConnections();
+  await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
+  await stack.close();
+});
+
+const pidOf = (name: Worker) => status().services.find((s) => s.name === name)?.pid;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** SIGKILL, then the stack's own start function brings it back (and waits until it is ready). */
+async function killAndRestart(name: Worker): Promise<{ name: Worker; downMs: number }> {
+  const pid = pidOf(name);
+  if (pid === undefined) throw new Error(`${name} is not running`);
+  const killedAt = Date.now();
+  process.kill(pid, 'SIGKILL');
+  await until(`${name} to die`, async () => (alive(pid) ? undefined : true), 10_000);
+  await up();
+  const restarted = pidOf(name);
+  expect(restarted).toBeDefined();
+  expect(restarted).not.toBe(pid);
+  return { name, downMs: Date.now() - killedAt };
+}
+
+async function statesOf(ids: string[]): Promise<Map<string, UploadState>> {
+  const { rows } = await stack.pool.query<{ id: string; state: UploadState }>(
+    'SELECT id, state FROM uploads WHERE id = ANY($1)',
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.state]));
+}
+
+async function dlqDepths(): Promise<Record<string, number>> {
+  const depths: Record<string, number> = {};
+  for (const name of ['UPLOAD_EVENTS', 'SCAN_JOBS', 'MEDIA_JOBS', 'WEBHOOK_JOBS']) {
+    const url = process.env[`${name}_DLQ_URL`];
+    if (!url) continue;
+    const { Attributes = {} } = await stack.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    depths[name] = Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
+  }
+  return depths;
+}
+
+type Planned = { file: TestFile; contentType: string; expected: UploadState };
+
+async function batch(): Promise<Planned[]> {
+  const fixture = (name: string) =>
+    readFile(new URL(`../../../libs/clamav/test/fixtures/${name}`, import.meta.url));
+  const planned: Planned[] = [];
+  for (let i = 0; i < 28; i++)
+    planned.push({ file: uniqueText(`chaos ${i}`), contentType: 'text/plain', expected: 'ready' });
+  for (const [i, format] of (['jpeg', 'png', 'jpeg', 'png', 'jpeg', 'png'] as const).entries())
+    planned.push({
+      file: fileOf(await plainImage(format, 96 + i * 8, 64 + i * 4)),
+      contentType: `image/${format}`,
+      expected: 'ready',
+    });
+  for (let i = 0; i < 3; i++)
+    planned.push({
+      file: fileOf(`%PDF-1.7\n% chaos ${i} ${Date.now()} ${Math.random()}\n%%EOF\n`),
+      contentType: 'application/pdf',
+      expected: 'ready',
+    });
+  planned.push({ file: fileOf(`${EICAR}\n`), contentType: 'text/plain', expected: 'quarantined' });
+  planned.push({
+    file: fileOf(await fixture('marker-plain.pdf')),
+    contentType: 'application/pdf',
+    expected: 'quarantined',
+  });
+  planned.push({
+    file: fileOf(await fixture('marker-rc4-encrypted.pdf')),
+    contentType: 'application/pdf',
+    expected: 'quarantined',
+  });
+  return planned;
+}
+
+it('SIGKILLing every worker mid-flight loses, doubles and misdirects nothing', async () => {
+  const started = Date.now();
+  const dlqBefore = await dlqDepths();
+  const planned = await batch();
+  const uploads: Array<Planned & { id: string; presigned: PresignedRequest }> = [];
+  for (const plan of planned) {
+    const created = await stack.requestUpload(tenant, plan.file, plan.contentType);
+    expect(created.status).toBe(201);
+    uploads.push({ ...plan, id: created.body.uploadId, presigned: created.body.upload });
+  }
+  const ids = uploads.map((u) => u.id);
+  const put = (from: number, to: number) =>
+    Promise.all(
+      uploads
+        .slice(from, to)
+        .map(async (u) => expect(await putPresigned(u.presigned, u.file.bytes)).toBe(200)),
+    );
+  const countIn = async (states: UploadState[]) =>
+    [...(await statesOf(ids)).values()].filter((s) => states.includes(s)).length;
+  const kills: Array<{ name: Worker; downMs: number; inHand: number }> = [];
+  const kill = async (name: Worker, inHand: number) =>
+    kills.push({ ...(await killAndRestart(name)), inHand });
+
+  // Round one: each worker dies while its stage has work waiting or in hand.
+  await put(0, 20);
+  await sleep(300);
+  await kill('verifier', 20 - (await countIn(['verified', ...TERMINAL, 'clean'])));
+  await put(20, uploads.length);
+  await until('verified uploads for the scanner', async () =>
+    (await countIn(['verified'])) > 0 ? true : undefined,
+  );
+  await kill('scanner', await countIn(['verified']));
+  await until('clean images for the media worker', async () =>
+    (await countIn(['clean'])) > 0 ? true : undefined,
+  );
+  await kill('media', await countIn(['clean']));
+  await until('a first terminal upload for the notifier', async () =>
+    (await countIn([...TERMINAL])) > 0 ? true : undefined,
+  );
+  await kill('notifier', uploads.length - receiver.calls.length);
+  // Round two: all four again, back to back, while the pipeline recovers.
+  for (const name of WORKERS) {
+    await kill(name, uploads.length - (await countIn([...TERMINAL])));
+    await sleep(500);
+  }
+  console.info(`kills: ${JSON.stringify(kills)}`);
+
+  // Every upload in its one right terminal state.
+  const final = await until(
+    'every upload terminal',
+    async () => {
+      const states = await statesOf(ids);
+      return [...states.values()].every((s) => TERMINAL.includes(s)) ? states : undefined;
+    },
+    60_000,
+  );
+  expect(uploads.map((u) => [u.contentType, final.get(u.id)])).toEqual(
+    uploads.map((u) => [u.contentType, u.expected]),
+  );
+  const encrypted = uploads.at(-1)!;
+  expect(
+    (await stack.pool.query('SELECT reason FROM uploads WHERE id = $1', [encrypted.id])).rows[0]
+      .reason,
+  ).toMatch(/^encrypted_content: /);
+
+  // Exactly one terminal transition per upload, and no transition twice.
+  const { rows: events } = await stack.pool.query<{
+    uploadId: string;
+    terminal: number;
+    total: number;
+    distinct: number;
+  }>(
+    `SELECT upload_id AS "uploadId",
+            count(*) FILTER (WHERE to_state = ANY($2::upload_state[]))::int AS terminal,
+            count(*)::int AS total, count(DISTINCT to_state)::int AS distinct
+     FROM upload_events WHERE upload_id = ANY($1) GROUP BY upload_id`,
+    [ids, TERMINAL],
+  );
+  expect(events).toHaveLength(uploads.length);
+  for (const row of events) {
+    expect(row).toMatchObject({ terminal: 1 });
+    expect(row.total).toBe(row.distinct);
+  }
+
+  // Exactly one webhook id per upload (retries of that id are fine), saying the right state.
+  const webhooks = await until(
+    'a webhook for every upload',
+    async () => {
+      const byUpload = new Map<string, Call[]>();
+      for (const call of receiver.calls) {
+        const list = byUpload.get(call.payload.data.uploadId) ?? [];
+        list.push(call);
+        byUpload.set(call.payload.data.uploadId, list);
+      }
+      return ids.every((id) => byUpload.has(id)) ? byUpload : undefined;
+    },
+    30_000,
+  );
+  expect([...webhooks.keys()].sort()).toEqual([...ids].sort());
+  for (const u of uploads) {
+    const calls = webhooks.get(u.id)!;
+    expect(new Set(calls.map((c) => c.webhookId)).size).toBe(1);
+    expect(calls.map((c) => c.payload.type)).toEqual(calls.map(() => `upload.${u.expected}`));
+  }
+
+  // Nothing dead-lettered on the way.
+  expect(await dlqDepths()).toEqual(dlqBefore);
+  const elapsed = Date.now() - started;
+  console.info(`chaos run: ${uploads.length} uploads, ${kills.length} kills, ${elapsed} ms`);
+  expect(elapsed).toBeLessThan(110_000);
+}, 120_000);
