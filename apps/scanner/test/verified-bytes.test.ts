@@ -6,7 +6,7 @@ import type { ScanRequested, Upload } from '@airlock/core';
 import { PgUploadScans } from '@airlock/postgres';
 import { createLogger } from '@airlock/runtime';
 import { ensureQueueWithDlq } from '@airlock/sqs';
-import { fileOf, StackClients, waitForState, type Tenant } from '@airlock/testing';
+import { fileOf, StackClients, until, waitForState, type Tenant } from '@airlock/testing';
 import { composeScanner } from '../src/compose.ts';
 
 // Issue 12, finding 5: the scanner's verdict is about the bytes it read, and
@@ -127,7 +127,14 @@ describe('the scanner acts only on the verified bytes', () => {
     expect(rejected).toMatchObject({ state: 'rejected', reason: 'content_replaced' });
     expect(history.at(-1)).toMatchObject({ actor: 'scanner', fromState: 'verified' });
     expect((await scans.forUpload(upload.id)).filter((s) => s.result === 'clean')).toEqual([]);
-    expect(await existsIn(sandbox, upload.key)).toBe(false);
-    expect(await existsIn(quarantineBucket, `${upload.id}/${upload.key}`)).toBe(true);
+    // The rejection is recorded before the object moves: wait for the move.
+    expect(
+      await until('the object moved to quarantine', async () =>
+        !(await existsIn(sandbox, upload.key)) &&
+        (await existsIn(quarantineBucket, `${upload.id}/${upload.key}`))
+          ? true
+          : undefined,
+      ),
+    ).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import {
   putPresigned,
   StackClients,
   uniqueText,
+  until,
   waitForState,
   type Tenant,
   type TestFile,
@@ -29,6 +30,15 @@ const existsIn = (bucket: string, key: string) =>
   s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
     () => true,
     () => false,
+  );
+
+/** The rejection is recorded before the object moves: wait for the move. */
+const quarantined = (uploadId: string, key: string) =>
+  until('the object moved to quarantine', async () =>
+    !(await existsIn(uploadsBucket, key)) &&
+    (await existsIn(quarantineBucket, `${uploadId}/${key}`))
+      ? true
+      : undefined,
   );
 
 async function requested(file: TestFile, as: Tenant = tenant) {
@@ -83,8 +93,7 @@ describe('metadata nobody signed (finding 4)', () => {
       const { upload: rejected, history } = await waitForState(stack.uploads, uploadId);
       expect(rejected).toMatchObject({ state: 'rejected', reason: 'unsigned_metadata' });
       expect(history.map((h) => h.toState)).toEqual(['pending', 'uploaded', 'rejected']);
-      expect(await existsIn(uploadsBucket, key)).toBe(false);
-      expect(await existsIn(quarantineBucket, `${uploadId}/${key}`)).toBe(true);
+      expect(await quarantined(uploadId, key)).toBe(true);
     },
   );
 
@@ -96,7 +105,7 @@ describe('metadata nobody signed (finding 4)', () => {
     );
     const { upload: rejected } = await waitForState(stack.uploads, uploadId, ['rejected']);
     expect(rejected).toMatchObject({ state: 'rejected', reason: 'unsigned_metadata' });
-    expect(await existsIn(quarantineBucket, `${uploadId}/${key}`)).toBe(true);
+    expect(await quarantined(uploadId, key)).toBe(true);
   });
 
   it('a download of clean content answers with the headers the URL pins', async () => {
@@ -171,7 +180,7 @@ describe('reads by version, bytes by SHA-256 (finding 5)', () => {
     expect(await put(created.presigned, other)).toBe(200);
     const { upload: rejected } = await waitForState(stack.uploads, created.uploadId, ['rejected']);
     expect(rejected).toMatchObject({ state: 'rejected', reason: 'content_replaced' });
-    expect(await existsIn(uploadsBucket, created.key)).toBe(false);
+    expect(await quarantined(created.uploadId, created.key)).toBe(true);
     const redirect = await fetch(`${stack.apiUrl}/v1/uploads/${created.uploadId}/content`, {
       headers: { authorization: `Bearer ${tenant.apiKey}` },
       redirect: 'manual',
@@ -198,7 +207,6 @@ describe("a revoked key's outstanding URLs (finding 14)", () => {
     expect(await putPresigned(upload, file.bytes)).toBe(200);
     const { upload: rejected } = await waitForState(stack.uploads, uploadId);
     expect(rejected).toMatchObject({ state: 'rejected', reason: 'issuer_revoked' });
-    expect(await existsIn(uploadsBucket, key)).toBe(false);
-    expect(await existsIn(quarantineBucket, `${uploadId}/${key}`)).toBe(true);
+    expect(await quarantined(uploadId, key)).toBe(true);
   });
 });
