@@ -50,6 +50,7 @@ export class ApiService extends Construct {
       image: ctx.images.app,
       database: ctx.database,
       logGroup,
+      app: 'upload-api',
     });
 
     const certificate = settings.certificateArn

@@ -43,10 +43,11 @@ export function appEnvironment(
     UPLOADS_BUCKET: deps.storage.uploads.bucketName,
     QUARANTINE_BUCKET: deps.storage.quarantine.bucketName,
     PROCESSED_BUCKET: deps.storage.processed.bucketName,
-    ...deps.database.environment,
+    // Its own login (airlock_<app>_app), never the owner's: see database.ts.
+    ...deps.database.forApp(app).environment,
   };
   const worker = { ...shared, HEALTH_PORT: String(HEALTH_PORT) };
-  const secrets = { ...deps.database.secrets };
+  const secrets = { ...deps.database.forApp(app).secrets };
 
   switch (app) {
     case 'upload-api':

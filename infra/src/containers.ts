@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { RoleName } from './app-access.ts';
 import type { DatabaseAccess } from './database.ts';
 
 const TMP_VOLUME = 'tmp';
@@ -97,18 +98,27 @@ export function addAppContainer(
  * Every task applies pending migrations before its app starts: a one-shot,
  * non-essential container the app waits for (SUCCESS). node-pg-migrate holds
  * an advisory lock, so tasks starting together apply each migration once,
- * and a deploy's new code never runs on the old schema.
+ * and a deploy's new code never runs on the old schema. It alone has the
+ * owner's credentials; it then creates or resets `app`'s own login with the
+ * password from `app`'s secret (so a changed secret takes effect here too).
  */
 export function addMigrations(
   task: ecs.FargateTaskDefinition,
   app: ecs.ContainerDefinition,
-  props: { image: ecs.ContainerImage; database: DatabaseAccess; logGroup: logs.ILogGroup },
+  props: {
+    image: ecs.ContainerImage;
+    database: DatabaseAccess;
+    logGroup: logs.ILogGroup;
+    /** Whose login this task's migrate creates or refreshes. */
+    app: RoleName;
+  },
 ): ecs.ContainerDefinition {
+  const owner = props.database.forMigrate(props.app);
   const migrate = addAppContainer(task, 'migrate', {
     image: props.image,
     command: ['migrate'],
-    environment: { ...props.database.environment },
-    secrets: { ...props.database.secrets },
+    environment: { ...owner.environment },
+    secrets: { ...owner.secrets },
     logGroup: props.logGroup,
     essential: false,
   });

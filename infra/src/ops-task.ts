@@ -4,12 +4,19 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { ComputeContext } from './compute-context.ts';
-import { addAppContainer, createLogGroup, createTaskDefinition } from './containers.ts';
+import {
+  addAppContainer,
+  addMigrations,
+  createLogGroup,
+  createTaskDefinition,
+} from './containers.ts';
 
 /**
  * The `airlock` CLI as a task definition with the ops role: scheduled for
  * `airlock sweep`, and run by hand for anything else (`aws ecs run-task`
- * with a command override, e.g. `["airlock", "dlq", "list"]`).
+ * with a command override, e.g. `["airlock", "dlq", "list"]`). It runs as
+ * airlock_ops_app; like every task, a `migrate` container first applies
+ * pending migrations and creates or refreshes that login.
  */
 export class OpsTask extends Construct {
   readonly task: ecs.FargateTaskDefinition;
@@ -25,11 +32,19 @@ export class OpsTask extends Construct {
       role: ctx.roles.byName.ops,
       architecture: settings.cpuArchitecture,
     });
-    addAppContainer(this.task, this.containerName, {
+    const logGroup = createLogGroup(this, 'ops', settings.logRetentionDays);
+    // As airlock_ops_app; its migrate creates or refreshes that login first.
+    const container = addAppContainer(this.task, this.containerName, {
       image: ctx.images.app,
       command: ['airlock', 'sweep', '--json'],
       ...ctx.environmentOf('ops'),
-      logGroup: createLogGroup(this, 'ops', settings.logRetentionDays),
+      logGroup,
+    });
+    addMigrations(this.task, container, {
+      image: ctx.images.app,
+      database: ctx.database,
+      logGroup,
+      app: 'ops',
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: network.vpc,

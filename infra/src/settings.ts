@@ -21,6 +21,12 @@ export type AirlockSettings = {
   readonly maxReceiveCount: number;
   /** A Secrets Manager secret holding a `postgres://` URL; unset: an RDS instance is created. */
   readonly databaseUrlSecretArn: string | undefined;
+  /**
+   * With `databaseUrlSecretArn`: the same database as `postgres://host:port/db?params`
+   * without credentials; each app then connects as its own login
+   * (`airlock_<app>_app`, created by migrate). Unset: every app shares the secret's URL.
+   */
+  readonly databaseAppUrl: string | undefined;
   readonly dbInstanceType: string;
   readonly dbMultiAz: boolean;
   readonly dbDeletionProtection: boolean;
@@ -49,6 +55,7 @@ export const DEFAULT_SETTINGS: AirlockSettings = {
   uploadsNoncurrentDays: 7,
   maxReceiveCount: 5,
   databaseUrlSecretArn: undefined,
+  databaseAppUrl: undefined,
   dbInstanceType: 't4g.micro',
   dbMultiAz: false,
   dbDeletionProtection: true,
@@ -78,6 +85,16 @@ const LOG_RETENTION_DAYS = [
 /** `upload-api` → `uploadApi`: the context key prefix for an app's task range. */
 export const contextPrefix = (app: AppName): string =>
   app.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/** Why `url` cannot be the apps' base URL (each app adds its own login), if it cannot. */
+function appUrlProblem(url: string): string | undefined {
+  const authority = /^postgres(?:ql)?:\/\/([^/?#\s]+)/.exec(url)?.[1];
+  if (!authority) return 'expected a postgres://host:port/db URL';
+  if (authority.includes('@')) {
+    return 'no user or password: each app logs in as airlock_<app>_app with its own secret';
+  }
+  return undefined;
+}
 
 type ContextReader = (key: string) => unknown;
 
@@ -167,6 +184,16 @@ export function readSettings(context: ContextReader): AirlockSettings {
     );
   }
 
+  const databaseUrlSecretArn = text('databaseUrlSecretArn');
+  const databaseAppUrl = text('databaseAppUrl');
+  if (databaseAppUrl !== undefined) {
+    if (!databaseUrlSecretArn) {
+      problems.push('databaseAppUrl: only with databaseUrlSecretArn (RDS apps get their own URLs)');
+    }
+    const problem = appUrlProblem(databaseAppUrl);
+    if (problem) problems.push(`databaseAppUrl: ${problem}`);
+  }
+
   const sweep = text('sweepSchedule') ?? d.sweepSchedule;
   const settings: AirlockSettings = {
     appImage: text('appImage'),
@@ -177,7 +204,8 @@ export function readSettings(context: ContextReader): AirlockSettings {
     quarantineRetentionDays: integer('quarantineRetentionDays', d.quarantineRetentionDays, 1, 3650),
     uploadsNoncurrentDays: integer('uploadsNoncurrentDays', d.uploadsNoncurrentDays, 1, 365),
     maxReceiveCount: integer('maxReceiveCount', d.maxReceiveCount, 1, 1000),
-    databaseUrlSecretArn: text('databaseUrlSecretArn'),
+    databaseUrlSecretArn,
+    databaseAppUrl,
     dbInstanceType: text('dbInstanceType') ?? d.dbInstanceType,
     dbMultiAz: flag('dbMultiAz', d.dbMultiAz),
     dbDeletionProtection: flag('dbDeletionProtection', d.dbDeletionProtection),

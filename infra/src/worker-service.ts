@@ -50,6 +50,7 @@ export class WorkerService extends Construct {
       image: ctx.images.app,
       database: ctx.database,
       logGroup,
+      app,
     });
     if (app === 'scanner') addClamd(this.task, container, ctx.images.clamd, logGroup);
 

@@ -279,7 +279,8 @@ describe('database', () => {
   it('is reached with verify-full TLS and a password injected from its secret', () => {
     const url = envOf(container(stack.api.task, 'upload-api')).DATABASE_URL;
     const text = JSON.stringify(url);
-    expect(text).toContain('postgres://airlock@');
+    // The app's own login (test/database-logins.test.ts), not the master user.
+    expect(text).toContain('postgres://airlock_upload_api_app@');
     expect(text).toContain(`sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}`);
     const password = (container(stack.api.task, 'upload-api').Secrets as any[]).find(
       (s) => s.Name === 'PGPASSWORD',
