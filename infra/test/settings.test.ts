@@ -79,6 +79,43 @@ describe('readSettings', () => {
     ]);
   });
 
+  it('reads databaseAppUrl, the operator database without credentials, for per-app logins', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock-db-url-AbCdEf';
+    const url = 'postgres://db.example.com:5432/airlock?sslmode=verify-full';
+    expect(fromContext({ databaseUrlSecretArn: arn, databaseAppUrl: ` ${url} ` })).toMatchObject({
+      databaseUrlSecretArn: arn,
+      databaseAppUrl: url,
+    });
+    expect(DEFAULT_SETTINGS.databaseAppUrl).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'postgres://db.example.com/airlock',
+      {},
+      'databaseAppUrl: only with databaseUrlSecretArn (RDS apps get their own URLs)',
+    ],
+    [
+      'postgres://airlock:hunter2@db.example.com/airlock',
+      { databaseUrlSecretArn: 'arn:x' },
+      'databaseAppUrl: no user or password: each app logs in as airlock_<app>_app with its own secret',
+    ],
+    [
+      'postgresql://owner@db.example.com/airlock',
+      { databaseUrlSecretArn: 'arn:x' },
+      'databaseAppUrl: no user or password: each app logs in as airlock_<app>_app with its own secret',
+    ],
+    [
+      'mysql://db.example.com/airlock',
+      { databaseUrlSecretArn: 'arn:x' },
+      'databaseAppUrl: expected a postgres://host:port/db URL',
+    ],
+  ])('refuses databaseAppUrl %s (%j)', (databaseAppUrl, rest, problem) => {
+    expect(() => fromContext({ ...rest, databaseAppUrl })).toThrow(
+      `Invalid Airlock settings:\n  ${problem}`,
+    );
+  });
+
   it('refuses to deploy a CDN: there is none until the API hands out signed CloudFront URLs', () => {
     for (const cdn of [true, 'true']) {
       expect(() => fromContext({ cdn })).toThrow(

@@ -1,4 +1,4 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { resourcesOf, synth } from './support/synth.ts';
 
 describe('encryption: kms', () => {
@@ -124,6 +124,57 @@ describe('with an operator-provided database', () => {
       expect(container.Secrets).toEqual([{ Name: 'DATABASE_URL', ValueFrom: arn }]);
       expect((container.Environment ?? []).map((e: any) => e.Name)).not.toContain('DATABASE_URL');
     }
+  });
+
+  it('warns at synth that every app then shares that login, and generates no app logins', () => {
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('databaseUrlSecretArn without databaseAppUrl: every app connects'),
+    );
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1); // FOLDER_SECRET only
+  });
+});
+
+describe('with an operator-provided database and databaseAppUrl', () => {
+  const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock-db-url-AbCdEf';
+  const databaseAppUrl = 'postgres://db.example.com:5432/airlock?sslmode=verify-full';
+  const { stack, template } = synth({ databaseUrlSecretArn: arn, databaseAppUrl });
+  const secretOf = (login: string) =>
+    resourcesOf(template, 'AWS::SecretsManager::Secret').find((s) =>
+      String(s.properties.Description).includes(`login ${login} `),
+    )!.id;
+  const tasks = [
+    ['upload-api', stack.api.task],
+    ['verifier', stack.workers.verifier.task],
+    ['ops', stack.ops.task],
+  ] as const;
+
+  it.each(tasks)(
+    'runs %s as its own login on that host; only its migrate has the secret URL',
+    (app, task) => {
+      const login = `airlock_${app.replace('-', '_')}_app`;
+      const password = { 'Fn::Join': ['', [{ Ref: secretOf(login) }, ':password::']] };
+      const definitions = template.toJSON().Resources[
+        stack.getLogicalId(task.node.defaultChild as never)
+      ].Properties.ContainerDefinitions as any[];
+      const container = definitions.find((c) => c.Name === app);
+      expect(container.Environment).toContainEqual({
+        Name: 'DATABASE_URL',
+        Value: `postgres://${login}@db.example.com:5432/airlock?sslmode=verify-full`,
+      });
+      expect(container.Secrets).toContainEqual({ Name: 'PGPASSWORD', ValueFrom: password });
+      expect(JSON.stringify(container)).not.toContain(arn);
+      const migrate = definitions.find((c) => c.Name === 'migrate');
+      expect(migrate.Secrets).toEqual([
+        { Name: 'DATABASE_URL', ValueFrom: arn },
+        { Name: `AIRLOCK_DB_PASSWORD_${app.replace('-', '_').toUpperCase()}`, ValueFrom: password },
+      ]);
+    },
+  );
+
+  it('creates no RDS instance and does not warn', () => {
+    template.resourceCountIs('AWS::RDS::DBInstance', 0);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('databaseAppUrl'));
   });
 });
 
