@@ -38,6 +38,10 @@ function services(settings: StackSettings): Service[] {
         PORT: String(s.ports.api),
         WEBHOOK_ALLOW_HTTP: 'true',
         WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+        // Every test (and the OpenAPI fuzz, with its wrong keys) calls from 127.0.0.1:
+        // the per-IP budget of failed authentications (default 60) is for the open
+        // internet; apps/upload-api/test/security-hardening.test.ts proves it in-process.
+        AUTH_FAILURES_PER_IP_PER_MINUTE: '1000',
       }),
       ready: (env) => httpOk(`${env.AIRLOCK_API_URL}/readyz`)(),
     },
