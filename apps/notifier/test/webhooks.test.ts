@@ -100,6 +100,7 @@ describe('completion webhooks through the whole pipeline', () => {
         Bucket: stack.config.uploads.bucket,
         Key: pending.key,
         Body: impostor,
+        ContentType: 'text/plain',
       }),
     );
     const { body: forgotten } = await stack.requestUpload(tenant, abandoned, 'text/plain');
