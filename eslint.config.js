@@ -43,12 +43,21 @@ export default [
                 'type:domain',
                 'type:tooling',
                 'type:testing',
+                'type:client',
               ],
             },
             {
               sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:adapter', 'type:domain', 'type:tooling'],
+              onlyDependOnLibsWithTags: [
+                'type:adapter',
+                'type:domain',
+                'type:tooling',
+                'type:client',
+              ],
             },
+            // The published browser + Node client (@airlock/client) stands alone: it
+            // speaks only the HTTP API, and no server-side code (core, adapters) uses it.
+            { sourceTag: 'type:client', onlyDependOnLibsWithTags: [] },
             {
               sourceTag: 'type:tooling',
               onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'],
@@ -87,8 +96,18 @@ export default [
     },
   },
   {
+    files: ['libs/client/src/**/*.ts'],
+    ignores: ['libs/client/src/**/*.spec.ts'],
+    rules: {
+      // Runs in browsers too: web platform APIs only (fetch, Blob, AbortSignal, Web Crypto).
+      'no-restricted-imports': ['error', { patterns: ['node:*', '@airlock/*', '@aws-sdk/*'] }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require', '__dirname'],
+    },
+  },
+  {
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', 'libs/testing/**', 'libs/core/**'],
+    // The client's own rule (above) bans every @airlock/* import.
+    ignores: ['**/*.spec.ts', 'libs/testing/**', 'libs/core/**', 'libs/client/**'],
     rules: {
       // Test helpers never ship: only tests may import them.
       'no-restricted-imports': ['error', { paths: ['@airlock/testing'] }],
