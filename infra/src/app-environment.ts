@@ -78,6 +78,8 @@ export function appEnvironment(
           ...queueUrls('media-jobs', { queue: true }),
           // clamd is a sidecar in the same task: loopback only.
           CLAMD_HOST: '127.0.0.1',
+          // Larger objects are never sent to clamd (they end like a limit hit).
+          SCAN_MAX_BYTES: String(SCAN_MAX_BYTES),
           CLAMD_PORT: String(CLAMD_PORT),
         },
         secrets,

@@ -2,12 +2,12 @@ import type { QueueName } from './queues.ts';
 import type { AppName } from './settings.ts';
 
 /**
- * The largest object clamd scans whole: StreamMaxLength in
- * infra/clamav/clamd.docker.conf (a test keeps them equal). The upload-api
- * refuses declared sizes above it, so nothing reaches the scanner that clamd
- * could only trim.
+ * The largest object clamd scans whole: StreamMaxLength = MaxFileSize =
+ * MaxScanSize in infra/clamav/clamd.docker.conf (a test keeps them equal). The
+ * upload-api refuses declared sizes above it and the scanner never sends a
+ * larger object to clamd, so nothing is called clean that clamd could only trim.
  */
-export const SCAN_MAX_BYTES = 64 * 1024 * 1024;
+export const SCAN_MAX_BYTES = 1024 * 1024 * 1024;
 export const API_PORT = 3000;
 export const HEALTH_PORT = 9400;
 export const CLAMD_PORT = 3310;

@@ -54,6 +54,7 @@ const EXPECTED_ENV: Record<string, string[]> = {
     'MEDIA_JOBS_QUEUE_URL',
     'CLAMD_HOST',
     'CLAMD_PORT',
+    'SCAN_MAX_BYTES',
   ],
   media: [
     ...SHARED,
@@ -136,11 +137,19 @@ describe('app containers', () => {
     expect(folder.ValueFrom).toEqual({ Ref: secret.id });
   });
 
-  it('caps the API at what clamd scans whole (StreamMaxLength in clamd.docker.conf)', () => {
+  it('caps the API and the scanner at what clamd scans whole (clamd.docker.conf)', () => {
     const conf = readFileSync(new URL('../clamav/clamd.docker.conf', import.meta.url), 'utf8');
-    const streamMaxLength = Number(/^StreamMaxLength\s+(\d+)$/m.exec(conf)![1]);
+    const option = (name: string) => Number(new RegExp(`^${name}\\s+(\\d+)$`, 'm').exec(conf)![1]);
+    const streamMaxLength = option('StreamMaxLength');
     expect(SCAN_MAX_BYTES).toBe(streamMaxLength);
+    // MaxFileSize = MaxScanSize = StreamMaxLength, within what ClamAV 1.4 scans whole.
+    expect(option('MaxFileSize')).toBe(streamMaxLength);
+    expect(option('MaxScanSize')).toBe(streamMaxLength);
+    expect(streamMaxLength).toBeLessThanOrEqual(2_147_483_645);
     expect(envOf(container(stack.api.task, 'upload-api')).SCAN_MAX_BYTES).toBe(
+      String(streamMaxLength),
+    );
+    expect(envOf(container(stack.workers.scanner.task, 'scanner')).SCAN_MAX_BYTES).toBe(
       String(streamMaxLength),
     );
   });

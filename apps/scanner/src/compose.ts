@@ -28,10 +28,15 @@ export function composeScanner(config: ScannerConfig, logger: Logger) {
       objects: new S3ObjectStore({ s3 }),
       renditions: new PgUploadRenditions({ pool }),
       scan: (body) => clamd.scan(body),
+      version: () => clamd.version(),
       mediaJobs: new SqsMessagePublisher({ sqs }, { queueUrl: config.queues.mediaJobs }),
       logger,
     },
-    { quarantineBucket: config.buckets.quarantine, limitsPolicy: config.limitsPolicy },
+    {
+      quarantineBucket: config.buckets.quarantine,
+      limitsPolicy: config.limitsPolicy,
+      scanMaxBytes: config.scanMaxBytes,
+    },
   );
 
   const consumer = new QueueConsumer(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LimitsPolicy } from '@airlock/core';
+import { CLAMD_MAX_SCAN_BYTES, type LimitsPolicy } from '@airlock/core';
 import { envInt, parseEnv } from './parse-env.ts';
 import { queueUrl, toWorkerConfig, workerEnv, type WorkerConfig } from './worker.config.ts';
 
@@ -12,6 +12,17 @@ const scannerEnv = z
     CLAMD_PORT: envInt(3310, 1),
     CLAMD_TIMEOUT_MS: envInt(120_000, 1000),
     SCAN_LIMITS_POLICY: z.enum(['quarantine', 'hold']).default('quarantine'),
+    // The largest object clamd scans whole (as the upload-api's): a bigger one
+    // is never sent to clamd and ends like a limit hit. Unset: clamd's limits answer.
+    SCAN_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(
+        CLAMD_MAX_SCAN_BYTES,
+        `ClamAV scans at most ${CLAMD_MAX_SCAN_BYTES} bytes (2 GiB − 3) whole, whatever MaxFileSize says`,
+      )
+      .optional(),
   })
   .extend(workerEnv.shape);
 
@@ -20,6 +31,8 @@ export type ScannerConfig = WorkerConfig & {
   readonly queues: { scanJobs: string; scanJobsDlq: string; mediaJobs: string };
   readonly clamd: { host: string; port: number; timeoutMs: number };
   readonly limitsPolicy: LimitsPolicy;
+  /** What clamd scans whole; larger objects are not sent. @defaultValue no cap */
+  readonly scanMaxBytes: number | undefined;
 };
 
 export function loadScannerConfig(env: NodeJS.ProcessEnv = process.env): ScannerConfig {
@@ -34,5 +47,6 @@ export function loadScannerConfig(env: NodeJS.ProcessEnv = process.env): Scanner
     },
     clamd: { host: parsed.CLAMD_HOST, port: parsed.CLAMD_PORT, timeoutMs: parsed.CLAMD_TIMEOUT_MS },
     limitsPolicy: parsed.SCAN_LIMITS_POLICY,
+    scanMaxBytes: parsed.SCAN_MAX_BYTES,
   });
 }

@@ -41,3 +41,54 @@ describe('loadUploadApiConfig: DEDUP_SCOPE', () => {
     );
   });
 });
+
+describe('loadUploadApiConfig: size limits and the scan limit', () => {
+  const MiB = 1024 * 1024;
+  const GiB = 1024 * MiB;
+
+  it('defaults video to 1 GiB and caps every category at SCAN_MAX_BYTES', () => {
+    const config = loadUploadApiConfig({ ...base, SCAN_MAX_BYTES: String(64 * MiB) });
+    expect(config.uploads.sizeLimits).toEqual({
+      images: 25 * MiB,
+      documents: 64 * MiB,
+      text: 10 * MiB,
+      video: 64 * MiB,
+    });
+  });
+
+  it('accepts category limits up to 5 GiB and refuses more at boot', () => {
+    const config = loadUploadApiConfig({ ...base, MAX_VIDEO_BYTES: String(5 * GiB) });
+    expect(config.uploads.sizeLimits.video).toBe(5 * GiB);
+    expect(errorOf({ MAX_DOCUMENT_BYTES: String(5 * GiB + 1) }).message).toContain(
+      'MAX_DOCUMENT_BYTES',
+    );
+  });
+
+  it('refuses a SCAN_MAX_BYTES above what ClamAV scans whole (2 GiB − 3 bytes)', () => {
+    expect(loadUploadApiConfig({ ...base, SCAN_MAX_BYTES: '2147483645' }).uploads).toBeDefined();
+    expect(errorOf({ SCAN_MAX_BYTES: String(4 * GiB) }).message).toContain(
+      'ClamAV scans at most 2147483645 bytes',
+    );
+  });
+
+  it('lets only the categories in SCAN_OVERSIZE_CATEGORIES past SCAN_MAX_BYTES', () => {
+    const config = loadUploadApiConfig({
+      ...base,
+      SCAN_MAX_BYTES: String(1 * GiB),
+      MAX_VIDEO_BYTES: String(5 * GiB),
+      MAX_DOCUMENT_BYTES: String(5 * GiB),
+      SCAN_OVERSIZE_CATEGORIES: 'video',
+    });
+    expect(config.uploads.sizeLimits.video).toBe(5 * GiB);
+    expect(config.uploads.sizeLimits.documents).toBe(1 * GiB);
+  });
+
+  it('refuses unknown categories, and oversize categories without SCAN_MAX_BYTES', () => {
+    expect(
+      errorOf({ SCAN_MAX_BYTES: '1000', SCAN_OVERSIZE_CATEGORIES: 'movies' }).message,
+    ).toContain('unknown category movies');
+    expect(errorOf({ SCAN_OVERSIZE_CATEGORIES: 'video' }).message).toContain(
+      'SCAN_OVERSIZE_CATEGORIES: needs SCAN_MAX_BYTES',
+    );
+  });
+});

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import {
+  CLAMD_MAX_SCAN_BYTES,
   DEFAULT_EXPIRY_POLICY,
   DEFAULT_SIZE_LIMITS,
+  effectiveSizeLimits,
+  MAX_UPLOAD_BYTES,
+  type Category,
   type FolderMode,
   type RequestUploadPolicy,
 } from '@airlock/core';
@@ -14,6 +18,34 @@ import {
   type AwsConfig,
 } from './common.config.ts';
 import { cidrList, envBoolean, envInt, parseEnv } from './parse-env.ts';
+
+/** A category's size limit: at least 1 byte, at most S3's single-PUT ceiling (5 GiB). */
+const categoryLimit = (fallback: number) =>
+  envInt(fallback, 1).pipe(
+    z.number().max(MAX_UPLOAD_BYTES, `at most ${MAX_UPLOAD_BYTES} bytes (5 GiB)`),
+  );
+
+const CATEGORIES: readonly Category[] = ['images', 'documents', 'text', 'video'];
+
+/** Comma-separated category names (`video,documents`); empty by default. */
+const categoryList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const names = (value ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    const unknown = names.filter((name) => !CATEGORIES.includes(name as Category));
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown categor${unknown.length === 1 ? 'y' : 'ies'} ${unknown.join(', ')} (expected ${CATEGORIES.join(', ')})`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(names)] as Category[];
+  });
 
 const uploadApiEnv = z
   .object({
@@ -43,9 +75,10 @@ const uploadApiEnv = z
         });
         return z.NEVER;
       }),
-    MAX_IMAGE_BYTES: envInt(DEFAULT_SIZE_LIMITS.images, 1),
-    MAX_DOCUMENT_BYTES: envInt(DEFAULT_SIZE_LIMITS.documents, 1),
-    MAX_TEXT_BYTES: envInt(DEFAULT_SIZE_LIMITS.text, 1),
+    MAX_IMAGE_BYTES: categoryLimit(DEFAULT_SIZE_LIMITS.images),
+    MAX_DOCUMENT_BYTES: categoryLimit(DEFAULT_SIZE_LIMITS.documents),
+    MAX_TEXT_BYTES: categoryLimit(DEFAULT_SIZE_LIMITS.text),
+    MAX_VIDEO_BYTES: categoryLimit(DEFAULT_SIZE_LIMITS.video),
     UPLOAD_URL_MIN_SECONDS: envInt(DEFAULT_EXPIRY_POLICY.minSeconds, 1),
     UPLOAD_URL_FLOOR_BYTES_PER_SECOND: envInt(DEFAULT_EXPIRY_POLICY.floorBytesPerSecond, 1),
     UPLOAD_URL_MAX_SECONDS: envInt(DEFAULT_EXPIRY_POLICY.maxSeconds, 1).pipe(
@@ -56,9 +89,22 @@ const uploadApiEnv = z
     // minute the IP gets 429 before its key is even looked up.
     AUTH_FAILURES_PER_IP_PER_MINUTE: envInt(60, 1),
     // The largest object the virus scanner reads whole (clamd's MaxFileSize,
-    // StreamMaxLength): nothing bigger is ever accepted, since it could only
-    // be quarantined or held unscanned.
-    SCAN_MAX_BYTES: z.coerce.number().int().positive().optional(),
+    // StreamMaxLength): nothing bigger is accepted, since it could only be
+    // quarantined or held unscanned, unless its category is named in
+    // SCAN_OVERSIZE_CATEGORIES. ClamAV 1.4 scans at most 2 GiB − 3 bytes whole.
+    SCAN_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(
+        CLAMD_MAX_SCAN_BYTES,
+        `ClamAV scans at most ${CLAMD_MAX_SCAN_BYTES} bytes (2 GiB − 3) whole, whatever MaxFileSize says`,
+      )
+      .optional(),
+    // Categories accepted above SCAN_MAX_BYTES (up to their MAX_*_BYTES): such
+    // uploads are never sent to clamd and never become clean; the scanner
+    // quarantines them, or holds them at verified under SCAN_LIMITS_POLICY=hold.
+    SCAN_OVERSIZE_CATEGORIES: categoryList,
     DOWNLOAD_URL_SECONDS: envInt(300, 1).pipe(z.number().max(604800)),
     WEBHOOK_ALLOW_HTTP: envBoolean(false),
     // The notifier's allow-list, so that registration refuses what delivery would.
@@ -71,6 +117,10 @@ const uploadApiEnv = z
   .refine((env) => env.FOLDER_MODE !== 'hmac' || (env.FOLDER_SECRET?.length ?? 0) >= 32, {
     path: ['FOLDER_SECRET'],
     message: 'required (at least 32 characters) when FOLDER_MODE=hmac',
+  })
+  .refine((env) => env.SCAN_OVERSIZE_CATEGORIES.length === 0 || env.SCAN_MAX_BYTES !== undefined, {
+    path: ['SCAN_OVERSIZE_CATEGORIES'],
+    message: 'needs SCAN_MAX_BYTES: without it every size is sent to the scanner',
   });
 
 export type UploadApiConfig = {
@@ -107,11 +157,18 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
     uploads: {
       bucket: parsed.UPLOADS_BUCKET,
       folder,
-      sizeLimits: {
-        images: Math.min(parsed.MAX_IMAGE_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),
-        documents: Math.min(parsed.MAX_DOCUMENT_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),
-        text: Math.min(parsed.MAX_TEXT_BYTES, parsed.SCAN_MAX_BYTES ?? Infinity),
-      },
+      sizeLimits: effectiveSizeLimits(
+        {
+          images: parsed.MAX_IMAGE_BYTES,
+          documents: parsed.MAX_DOCUMENT_BYTES,
+          text: parsed.MAX_TEXT_BYTES,
+          video: parsed.MAX_VIDEO_BYTES,
+        },
+        {
+          scanMaxBytes: parsed.SCAN_MAX_BYTES,
+          oversizeCategories: parsed.SCAN_OVERSIZE_CATEGORIES,
+        },
+      ),
       expiry: {
         minSeconds: parsed.UPLOAD_URL_MIN_SECONDS,
         floorBytesPerSecond: parsed.UPLOAD_URL_FLOOR_BYTES_PER_SECOND,

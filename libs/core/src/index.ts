@@ -16,6 +16,7 @@ export {
   ALLOWED_TYPES,
   DEFAULT_SIZE_LIMITS,
   findAllowedType,
+  MAX_UPLOAD_BYTES,
   type AllowedType,
   type Category,
   type SizeLimits,
@@ -87,6 +88,13 @@ export {
   type ScanDecision,
   type ScanResult,
 } from './scanning/scan-policy.ts';
+export {
+  CLAMD_MAX_SCAN_BYTES,
+  effectiveSizeLimits,
+  exceedsScanLimit,
+  SCAN_MAX_BYTES_SIGNATURE,
+  type ScanSizePolicy,
+} from './scanning/size-policy.ts';
 export { parseMessage } from './messaging/parse-message.ts';
 export {
   PermanentFailure,

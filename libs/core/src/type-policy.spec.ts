@@ -1,4 +1,9 @@
-import { ALLOWED_TYPES, DEFAULT_SIZE_LIMITS, findAllowedType } from './type-policy.ts';
+import {
+  ALLOWED_TYPES,
+  DEFAULT_SIZE_LIMITS,
+  findAllowedType,
+  MAX_UPLOAD_BYTES,
+} from './type-policy.ts';
 
 const MiB = 1024 * 1024;
 
@@ -10,6 +15,9 @@ describe('findAllowedType', () => {
     ['application/pdf', 'documents', 'pdf'],
     ['text/plain', 'text', 'txt'],
     ['application/json', 'text', 'json'],
+    ['video/mp4', 'video', 'mp4'],
+    ['video/webm', 'video', 'webm'],
+    ['video/quicktime', 'video', 'mov'],
   ])('maps %s to %s/.%s', (contentType, category, extension) => {
     expect(findAllowedType(contentType)).toEqual({ contentType, category, extension });
   });
@@ -30,6 +38,9 @@ describe('findAllowedType', () => {
     'image',
     '; image/png',
     'image/png+xml',
+    'video/x-matroska',
+    'video/x-m4v',
+    'video/3gpp',
   ])('refuses %j', (contentType) => {
     expect(findAllowedType(contentType)).toBeUndefined();
   });
@@ -55,7 +66,18 @@ describe('ALLOWED_TYPES', () => {
 });
 
 describe('DEFAULT_SIZE_LIMITS', () => {
-  it('caps images at 25 MiB, documents at 100 MiB and text at 10 MiB', () => {
-    expect(DEFAULT_SIZE_LIMITS).toEqual({ images: 25 * MiB, documents: 100 * MiB, text: 10 * MiB });
+  it('caps images at 25 MiB, documents at 100 MiB, text at 10 MiB and video at 1 GiB', () => {
+    expect(DEFAULT_SIZE_LIMITS).toEqual({
+      images: 25 * MiB,
+      documents: 100 * MiB,
+      text: 10 * MiB,
+      video: 1024 * MiB,
+    });
+  });
+
+  it('stays within the S3 single-PUT ceiling, 5 GiB', () => {
+    expect(MAX_UPLOAD_BYTES).toBe(5 * 1024 * MiB);
+    for (const limit of Object.values(DEFAULT_SIZE_LIMITS))
+      expect(limit).toBeLessThanOrEqual(MAX_UPLOAD_BYTES);
   });
 });

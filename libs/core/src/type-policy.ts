@@ -2,7 +2,7 @@
  * The server-side allow-list of content types. Category and extension of a
  * stored object come from here, never from the client's file name.
  */
-export type Category = 'images' | 'documents' | 'text';
+export type Category = 'images' | 'documents' | 'text' | 'video';
 
 export type AllowedType = {
   readonly contentType: string;
@@ -11,6 +11,13 @@ export type AllowedType = {
 };
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/**
+ * The largest upload any category may be set to: S3's ceiling for one PUT
+ * (multipart goes further, Airlock does not).
+ */
+export const MAX_UPLOAD_BYTES = 5 * GiB;
 
 export const ALLOWED_TYPES: readonly AllowedType[] = [
   { contentType: 'image/jpeg', category: 'images', extension: 'jpg' },
@@ -24,6 +31,11 @@ export const ALLOWED_TYPES: readonly AllowedType[] = [
   { contentType: 'text/csv', category: 'text', extension: 'csv' },
   { contentType: 'text/markdown', category: 'text', extension: 'md' },
   { contentType: 'application/json', category: 'text', extension: 'json' },
+  // Magic bytes: an ISO BMFF `ftyp` box (major brand `qt  ` for QuickTime), or
+  // an EBML header whose DocType is `webm`. The media worker leaves videos alone.
+  { contentType: 'video/mp4', category: 'video', extension: 'mp4' },
+  { contentType: 'video/webm', category: 'video', extension: 'webm' },
+  { contentType: 'video/quicktime', category: 'video', extension: 'mov' },
 ];
 
 /** Largest declared size accepted per category, before any URL is made. */
@@ -33,6 +45,7 @@ export const DEFAULT_SIZE_LIMITS: SizeLimits = {
   images: 25 * MiB,
   documents: 100 * MiB,
   text: 10 * MiB,
+  video: 1 * GiB,
 };
 
 /**

@@ -58,15 +58,23 @@ export function stackSettings() {
       // over MaxFileSize and passes it OK even with AlertExceedsMax, unless the
       // trimmed bytes also push the scan past MaxScanSize, which does alert.
       // StreamMaxLength bounds what INSTREAM accepts at all, so it is the most
-      // a client can have scanned whole.
+      // a client can have scanned whole. 320 MiB: a 300 MiB document or video
+      // (the multipart end-to-end test) is scanned whole; production sets its
+      // own (infra/clamav/clamd.docker.conf), at most 2 GiB − 3 bytes.
       limits: {
-        maxFileSize: 256 * MiB,
-        maxScanSize: 256 * MiB,
-        streamMaxLength: 64 * MiB,
+        maxFileSize: 320 * MiB,
+        maxScanSize: 320 * MiB,
+        streamMaxLength: 320 * MiB,
         maxScanTimeMs: 90_000,
         maxRecursion: 16,
         maxFiles: 10_000,
       },
+    },
+    // The upload-api's category limits on the local stack: documents and
+    // videos up to what its clamd scans whole (SCAN_MAX_BYTES caps them anyway).
+    uploadLimits: {
+      MAX_DOCUMENT_BYTES: String(320 * MiB),
+      MAX_VIDEO_BYTES: String(320 * MiB),
     },
     region: process.env.AWS_REGION ?? 'us-east-1',
     // The S3 emulator's built-in account; SigV4 is checked against it for real.

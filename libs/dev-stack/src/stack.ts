@@ -195,6 +195,7 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     SANDBOX_BUCKET: settings.buckets.sandbox,
     SANDBOX_EVENTS_QUEUE_URL: emulators.sandboxEventsUrl,
     ...clamdEnv,
+    ...settings.uploadLimits,
     FOLDER_SECRET: folderSecret(settings),
     ...Object.fromEntries(
       Object.entries(emulators.queues).flatMap(([queue, urls]) => [

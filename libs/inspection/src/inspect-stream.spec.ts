@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -291,6 +292,56 @@ describe('inspectStream: magic bytes', () => {
     await expect(inspectStream(chunksOf(png(), 4), { sniffBytes: 1.5 })).rejects.toThrow(
       RangeError,
     );
+  });
+});
+
+describe('inspectStream: videos', () => {
+  const fixture = (name: string) =>
+    readFileSync(new URL(`../../testing/fixtures/video/${name}`, import.meta.url));
+  // The bytes after each fixture, as libs/testing's uniqueVideo() appends them.
+  const freeBox = Buffer.from([0, 0, 0, 12, 0x66, 0x72, 0x65, 0x65, 1, 2, 3, 4]);
+  const voidElement = Buffer.from([0xec, 0x84, 1, 2, 3, 4]);
+
+  it.each([
+    ['tiny.mp4', freeBox, 'video/mp4', 'mp4'],
+    ['tiny.webm', voidElement, 'video/webm', 'webm'],
+    ['tiny.mov', freeBox, 'video/quicktime', 'mov'],
+  ])('detects %s, with and without a trailing nonce', async (name, tail, mime, ext) => {
+    for (const bytes of [fixture(name), Buffer.concat([fixture(name), tail])]) {
+      const inspection = await inspectStream(chunksOf(bytes, 7));
+      expect(inspection).toMatchObject({ detectedMime: mime, detectedExt: ext, isText: false });
+      expect(
+        judgeObject({ size: bytes.length, sha256: sha256(bytes), contentType: mime }, inspection),
+      ).toEqual({ verdict: 'verified', detectedContentType: mime });
+    }
+  });
+
+  it.each([
+    ['tiny.mp4', 'video/webm', 'declared video/webm, stored video/mp4'],
+    ['tiny.webm', 'video/mp4', 'declared video/mp4, stored video/webm'],
+    ['tiny.mov', 'video/mp4', 'declared video/mp4, stored video/quicktime'],
+    ['tiny.mp4', 'image/png', 'declared image/png, stored video/mp4'],
+  ])('calls %s declared as %s a type mismatch', async (name, declared, detail) => {
+    const bytes = fixture(name);
+    const inspection = await inspectStream(chunksOf(bytes, 64));
+    expect(
+      judgeObject({ size: bytes.length, sha256: sha256(bytes), contentType: declared }, inspection),
+    ).toEqual({ verdict: 'rejected', reason: 'type_mismatch', detail });
+  });
+
+  it('calls a PDF declared as a video a type mismatch', async () => {
+    const bytes = pdf();
+    const inspection = await inspectStream(chunksOf(bytes, 64));
+    expect(
+      judgeObject(
+        { size: bytes.length, sha256: sha256(bytes), contentType: 'video/quicktime' },
+        inspection,
+      ),
+    ).toEqual({
+      verdict: 'rejected',
+      reason: 'type_mismatch',
+      detail: 'declared video/quicktime, stored application/pdf',
+    });
   });
 });
 

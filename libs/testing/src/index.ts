@@ -18,3 +18,4 @@ export {
   type TestFile,
 } from './stack-clients.ts';
 export { TcpProxy } from './tcp-proxy.ts';
+export { uniqueVideo, VIDEO_FIXTURES, videoFixture, type VideoKind } from './video-fixtures.ts';

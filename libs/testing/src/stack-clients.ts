@@ -104,7 +104,12 @@ export class StackClients {
     contentType: string,
   ): Promise<Upload> {
     const unlimited = Number.MAX_SAFE_INTEGER;
-    const sizeLimits = { images: unlimited, documents: unlimited, text: unlimited };
+    const sizeLimits = {
+      images: unlimited,
+      documents: unlimited,
+      text: unlimited,
+      video: unlimited,
+    };
     const result = await this.requestUploadWith({ bucket, sizeLimits }, tenant, file, contentType);
     if (result.outcome !== 'upload') throw new Error('expected a new upload');
     const status = await putPresigned(result.presigned, file.bytes);

@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import {
   decideAfterScan,
+  exceedsScanLimit,
   parseMessage,
   PermanentFailure,
+  SCAN_MAX_BYTES_SIGNATURE,
   scanRequested,
   type LimitsPolicy,
   type MediaRequested,
@@ -30,6 +32,8 @@ export type ScannerDependencies = {
   readonly renditions: Pick<PgUploadRenditions, 'forUpload' | 'remove'>;
   /** Streams the bytes to clamd. Throws when there is no definite answer: never a verdict then. */
   readonly scan: (body: Readable) => Promise<ScanVerdict>;
+  /** clamd's engine and signature versions, recorded with a verdict reached without a scan. */
+  readonly version: () => Promise<{ engine: string; signatures: string }>;
   readonly mediaJobs: { publish(job: MediaRequested): Promise<unknown> };
   readonly logger: Logger;
 };
@@ -37,6 +41,12 @@ export type ScannerDependencies = {
 export type ScannerSettings = {
   readonly quarantineBucket: string;
   readonly limitsPolicy: LimitsPolicy;
+  /**
+   * The largest object clamd scans whole (SCAN_MAX_BYTES): a bigger one is
+   * never sent, and ends like any limit hit. @defaultValue no cap: clamd's own
+   * StreamMaxLength and MaxFileSize answer.
+   */
+  readonly scanMaxBytes?: number | undefined;
 };
 
 const ACTOR = 'scanner';
@@ -84,6 +94,18 @@ export function createScanRequestedHandler(
 
   async function scanUpload(upload: Upload, job: ScanJob): Promise<void> {
     const object = { bucket: upload.bucket, key: upload.key };
+    // Larger than clamd reads whole (a category let past SCAN_MAX_BYTES by
+    // SCAN_OVERSIZE_CATEGORIES): any answer would be about part of it, so it is
+    // not sent at all and ends like a limit hit, never clean.
+    if (exceedsScanLimit(upload.declaredSize, settings.scanMaxBytes)) {
+      const verdict: ScanVerdict = {
+        result: 'limits_exceeded',
+        signature: SCAN_MAX_BYTES_SIGNATURE,
+        ...(await deps.version()),
+      };
+      await decide(upload, job, verdict);
+      return;
+    }
     // The version that was verified, where the store keeps versions; the bytes
     // are hashed as clamd reads them, so other bytes under the key are caught either way.
     const opened = await objects.open({ ...object, versionId: upload.versionId }, { sha256: true });
@@ -109,6 +131,12 @@ export function createScanRequestedHandler(
     if (scannedSha256 === undefined && verdict.result === 'clean') {
       throw new Error('clamd answered clean before the object was read whole');
     }
+    await decide(upload, job, verdict);
+  }
+
+  /** Records a verdict and makes the move it decides. */
+  async function decide(upload: Upload, job: ScanJob, verdict: ScanVerdict): Promise<void> {
+    const object = { bucket: upload.bucket, key: upload.key };
     const scan = {
       uploadId: upload.id,
       trigger: job.trigger,

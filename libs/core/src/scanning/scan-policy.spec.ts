@@ -10,6 +10,10 @@ describe('decideAfterScan', () => {
       next: 'clean',
       then: 'ready',
     });
+    expect(decideAfterScan({ result: 'clean' }, 'video/mp4', 'quarantine')).toEqual({
+      next: 'clean',
+      then: 'ready',
+    });
   });
 
   it('quarantines a hit with its signature as the reason', () => {
