@@ -145,7 +145,7 @@ describe('POST /v1/uploads errors', () => {
       body: validBody({ size: 1025 }),
     });
     await expectError(response, 413, 'file_too_large');
-    expect(response.body.error.details).toEqual({ limit: 1024 });
+    expect(response.body.error.details).toEqual({ limit: 1024, category: 'text' });
   });
 
   it('415 unsupported_type for a type outside the allow-list, whatever the file name says', async () => {

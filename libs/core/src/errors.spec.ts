@@ -77,7 +77,10 @@ describe('Errors', () => {
     expect(Errors.uploadInProgress('u1').details).toEqual({ uploadId: 'u1' });
     // A conflict names no upload: a hash alone is not a read handle.
     expect(Errors.uploadConflict().details).toBeUndefined();
-    expect(Errors.fileTooLarge(11, 10, 'images').details).toEqual({ limit: 10 });
+    expect(Errors.fileTooLarge(11, 10, 'images').details).toEqual({
+      limit: 10,
+      category: 'images',
+    });
     expect(Errors.unsupportedType('text/html', ['text/plain']).details).toEqual({
       allowed: ['text/plain'],
     });

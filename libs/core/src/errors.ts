@@ -76,9 +76,7 @@ export const Errors = {
     new AppError(
       'file_too_large',
       `${size} bytes exceeds the ${limit}-byte limit for ${category}`,
-      {
-        limit,
-      },
+      { limit, category },
     ),
   unsupportedType: (contentType: string, allowed: readonly string[]) =>
     new AppError('unsupported_type', `Content type ${contentType} is not accepted`, { allowed }),

@@ -144,7 +144,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   403: 'The `customerId` in the body is not the API key’s customer.',
   404: 'Not found.',
   409: 'The upload is not in a state that allows this (in progress, conflicting, or not clean).',
-  413: 'The declared size exceeds the limit for the type’s category.',
+  413: 'The declared size exceeds the limit for the type’s category: `details.limit` (bytes) and `details.category`.',
   415: 'The content type is not accepted: `details.allowed` lists those that are.',
   429:
     'Too many requests for this API key, or too many failed authentications from this address ' +
