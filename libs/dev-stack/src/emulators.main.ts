@@ -1,15 +1,15 @@
 /**
  * The local stack's AWS: an S3 emulator that checks SigV4 for real
- * (@20minutes/s3rver), an SQS emulator with redrive DLQs (fauxqs), and the
+ * (@20minutes/s3rver, completed in s3-emulator.ts), an SQS emulator with redrive DLQs (fauxqs), and the
  * bucket → queue notification that real S3 would deliver. Started by
  * `airlock dev up`; prints one JSON line with the queue URLs when ready.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import S3rver from '@20minutes/s3rver';
 import { buildApp } from 'fauxqs';
 import { createSqsClient, ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
+import { createS3Emulator } from './s3-emulator.ts';
 import { s3TestEvent, toS3Notification, type EmulatorEvent } from './s3-event-envelope.ts';
 import { stackSettings } from './stack-settings.ts';
 
@@ -37,13 +37,12 @@ for (const name of settings.queues) {
   queues[name] = { url: onLoopback(urls.url), dlqUrl: onLoopback(urls.dlqUrl) };
 }
 
-const s3Server = new S3rver({
+const s3Server = await createS3Emulator({
   address: settings.bindHost,
   port: settings.ports.s3,
-  silent: true,
   directory: join(settings.home, 's3'),
-  vhostBuckets: false,
-  configureBuckets: Object.values(settings.buckets).map((name) => ({ name, configs: [] })),
+  incoming: join(settings.home, 's3-incoming'),
+  buckets: Object.values(settings.buckets),
 });
 
 // Tests watch the sandbox's events without racing the pipeline's workers; they
