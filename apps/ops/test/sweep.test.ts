@@ -1,18 +1,34 @@
-import { S3ObjectStore, type ObjectRef } from '@airlock/s3';
+import { randomBytes } from 'node:crypto';
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { S3ObjectStore, S3OpenMultipartUploads, type ObjectRef } from '@airlock/s3';
 import { putPresigned, StackClients, uniqueText, type Tenant } from '@airlock/testing';
 import { airlock } from './support/run-cli.ts';
 
 type SweepResult = {
   dryRun: false;
-  counts: { expired: number; objectsRemoved: number; objectsKept: number; skipped: number };
+  counts: {
+    expired: number;
+    objectsRemoved: number;
+    objectsKept: number;
+    skipped: number;
+    multipartAborted: number;
+    orphansAborted: number;
+  };
   expired: string[];
   objectsRemoved: string[];
   objectsKept: string[];
   skipped: string[];
+  multipartAborted: string[];
+  orphansAborted: Array<{ bucket: string; key: string; uploadId: string }>;
 };
 type DryRunResult = {
   dryRun: true;
-  wouldExpire: Array<{ id: string; bucket: string; key: string }>;
+  wouldExpire: Array<{ id: string; bucket: string; key: string; multipart: boolean }>;
+  wouldAbortOrphans: Array<{ bucket: string; key: string; uploadId: string }>;
 };
 
 const stack = new StackClients();
@@ -149,7 +165,14 @@ describe('airlock sweep', () => {
 
   it('a second run is a no-op', async () => {
     const result = await sweep();
-    expect(result.counts).toEqual({ expired: 0, objectsRemoved: 0, objectsKept: 0, skipped: 0 });
+    expect(result.counts).toEqual({
+      expired: 0,
+      objectsRemoved: 0,
+      objectsKept: 0,
+      skipped: 0,
+      multipartAborted: 0,
+      orphansAborted: 0,
+    });
     expect((await sweep<DryRunResult>('--dry-run')).wouldExpire).toEqual([]);
   });
 
@@ -168,7 +191,8 @@ describe('airlock sweep', () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
-      '1 upload expired, 1 object removed, 0 kept (in use by another upload), 0 skipped (moved on meanwhile)\n',
+      '1 upload expired, 1 object removed, 0 kept (in use by another upload), ' +
+        '0 skipped (moved on meanwhile), 0 multipart uploads aborted (0 orphaned)\n',
     );
     expect(await stateOf(first.id)).toMatchObject({ state: 'expired' });
     expect(await stateOf(second.id)).toMatchObject({ state: 'pending' });
@@ -208,5 +232,120 @@ describe('airlock sweep', () => {
     expect(run.code).not.toBe(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/--customer/);
+  });
+});
+
+describe('airlock sweep and multipart uploads', () => {
+  const sandbox = () => process.env.SANDBOX_BUCKET!;
+  const open = new S3OpenMultipartUploads({ s3: stack.s3 });
+  const begun: Array<{ bucket: string; key: string; uploadId: string }> = [];
+
+  /** A multipart upload in the store holding one (billed) 5 MiB part, as a client leaves it. */
+  async function multipartWithPart(bucket: string, key: string) {
+    const created = await stack.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'SHA256' }),
+    );
+    const body = randomBytes(5 * 1024 * 1024);
+    await stack.s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: created.UploadId!,
+        PartNumber: 1,
+        Body: body,
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    const upload = { bucket, key, uploadId: created.UploadId! };
+    begun.push(upload);
+    return upload;
+  }
+
+  /** A pending upload sent in parts (S3 multipart upload begun, one part stored). */
+  async function pendingMultipart(options: { expire: boolean }) {
+    const upload = await expiredUpload({ put: false, expire: options.expire });
+    const multipart = await multipartWithPart(upload.bucket, upload.key);
+    await stack.pool.query(
+      `UPDATE uploads SET multipart_upload_id = $2, part_size = $3, part_count = 2 WHERE id = $1`,
+      [upload.id, multipart.uploadId, 5 * 1024 * 1024],
+    );
+    return { ...upload, uploadId: multipart.uploadId };
+  }
+
+  async function openIds(bucket: string): Promise<string[]> {
+    const { Uploads } = await stack.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    return (Uploads ?? []).map((upload) => upload.UploadId!);
+  }
+
+  afterAll(async () => {
+    for (const upload of begun) await open.abort(upload);
+  });
+
+  it('aborts the multipart upload of a pending upload it expires; dry run first', async () => {
+    const abandoned = await pendingMultipart({ expire: true });
+    const live = await pendingMultipart({ expire: false });
+
+    const dry = await sweep<DryRunResult>('--dry-run');
+    expect(dry.wouldExpire).toEqual([
+      expect.objectContaining({ id: abandoned.id, multipart: true }),
+    ]);
+    expect(dry.wouldAbortOrphans).toEqual([]);
+    expect(await openIds(abandoned.bucket)).toEqual(
+      expect.arrayContaining([abandoned.uploadId, live.uploadId]),
+    );
+
+    const result = await sweep();
+    expect(result.counts).toMatchObject({ expired: 1, multipartAborted: 1, orphansAborted: 0 });
+    expect(result.multipartAborted).toEqual([abandoned.id]);
+    expect(await stateOf(abandoned.id)).toEqual({ state: 'expired', reason: 'expired' });
+    expect(await stateOf(live.id)).toMatchObject({ state: 'pending' });
+
+    const still = await openIds(abandoned.bucket);
+    expect(still).not.toContain(abandoned.uploadId);
+    expect(still).toContain(live.uploadId);
+    // Nothing of it is left billing: the store no longer knows the upload.
+    expect(await open.abort(abandoned)).toBe(false);
+  });
+
+  it('aborts multipart uploads no pending upload owns, past the grace period, in the buckets named', async () => {
+    const orphan = await multipartWithPart(sandbox(), `orphan/${randomBytes(8).toString('hex')}`);
+    const owned = await pendingMultipart({ expire: false });
+    // Its upload was expired (by a sweep that then failed to abort, say): nobody owns it now.
+    const leftover = await pendingMultipart({ expire: true });
+    await stack.pool.query(
+      `UPDATE uploads SET state = 'expired', reason = 'expired' WHERE id = $1`,
+      [leftover.id],
+    );
+
+    // Just begun: within a 300 s grace, nothing is an orphan yet.
+    const early = await sweep<DryRunResult>('--dry-run', '--bucket', sandbox(), '--grace', '300');
+    expect(early.wouldAbortOrphans).toEqual([]);
+    // A sweep of one customer leaves orphans (which belong to no customer) alone by default.
+    expect((await sweep<DryRunResult>('--dry-run')).wouldAbortOrphans).toEqual([]);
+
+    const dry = await sweep<DryRunResult>('--dry-run', '--bucket', sandbox());
+    expect(dry.wouldAbortOrphans.map((o) => o.uploadId).sort()).toEqual(
+      [orphan.uploadId, leftover.uploadId].sort(),
+    );
+    expect(await openIds(sandbox())).toEqual(
+      expect.arrayContaining([orphan.uploadId, leftover.uploadId, owned.uploadId]),
+    );
+
+    const result = await sweep('--bucket', sandbox());
+    expect(result.counts).toMatchObject({ expired: 0, multipartAborted: 0, orphansAborted: 2 });
+    expect(result.orphansAborted).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ bucket: sandbox(), key: orphan.key, uploadId: orphan.uploadId }),
+        expect.objectContaining({ key: leftover.key, uploadId: leftover.uploadId }),
+      ]),
+    );
+    const still = await openIds(sandbox());
+    expect(still).not.toContain(orphan.uploadId);
+    expect(still).not.toContain(leftover.uploadId);
+    expect(still).toContain(owned.uploadId);
+    expect(await stateOf(owned.id)).toMatchObject({ state: 'pending' });
+
+    const again = await sweep('--bucket', sandbox());
+    expect(again.counts.orphansAborted).toBe(0);
   });
 });

@@ -7,6 +7,8 @@ export type ExpiredUpload = {
   readonly bucket: string;
   readonly key: string;
   readonly expiresAt: Date;
+  /** S3's UploadId when the upload was sent in parts: the sweep aborts it. */
+  readonly multipartUploadId: string | null;
 };
 
 export type ExpiredUploadsQuery = {
@@ -15,7 +17,8 @@ export type ExpiredUploadsQuery = {
   readonly customerId?: string | undefined;
 };
 
-const COLUMNS = `id, customer_id AS "customerId", bucket, key, expires_at AS "expiresAt"`;
+const COLUMNS = `id, customer_id AS "customerId", bucket, key, expires_at AS "expiresAt",
+  multipart_upload_id AS "multipartUploadId"`;
 
 /** States whose upload still needs (or serves) the object at its bucket/key. */
 const LIVE_STATES = ['pending', 'uploaded', 'verified', 'clean', 'ready'];
@@ -83,6 +86,21 @@ export class PgExpiredUploads {
       [query.graceSeconds, null, uploadId, query.actor],
     );
     return rows[0];
+  }
+
+  /**
+   * Which of these S3 multipart UploadIds a pending upload owns: the others
+   * (a sweep that expired the upload but failed to abort, a crash between
+   * S3's CreateMultipartUpload and the INSERT) are abandoned.
+   */
+  async pendingMultipartOwners(bucket: string, uploadIds: readonly string[]): Promise<Set<string>> {
+    if (uploadIds.length === 0) return new Set();
+    const { rows } = await this.#pool.query<{ id: string }>(
+      `SELECT multipart_upload_id AS id FROM uploads
+       WHERE bucket = $1 AND state = 'pending' AND multipart_upload_id = ANY($2::text[])`,
+      [bucket, uploadIds],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Whether another upload that still needs the object uses this bucket/key. */

@@ -8,4 +8,5 @@ export {
   type VersionedRef,
 } from './object-store.adapter.ts';
 export { createS3Client, type S3Settings } from './s3-client.ts';
+export { S3OpenMultipartUploads, type OpenMultipartUpload } from './open-multipart-uploads.ts';
 export { S3UploadUrlSigner } from './upload-url-signer.adapter.ts';
