@@ -8,6 +8,7 @@ import { PgUploadRenditions, PgUploadScans } from '@airlock/postgres';
 import { createLogger, runReadinessChecks } from '@airlock/runtime';
 import { ensureQueueWithDlq } from '@airlock/sqs';
 import {
+  EICAR,
   fileOf,
   receiveAll,
   StackClients,
@@ -55,7 +56,7 @@ async function privateScanQueues(maxReceiveCount: number) {
 
 function startScanner(
   queues: Awaited<ReturnType<typeof privateScanQueues>>,
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ) {
   const scanner = composeScanner(
     loadScannerConfig({
@@ -198,11 +199,14 @@ describe('clamd failures never mark anything clean', () => {
 describe('bytes clamd cannot scan whole', () => {
   it('are never clean: past StreamMaxLength they are quarantined with the limit as the reason', async () => {
     const queues = await privateScanQueues(3);
+    // 320 MiB on the local stack, where a 300 MiB multipart upload is scanned whole.
     const limit = Number(process.env.CLAMD_STREAM_MAX_LENGTH_BYTES);
+    expect(limit).toBeGreaterThanOrEqual(300 * 1024 * 1024);
     const oversized = Buffer.alloc(limit + 1024 * 1024, 0x20);
     oversized.write('%PDF-1.7\n', 0, 'latin1');
     const upload = await stack.stageVerified(sandbox, tenant, fileOf(oversized), 'application/pdf');
-    startScanner(queues);
+    // A scanner that does not know SCAN_MAX_BYTES sends it all: clamd's own cut is what answers.
+    startScanner(queues, { SCAN_MAX_BYTES: undefined });
     await stack.sqs.send(
       new SendMessageCommand({
         QueueUrl: queues.scans.url,
@@ -216,8 +220,45 @@ describe('bytes clamd cannot scan whole', () => {
       60_000,
     );
     expect(done.state).toBe('quarantined');
-    expect(done.reason).toMatch(/^scan_limits_exceeded: Heuristics\.Limits\.Exceeded/);
+    expect(done.reason).toBe('scan_limits_exceeded: Heuristics.Limits.Exceeded.StreamMaxLength');
   });
+
+  it.each([
+    ['quarantine', 'quarantined'],
+    ['hold', 'verified'],
+  ])(
+    'past SCAN_MAX_BYTES are never sent to clamd: under SCAN_LIMITS_POLICY=%s they end %s',
+    async (policy, expected) => {
+      const queues = await privateScanQueues(3);
+      // EICAR that clamd would name at once had it been sent any byte of it.
+      const upload = await stack.stageVerified(
+        sandbox,
+        tenant,
+        fileOf(`${EICAR}\n${'x'.repeat(2048)}\n`),
+        'text/plain',
+      );
+      startScanner(queues, { SCAN_MAX_BYTES: '1024', SCAN_LIMITS_POLICY: policy });
+      await stack.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queues.scans.url,
+          MessageBody: JSON.stringify(scanJob(upload)),
+        }),
+      );
+      const scan = await until('the verdict', async () => (await scans.forUpload(upload.id))[0]);
+      expect(scan).toMatchObject({
+        result: 'limits_exceeded',
+        signature: 'Heuristics.Limits.Exceeded.ScanMaxBytes',
+        engine: expect.stringMatching(/^ClamAV /),
+      });
+      const after = await stack.uploads.findWithHistory(upload.id);
+      expect(after!.upload.state).toBe(expected);
+      expect(after!.history.map((h) => h.toState)).not.toContain('clean');
+      if (expected === 'quarantined')
+        expect(after!.upload.reason).toBe(
+          'scan_limits_exceeded: Heuristics.Limits.Exceeded.ScanMaxBytes',
+        );
+    },
+  );
 });
 
 describe('content clamd cannot read (encrypted documents and archives)', () => {
