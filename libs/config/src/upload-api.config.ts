@@ -17,6 +17,7 @@ import {
   toAwsConfig,
   type AwsConfig,
 } from './common.config.ts';
+import { multipartEnv, toMultipartPolicy } from './multipart.config.ts';
 import { cidrList, envBoolean, envInt, parseEnv } from './parse-env.ts';
 
 /** A category's size limit: at least 1 byte, at most S3's single-PUT ceiling (5 GiB). */
@@ -110,6 +111,7 @@ const uploadApiEnv = z
     // The notifier's allow-list, so that registration refuses what delivery would.
     WEBHOOK_ALLOWED_CIDRS: cidrList,
   })
+  .extend(multipartEnv.shape)
   .extend(loggingEnv.shape)
   .extend(databaseEnv.shape)
   .extend(awsEnv.shape)
@@ -174,6 +176,7 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
         floorBytesPerSecond: parsed.UPLOAD_URL_FLOOR_BYTES_PER_SECOND,
         maxSeconds: parsed.UPLOAD_URL_MAX_SECONDS,
       },
+      multipart: toMultipartPolicy(parsed),
     },
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE,
     authFailuresPerIpPerMinute: parsed.AUTH_FAILURES_PER_IP_PER_MINUTE,

@@ -11,6 +11,11 @@ describe('ERROR_STATUS', () => {
     ['upload_in_progress', 409],
     ['upload_conflict', 409],
     ['upload_not_servable', 409],
+    ['upload_not_pending', 409],
+    ['upload_not_multipart', 409],
+    ['upload_method_conflict', 409],
+    ['parts_missing', 409],
+    ['parts_mismatch', 409],
     ['rendition_not_found', 404],
     ['webhook_not_found', 404],
     ['file_too_large', 413],
@@ -24,7 +29,7 @@ describe('ERROR_STATUS', () => {
   });
 
   it('has no code without a test above', () => {
-    expect(Object.keys(ERROR_STATUS)).toHaveLength(16);
+    expect(Object.keys(ERROR_STATUS)).toHaveLength(21);
   });
 });
 
@@ -85,6 +90,12 @@ describe('Errors', () => {
       allowed: ['text/plain'],
     });
     expect(Errors.rateLimited(30).details).toEqual({ retryAfterSeconds: 30 });
+    expect(Errors.partsMissing([2, 5]).details).toEqual({ missing: [2, 5] });
+    expect(Errors.uploadNotPending('u1', 'ready').details).toEqual({ state: 'ready' });
+    expect(Errors.uploadMethodConflict('u1', 'MULTIPART').details).toEqual({
+      uploadId: 'u1',
+      method: 'MULTIPART',
+    });
   });
 
   it('names what failed in the message', () => {

@@ -12,6 +12,11 @@ export const ERROR_STATUS = {
   upload_in_progress: 409,
   upload_conflict: 409,
   upload_not_servable: 409,
+  upload_not_pending: 409,
+  upload_not_multipart: 409,
+  upload_method_conflict: 409,
+  parts_missing: 409,
+  parts_mismatch: 409,
   rendition_not_found: 404,
   webhook_not_found: 404,
   file_too_large: 413,
@@ -68,6 +73,30 @@ export const Errors = {
         state,
       },
     ),
+  /** Parts, completion or cancel asked of an upload that left `pending`. */
+  uploadNotPending: (uploadId: string, state: string) =>
+    new AppError('upload_not_pending', `Upload ${uploadId} is ${state}, no longer pending`, {
+      state,
+    }),
+  uploadNotMultipart: (uploadId: string) =>
+    new AppError('upload_not_multipart', `Upload ${uploadId} is sent in one request, not in parts`),
+  /** The content's pending upload is multipart and the request wants one form POST. */
+  uploadMethodConflict: (uploadId: string, method: string) =>
+    new AppError(
+      'upload_method_conflict',
+      `The pending upload of this content is ${method}: continue it, or cancel it first`,
+      { uploadId, method },
+    ),
+  partsMissing: (missing: readonly number[]) =>
+    new AppError(
+      'parts_missing',
+      `${missing.length} part(s) not uploaded yet: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`,
+      { missing },
+    ),
+  partsMismatch: (parts: readonly { partNumber: number; expectedSize: number; size: number }[]) =>
+    new AppError('parts_mismatch', `${parts.length} stored part(s) differ from the plan`, {
+      parts,
+    }),
   renditionNotFound: (name: string, available: readonly string[]) =>
     new AppError('rendition_not_found', `No rendition named ${name}`, { available }),
   webhookNotFound: () =>

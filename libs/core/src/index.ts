@@ -42,10 +42,41 @@ export {
   type RequestUploadResult,
 } from './uploads/request-upload.ts';
 export { checkFileName, MAX_FILE_NAME_BYTES, type FileNameCheck } from './uploads/file-name.ts';
+export {
+  checkStoredParts,
+  chooseUploadMethod,
+  DEFAULT_MULTIPART_POLICY,
+  MAX_PART_COUNT,
+  MAX_PARTS_PER_CALL,
+  MAX_SINGLE_REQUEST_BYTES,
+  MIN_PART_SIZE,
+  partClaimIssues,
+  planParts,
+  plannedPartSize,
+  type MultipartPolicy,
+  type PartPlan,
+  type StoredPart,
+  type UploadMethod,
+} from './uploads/multipart-plan.ts';
+export {
+  createUploadActions,
+  type ListedParts,
+  type PartRequest,
+  type SignedPart,
+  type UploadActions,
+  type UploadActionsDependencies,
+  type UploadActionsPolicy,
+} from './uploads/multipart-uploads.ts';
 export type {
   DownloadUrlSigner,
+  FormPostSigner,
+  MultipartRecord,
+  MultipartStore,
+  MultipartTarget,
+  PresignedPost,
   PresignGetRequest,
   PresignedRequest,
+  PresignPartRequest,
   PresignPutRequest,
   SiteDirectory,
   UploadRepository,

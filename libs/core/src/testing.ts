@@ -5,8 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { allowedSources, DEAD_STATES, type UploadState } from './upload-state.ts';
+import type { StoredPart } from './uploads/multipart-plan.ts';
 import type {
+  FormPostSigner,
+  MultipartRecord,
+  MultipartStore,
+  MultipartTarget,
+  PresignedPost,
   PresignedRequest,
+  PresignPartRequest,
   PresignPutRequest,
   SiteDirectory,
   UploadRepository,
@@ -95,6 +102,54 @@ export class InMemoryUploadRepository implements UploadRepository {
     return row && { upload: { ...row.upload }, history: row.history.map((t) => ({ ...t })) };
   }
 
+  async find(uploadId: string): Promise<Upload | undefined> {
+    const row = this.#rows.get(uploadId);
+    return row && { ...row.upload };
+  }
+
+  async attachMultipart(
+    uploadId: string,
+    multipart: MultipartRecord,
+    expiresAt: Date,
+    apiKeyId?: string,
+  ): Promise<Upload | undefined> {
+    const row = this.#rows.get(uploadId);
+    if (row?.upload.state !== 'pending' || row.upload.multipartUploadId) return undefined;
+    row.upload = {
+      ...row.upload,
+      ...multipart,
+      expiresAt: new Date(Math.max(row.upload.expiresAt.getTime(), expiresAt.getTime())),
+      updatedAt: this.#now(),
+      apiKeyId: apiKeyId ?? row.upload.apiKeyId,
+    };
+    return { ...row.upload };
+  }
+
+  async markMultipartCompleted(uploadId: string, apiKeyId?: string): Promise<Upload | undefined> {
+    const row = this.#rows.get(uploadId);
+    if (
+      row?.upload.state !== 'pending' ||
+      !row.upload.multipartUploadId ||
+      row.upload.multipartCompletedAt
+    ) {
+      return undefined;
+    }
+    const at = this.#now();
+    row.upload = {
+      ...row.upload,
+      multipartCompletedAt: at,
+      updatedAt: at,
+      apiKeyId: apiKeyId ?? row.upload.apiKeyId,
+    };
+    return { ...row.upload };
+  }
+
+  async cancelPending(uploadId: string, actor: string): Promise<Upload | undefined> {
+    const row = this.#rows.get(uploadId);
+    if (row?.upload.state !== 'pending' || row.upload.multipartCompletedAt) return undefined;
+    return this.transition(uploadId, 'expired', { actor, reason: 'cancelled' });
+  }
+
   /**
    * Compare-and-set, as the real store does it: moves the upload only from a
    * state the state machine allows, else returns `undefined` and changes nothing.
@@ -158,5 +213,90 @@ export class RecordingUrlSigner implements UploadUrlSigner {
         'x-amz-checksum-sha256': checksum,
       },
     };
+  }
+}
+
+/** Like RecordingUrlSigner, for form POSTs: the policy's conditions as fields. */
+export class RecordingFormSigner implements FormPostSigner {
+  readonly calls: PresignPutRequest[] = [];
+
+  async presignPost(request: PresignPutRequest): Promise<PresignedPost> {
+    this.calls.push({ ...request });
+    return {
+      method: 'POST',
+      url: `https://signed.example.test/${request.bucket}`,
+      fields: {
+        key: request.key,
+        'Content-Type': request.contentType,
+        'x-amz-checksum-sha256': Buffer.from(request.sha256Hex, 'hex').toString('base64'),
+        Policy: `expires=${request.expiresInSeconds}`,
+      },
+    };
+  }
+}
+
+/**
+ * S3's multipart API in memory: uploads by UploadId, parts put with
+ * {@link InMemoryMultipartStore.putPart}; `calls` names every operation.
+ */
+export class InMemoryMultipartStore implements MultipartStore {
+  readonly calls: string[] = [];
+  readonly uploads = new Map<
+    string,
+    { bucket: string; key: string; contentType: string; parts: Map<number, StoredPart> }
+  >();
+  readonly completed: { target: MultipartTarget; parts: readonly StoredPart[] }[] = [];
+  readonly signed: PresignPartRequest[] = [];
+  #next = 0;
+
+  async create(request: { bucket: string; key: string; contentType: string }): Promise<string> {
+    this.calls.push('create');
+    const uploadId = `mpu-${++this.#next}`;
+    this.uploads.set(uploadId, { ...request, parts: new Map() });
+    return uploadId;
+  }
+
+  async presignPart(request: PresignPartRequest): Promise<PresignedRequest> {
+    this.calls.push('presignPart');
+    this.signed.push({ ...request });
+    return {
+      method: 'PUT',
+      url: `https://signed.example.test/${request.bucket}/${request.key}?partNumber=${request.partNumber}&uploadId=${request.uploadId}&expires=${request.expiresInSeconds}`,
+      headers: {
+        'Content-Length': String(request.contentLength),
+        'x-amz-checksum-sha256': Buffer.from(request.sha256Hex, 'hex').toString('base64'),
+      },
+    };
+  }
+
+  /** What a client's PUT of a part would store. */
+  putPart(uploadId: string, partNumber: number, size: number): void {
+    this.uploads.get(uploadId)!.parts.set(partNumber, {
+      partNumber,
+      size,
+      etag: `"etag-${partNumber}-${size}"`,
+      checksumSha256: `sum-${partNumber}`,
+    });
+  }
+
+  async listParts(target: MultipartTarget): Promise<StoredPart[] | undefined> {
+    this.calls.push('listParts');
+    const upload = this.uploads.get(target.uploadId);
+    return upload && [...upload.parts.values()];
+  }
+
+  async complete(
+    target: MultipartTarget & { parts: readonly StoredPart[] },
+  ): Promise<'completed' | 'gone'> {
+    this.calls.push('complete');
+    if (!this.uploads.delete(target.uploadId)) return 'gone';
+    const { parts, ...rest } = target;
+    this.completed.push({ target: rest, parts });
+    return 'completed';
+  }
+
+  async abort(target: MultipartTarget): Promise<void> {
+    this.calls.push('abort');
+    this.uploads.delete(target.uploadId);
   }
 }

@@ -3,7 +3,17 @@ import { uploadUrlLifetimeSeconds, type ExpiryPolicy } from '../expiry-policy.ts
 import { objectKey, tenantFolder, type FolderMode } from '../key-layout.ts';
 import { ALLOWED_TYPES, findAllowedType, type SizeLimits } from '../type-policy.ts';
 import { isConfirmed } from '../upload-state.ts';
+import {
+  chooseUploadMethod,
+  DEFAULT_MULTIPART_POLICY,
+  planParts,
+  type MultipartPolicy,
+  type PartPlan,
+} from './multipart-plan.ts';
 import type {
+  FormPostSigner,
+  MultipartStore,
+  PresignedPost,
   SiteDirectory,
   UploadRepository,
   UploadUrlSigner,
@@ -16,12 +26,18 @@ export type RequestUploadPolicy = {
   readonly folder: FolderMode;
   readonly sizeLimits: SizeLimits;
   readonly expiry: ExpiryPolicy;
+  /** When files go in parts, their part size and how long they stay resumable. */
+  readonly multipart?: MultipartPolicy | undefined;
 };
 
 export type RequestUploadDependencies = {
   readonly sites: SiteDirectory;
   readonly uploads: UploadRepository;
   readonly signer: UploadUrlSigner;
+  /** Needed for `form: true`. */
+  readonly forms?: FormPostSigner | undefined;
+  /** Needed for uploads in parts. */
+  readonly multipart?: MultipartStore | undefined;
   readonly now?: () => Date;
 };
 
@@ -37,10 +53,16 @@ export type RequestUploadInput = {
   readonly actor: string;
   /** The API key asking: recorded as the issuer of the URL handed out. */
   readonly apiKeyId?: string | undefined;
+  /** `true`: in parts (≥ 5 MiB); `false`: one PUT; absent: parts above the threshold. */
+  readonly multipart?: boolean | undefined;
+  /** A presigned POST for an HTML form instead of a PUT. */
+  readonly form?: boolean | undefined;
 };
 
 export type RequestUploadResult =
   | { readonly outcome: 'upload'; readonly upload: Upload; readonly presigned: PresignedRequest }
+  | { readonly outcome: 'form'; readonly upload: Upload; readonly presigned: PresignedPost }
+  | { readonly outcome: 'multipart'; readonly upload: Upload; readonly plan: PartPlan }
   | { readonly outcome: 'duplicate'; readonly upload: Upload };
 
 /** A lost insert race is retried this many times before giving up. */
@@ -48,21 +70,57 @@ const MAX_RACE_ROUNDS = 5;
 
 export function createRequestUpload(deps: RequestUploadDependencies, policy: RequestUploadPolicy) {
   const now = deps.now ?? (() => new Date());
+  const multipartPolicy = policy.multipart ?? DEFAULT_MULTIPART_POLICY;
 
-  const presign = async (upload: Upload): Promise<PresignedRequest> =>
-    deps.signer.presignPut({
-      bucket: upload.bucket,
-      key: upload.key,
-      contentType: upload.declaredContentType,
-      contentLength: upload.declaredSize,
-      sha256Hex: upload.declaredSha256,
-      expiresInSeconds: Math.max(
-        1,
-        Math.floor((upload.expiresAt.getTime() - now().getTime()) / 1000),
-      ),
-    });
+  const secondsLeft = (upload: Upload) =>
+    Math.max(1, Math.floor((upload.expiresAt.getTime() - now().getTime()) / 1000));
+
+  const signedRequest = (upload: Upload) => ({
+    bucket: upload.bucket,
+    key: upload.key,
+    contentType: upload.declaredContentType,
+    contentLength: upload.declaredSize,
+    sha256Hex: upload.declaredSha256,
+    expiresInSeconds: secondsLeft(upload),
+  });
+
+  const multipartStore = (): MultipartStore => {
+    if (!deps.multipart) throw new Error('uploads in parts need a MultipartStore');
+    return deps.multipart;
+  };
+
+  /** The answer for a pending upload sent in one request. */
+  const single = async (upload: Upload, form: boolean): Promise<RequestUploadResult> => {
+    if (!form) {
+      return {
+        outcome: 'upload',
+        upload,
+        presigned: await deps.signer.presignPut(signedRequest(upload)),
+      };
+    }
+    if (!deps.forms) throw new Error('form uploads need a FormPostSigner');
+    return {
+      outcome: 'form',
+      upload,
+      presigned: await deps.forms.presignPost(signedRequest(upload)),
+    };
+  };
+
+  const multipartResult = (upload: Upload): RequestUploadResult => ({
+    outcome: 'multipart',
+    upload,
+    plan: { partSize: upload.partSize!, partCount: upload.partCount! },
+  });
+
+  /** Aborts a multipart upload nobody will use (a lost race); the sweep and the lifecycle rule are the backstop. */
+  const discard = async (bucket: string, key: string, uploadId: string) => {
+    await multipartStore()
+      .abort({ bucket, key, uploadId })
+      .catch(() => undefined);
+  };
 
   return async function requestUpload(input: RequestUploadInput): Promise<RequestUploadResult> {
+    const method = chooseUploadMethod(input, multipartPolicy);
     const type = findAllowedType(input.contentType);
     if (!type) {
       throw Errors.unsupportedType(
@@ -86,8 +144,17 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
     // Dedup never crosses tenants: a hash reveals, and blocks, only the
     // caller's own customer's uploads.
     const dedupScope = customerDedupScope(site.customerId);
+    // A multipart upload is resumable: it lives longer than one PUT's URL
+    // (each part URL still lives only as long as its own size needs).
     const expiresAt = () =>
-      new Date(now().getTime() + uploadUrlLifetimeSeconds(input.size, policy.expiry) * 1000);
+      new Date(
+        now().getTime() +
+          (method === 'MULTIPART'
+            ? multipartPolicy.uploadTtlSeconds
+            : uploadUrlLifetimeSeconds(input.size, policy.expiry)) *
+            1000,
+      );
+    const newPlan = () => planParts(input.size, multipartPolicy.partSizeBytes);
 
     for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
       const existing = await deps.uploads.findLiveByHash(dedupScope, sha256);
@@ -102,34 +169,80 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
         }
         if (isConfirmed(existing.state)) return { outcome: 'duplicate', upload: existing };
         if (existing.state !== 'pending') throw Errors.uploadInProgress(existing.id);
+        // Its parts were put together: the object exists and is being verified.
+        if (existing.multipartCompletedAt) throw Errors.uploadInProgress(existing.id);
+        if (existing.multipartUploadId) {
+          // A multipart upload stays one: the same plan, so a client resumes.
+          if (method === 'POST') throw Errors.uploadMethodConflict(existing.id, 'MULTIPART');
+          const refreshed = await deps.uploads.extendPending(
+            existing.id,
+            new Date(now().getTime() + multipartPolicy.uploadTtlSeconds * 1000),
+            input.apiKeyId,
+          );
+          if (refreshed) return multipartResult(refreshed);
+          continue;
+        }
+        if (method === 'MULTIPART') {
+          const multipartUploadId = await multipartStore().create({
+            bucket: existing.bucket,
+            key: existing.key,
+            contentType: existing.declaredContentType,
+          });
+          const attached = await deps.uploads.attachMultipart(
+            existing.id,
+            { multipartUploadId, ...newPlan() },
+            expiresAt(),
+            input.apiKeyId,
+          );
+          if (attached) return multipartResult(attached);
+          await discard(existing.bucket, existing.key, multipartUploadId);
+          continue;
+        }
         const refreshed = await deps.uploads.extendPending(
           existing.id,
           expiresAt(),
           input.apiKeyId,
         );
-        if (refreshed)
-          return { outcome: 'upload', upload: refreshed, presigned: await presign(refreshed) };
+        if (refreshed) return single(refreshed, method === 'POST');
         continue;
       }
       const folder = tenantFolder(site.customerId, site.id, policy.folder);
-      const created = await deps.uploads.insertPending(
-        {
-          customerId: site.customerId,
-          siteId: site.id,
-          dedupScope,
-          originalName: input.fileName,
-          declaredContentType: type.contentType,
-          declaredSize: input.size,
-          declaredSha256: sha256,
-          category: type.category,
-          bucket: policy.bucket,
-          key: objectKey(folder, type, sha256),
-          expiresAt: expiresAt(),
-          apiKeyId: input.apiKeyId ?? null,
-        },
-        input.actor,
-      );
-      if (created) return { outcome: 'upload', upload: created, presigned: await presign(created) };
+      const key = objectKey(folder, type, sha256);
+      const multipartUploadId =
+        method === 'MULTIPART'
+          ? await multipartStore().create({
+              bucket: policy.bucket,
+              key,
+              contentType: type.contentType,
+            })
+          : undefined;
+      const created = await deps.uploads
+        .insertPending(
+          {
+            customerId: site.customerId,
+            siteId: site.id,
+            dedupScope,
+            originalName: input.fileName,
+            declaredContentType: type.contentType,
+            declaredSize: input.size,
+            declaredSha256: sha256,
+            category: type.category,
+            bucket: policy.bucket,
+            key,
+            expiresAt: expiresAt(),
+            apiKeyId: input.apiKeyId ?? null,
+            ...(multipartUploadId ? { multipartUploadId, ...newPlan() } : {}),
+          },
+          input.actor,
+        )
+        .catch(async (error: unknown) => {
+          if (multipartUploadId) await discard(policy.bucket, key, multipartUploadId);
+          throw error;
+        });
+      if (created) {
+        return multipartUploadId ? multipartResult(created) : single(created, method === 'POST');
+      }
+      if (multipartUploadId) await discard(policy.bucket, key, multipartUploadId);
     }
     throw Errors.uploadInProgress();
   };

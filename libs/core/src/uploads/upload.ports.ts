@@ -1,3 +1,4 @@
+import type { PartPlan, StoredPart } from './multipart-plan.ts';
 import type { NewUpload, Site, Upload, UploadTransition } from './upload.types.ts';
 
 export interface SiteDirectory {
@@ -24,7 +25,31 @@ export interface UploadRepository {
   findWithHistory(
     uploadId: string,
   ): Promise<{ upload: Upload; history: UploadTransition[] } | undefined>;
+  find(uploadId: string): Promise<Upload | undefined>;
+  /**
+   * Makes a pending upload sent in one request a multipart one (compare-and-set:
+   * still pending, no multipart yet); `undefined` when it moved on or another
+   * request attached one first.
+   */
+  attachMultipart(
+    uploadId: string,
+    multipart: MultipartRecord,
+    expiresAt: Date,
+    apiKeyId?: string | undefined,
+  ): Promise<Upload | undefined>;
+  /** Records that the API completed the multipart upload; `undefined` when it was not pending or already completed. */
+  markMultipartCompleted(
+    uploadId: string,
+    apiKeyId?: string | undefined,
+  ): Promise<Upload | undefined>;
+  /**
+   * Compare-and-set pending (and not completed) → `expired` with reason
+   * `cancelled`, its audit event in the same statement; `undefined` otherwise.
+   */
+  cancelPending(uploadId: string, actor: string): Promise<Upload | undefined>;
 }
+
+export type MultipartRecord = PartPlan & { readonly multipartUploadId: string };
 
 export type PresignPutRequest = {
   readonly bucket: string;
@@ -44,6 +69,52 @@ export type PresignedRequest = {
 
 export interface UploadUrlSigner {
   presignPut(request: PresignPutRequest): Promise<PresignedRequest>;
+}
+
+/** A presigned POST for an HTML form: the form's action and its hidden fields, file last. */
+export type PresignedPost = {
+  readonly method: 'POST';
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+};
+
+export interface FormPostSigner {
+  /** A POST policy pinning bucket, key, type, exactly this length and (where the store checks it) the SHA-256. */
+  presignPost(request: PresignPutRequest): Promise<PresignedPost>;
+}
+
+export type MultipartTarget = {
+  readonly bucket: string;
+  readonly key: string;
+  /** S3's UploadId. */
+  readonly uploadId: string;
+};
+
+export type PresignPartRequest = MultipartTarget & {
+  readonly partNumber: number;
+  readonly contentLength: number;
+  readonly sha256Hex: string;
+  readonly expiresInSeconds: number;
+};
+
+/** The store's multipart API (S3 CreateMultipartUpload, UploadPart, ListParts, Complete, Abort). */
+export interface MultipartStore {
+  /** Starts a multipart upload with SHA-256 part checksums; returns its UploadId. */
+  create(request: {
+    readonly bucket: string;
+    readonly key: string;
+    readonly contentType: string;
+  }): Promise<string>;
+  /** A presigned UploadPart signing the part's length and `x-amz-checksum-sha256`. */
+  presignPart(request: PresignPartRequest): Promise<PresignedRequest>;
+  /** Every stored part (all pages), or `undefined` when the multipart upload no longer exists. */
+  listParts(target: MultipartTarget): Promise<StoredPart[] | undefined>;
+  /** `gone` when the multipart upload no longer exists (completed or aborted). */
+  complete(
+    target: MultipartTarget & { readonly parts: readonly StoredPart[] },
+  ): Promise<'completed' | 'gone'>;
+  /** Aborts; one that no longer exists is fine. */
+  abort(target: MultipartTarget): Promise<void>;
 }
 
 export type PresignGetRequest = {

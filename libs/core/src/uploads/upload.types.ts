@@ -34,6 +34,16 @@ export type Upload = {
   readonly versionId: string | null;
   /** The API key that issued the currently valid upload URL (`null` on old rows). */
   readonly apiKeyId: string | null;
+  /**
+   * S3's UploadId when the content is sent in parts (multipart); `null` (or
+   * absent) for an upload sent in one request.
+   */
+  readonly multipartUploadId?: string | null;
+  /** The plan of a multipart upload: every part is `partSize` bytes except the last. */
+  readonly partSize?: number | null;
+  readonly partCount?: number | null;
+  /** When the API completed the multipart upload (the object exists). */
+  readonly multipartCompletedAt?: Date | null;
 };
 
 export type UploadTransition = {
