@@ -1,5 +1,6 @@
 import {
   allowedSources,
+  type MultipartRecord,
   type NewUpload,
   type Upload,
   type UploadRepository,
@@ -17,7 +18,9 @@ export const UPLOAD_COLUMNS = `
   created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt",
   verified_etag AS "verifiedEtag", scan_requested_at AS "scanRequestedAt",
   media_requested_at AS "mediaRequestedAt", version_id AS "versionId",
-  api_key_id AS "apiKeyId"`;
+  api_key_id AS "apiKeyId", multipart_upload_id AS "multipartUploadId",
+  part_size AS "partSize", part_count AS "partCount",
+  multipart_completed_at AS "multipartCompletedAt"`;
 
 export type TransitionRequest = {
   readonly uploadId: string;
@@ -55,8 +58,8 @@ export class PgUploadRepository implements UploadRepository {
         `WITH inserted AS (
            INSERT INTO uploads (customer_id, site_id, dedup_scope, original_name,
              declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at,
-             api_key_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13)
+             api_key_id, multipart_upload_id, part_size, part_count)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16)
            RETURNING ${UPLOAD_COLUMNS}
          ), audit AS (
            INSERT INTO upload_events (upload_id, from_state, to_state, actor)
@@ -77,6 +80,9 @@ export class PgUploadRepository implements UploadRepository {
           upload.expiresAt,
           actor,
           upload.apiKeyId ?? null,
+          upload.multipartUploadId ?? null,
+          upload.partSize ?? null,
+          upload.partCount ?? null,
         ],
       );
       return rows[0];
@@ -176,6 +182,66 @@ export class PgUploadRepository implements UploadRepository {
          api_key_id = COALESCE($3, api_key_id)
        WHERE id = $1 AND state = 'pending' RETURNING ${UPLOAD_COLUMNS}`,
       [uploadId, expiresAt, apiKeyId ?? null],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Makes a pending single-request upload a multipart one: only while it is
+   * pending and has none yet (compare-and-set).
+   */
+  async attachMultipart(
+    uploadId: string,
+    multipart: MultipartRecord,
+    expiresAt: Date,
+    apiKeyId?: string,
+  ): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `UPDATE uploads SET multipart_upload_id = $2, part_size = $3, part_count = $4,
+         expires_at = GREATEST(expires_at, $5), updated_at = now(),
+         api_key_id = COALESCE($6, api_key_id)
+       WHERE id = $1 AND state = 'pending' AND multipart_upload_id IS NULL
+       RETURNING ${UPLOAD_COLUMNS}`,
+      [
+        uploadId,
+        multipart.multipartUploadId,
+        multipart.partSize,
+        multipart.partCount,
+        expiresAt,
+        apiKeyId ?? null,
+      ],
+    );
+    return rows[0];
+  }
+
+  async markMultipartCompleted(uploadId: string, apiKeyId?: string): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `UPDATE uploads SET multipart_completed_at = now(), updated_at = now(),
+         api_key_id = COALESCE($2, api_key_id)
+       WHERE id = $1 AND state = 'pending' AND multipart_upload_id IS NOT NULL
+         AND multipart_completed_at IS NULL
+       RETURNING ${UPLOAD_COLUMNS}`,
+      [uploadId, apiKeyId ?? null],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Compare-and-set pending (parts not completed) → expired, reason
+   * `cancelled`, with its audit event (whose trigger queues the webhook).
+   */
+  async cancelPending(uploadId: string, actor: string): Promise<Upload | undefined> {
+    const { rows } = await this.#pool.query<Upload>(
+      `WITH moved AS (
+         UPDATE uploads SET state = 'expired', reason = 'cancelled', updated_at = now()
+         WHERE id = $1 AND state = 'pending' AND multipart_completed_at IS NULL
+         RETURNING ${UPLOAD_COLUMNS}
+       ), audit AS (
+         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor)
+         SELECT id, 'pending', 'expired', 'cancelled', $2 FROM moved
+       )
+       SELECT * FROM moved`,
+      [uploadId, actor],
     );
     return rows[0];
   }
