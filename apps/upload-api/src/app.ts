@@ -5,6 +5,7 @@ import {
   Errors,
   type DownloadLinks,
   type RequestUpload,
+  type UploadActions,
   type UploadRepository,
   type WebhookUrlPolicy,
 } from '@airlock/core';
@@ -16,6 +17,7 @@ import { perIpAuthFailureLimit, perKeyRateLimit } from './http/rate-limit.middle
 import { createUploadRoute } from './routes/create-upload.route.ts';
 import { getContentRoute } from './routes/get-content.route.ts';
 import { getUploadRoute } from './routes/get-upload.route.ts';
+import { uploadActionsRoutes } from './routes/upload-actions.route.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.route.ts';
 import { openApiRoute } from './routes/openapi.route.ts';
 import { webhookRoutes, type WebhookRegistry } from './routes/webhook.route.ts';
@@ -24,6 +26,8 @@ export type UploadApiDependencies = {
   readonly logger: Logger;
   readonly authenticate: Authenticate;
   readonly requestUpload: RequestUpload;
+  /** Parts, completion and cancel of the caller's own uploads. */
+  readonly uploadActions: UploadActions;
   readonly uploads: Pick<UploadRepository, 'findWithHistory'>;
   readonly downloads: DownloadLinks;
   readonly webhooks: WebhookRegistry;
@@ -72,7 +76,13 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
     '/v1/uploads',
     refuseUndecodableSegments((segment) => Errors.uploadNotFound(segment)),
   );
+  // Up to 100 parts of ~120 bytes each; `complete` takes no body.
+  app.use(
+    '/v1/uploads',
+    onlyFor('POST', express.json({ limit: '32kb', strict: true }), PARTS_PATH),
+  );
   app.use(createUploadRoute(deps.requestUpload));
+  app.use(uploadActionsRoutes(deps.uploadActions));
   app.use(getUploadRoute(deps.uploads, deps.downloads));
   app.use(getContentRoute(deps.uploads, deps.downloads));
   app.use(webhookRoutes(deps.webhooks, deps.newWebhookSecret, options.webhookUrls));
@@ -81,10 +91,17 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   return app;
 }
 
-/** `handler` for `method` on the mount path itself (not below it); anything else passes by. */
-function onlyFor(method: string, handler: RequestHandler): RequestHandler {
+/** `/{uploadId}/parts` below the `/v1/uploads` mount. */
+const PARTS_PATH = /^\/[^/]+\/parts$/;
+
+/**
+ * `handler` for `method` on the mount path itself (not below it), or on the
+ * paths below it that `path` matches; anything else passes by.
+ */
+function onlyFor(method: string, handler: RequestHandler, path?: RegExp): RequestHandler {
   return (req, res, next) => {
-    if (req.method === method && req.path === '/') handler(req, res, next);
+    if (req.method === method && (path ? path.test(req.path) : req.path === '/'))
+      handler(req, res, next);
     else next();
   };
 }

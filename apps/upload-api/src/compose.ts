@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { UploadApiConfig } from '@airlock/config';
-import { createDownloadLinks, createRequestUpload } from '@airlock/core';
+import { createDownloadLinks, createRequestUpload, createUploadActions } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import {
   createPool,
@@ -11,7 +11,13 @@ import {
   PgWebhookEndpoints,
   ping,
 } from '@airlock/postgres';
-import { createS3Client, probeBucket, S3UploadUrlSigner } from '@airlock/s3';
+import {
+  createS3Client,
+  probeBucket,
+  S3FormPostSigner,
+  S3MultipartStore,
+  S3UploadUrlSigner,
+} from '@airlock/s3';
 import { generateWebhookSecret } from '@airlock/webhooks';
 import { createApp } from './app.ts';
 
@@ -25,14 +31,25 @@ export function composeUploadApi(
   const uploads = new PgUploadRepository({ pool });
   const tenants = new PgTenantAdmin({ pool });
   const signer = new S3UploadUrlSigner({ s3 });
+  const multipart = new S3MultipartStore({ s3 });
 
   const app = createApp(
     {
       logger,
       authenticate: (key) => tenants.authenticate(key),
       requestUpload: createRequestUpload(
-        { sites: new PgSiteDirectory({ pool }), uploads, signer },
+        {
+          sites: new PgSiteDirectory({ pool }),
+          uploads,
+          signer,
+          forms: new S3FormPostSigner({ s3 }),
+          multipart,
+        },
         config.uploads,
+      ),
+      uploadActions: createUploadActions(
+        { uploads, store: multipart },
+        { expiry: config.uploads.expiry },
       ),
       uploads,
       downloads: createDownloadLinks(

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
   checkFileName,
+  MAX_PART_COUNT,
+  MAX_PARTS_PER_CALL,
+  MAX_SINGLE_REQUEST_BYTES,
   type Downloads,
   type RenditionInfo,
   type Upload,
@@ -22,6 +25,21 @@ export const createUploadBody = z.strictObject({
   contentType: z.string().min(1).max(255),
   size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters'),
+  multipart: z.boolean().optional(),
+  form: z.boolean().optional(),
+});
+
+export const signPartsBody = z.strictObject({
+  parts: z
+    .array(
+      z.strictObject({
+        partNumber: z.number().int().min(1).max(MAX_PART_COUNT),
+        size: z.number().int().positive().max(MAX_SINGLE_REQUEST_BYTES),
+        sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters'),
+      }),
+    )
+    .min(1)
+    .max(MAX_PARTS_PER_CALL),
 });
 
 export type CreateUploadBody = z.infer<typeof createUploadBody>;

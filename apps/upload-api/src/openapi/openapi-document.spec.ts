@@ -23,6 +23,7 @@ function buildApp(): Express {
       logger: pino({ enabled: false }),
       authenticate: async () => undefined,
       requestUpload: unused,
+      uploadActions: { signParts: unused, listParts: unused, complete: unused, cancel: unused },
       uploads: { findWithHistory: async () => undefined },
       downloads: { describe: unused, contentUrl: unused },
       webhooks: { put: unused, find: unused, remove: unused },
@@ -170,7 +171,16 @@ describe('the OpenAPI document', () => {
     expect(body.required.sort()).toEqual(['contentType', 'fileName', 'sha256', 'siteId', 'size']);
     expect(body.additionalProperties).toBe(false);
     expect(Object.keys(body.properties).sort()).toEqual(
-      ['contentType', 'customerId', 'fileName', 'sha256', 'siteId', 'size'].sort(),
+      [
+        'contentType',
+        'customerId',
+        'fileName',
+        'form',
+        'multipart',
+        'sha256',
+        'siteId',
+        'size',
+      ].sort(),
     );
     for (const { contentType } of ALLOWED_TYPES) {
       expect(body.properties['contentType']?.description).toContain(contentType);

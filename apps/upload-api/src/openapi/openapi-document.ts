@@ -15,7 +15,7 @@ import {
   WEBHOOK_EVENT_TYPES,
   type ErrorCode,
 } from '@airlock/core';
-import { createUploadBody } from '../http/upload.schemas.ts';
+import { createUploadBody, signPartsBody } from '../http/upload.schemas.ts';
 import { putWebhookBody } from '../http/webhook.schemas.ts';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -89,6 +89,13 @@ function createUploadRequestSchema(): JsonSchema {
       '. Anything else is refused with 415 `unsupported_type`.',
     size: 'The exact size in bytes; S3 refuses a body of any other length. Limits depend on the type category (413 `file_too_large`).',
     sha256: 'SHA-256 of the content, hex (either case); S3 refuses any other content.',
+    multipart:
+      '`true`: send the file in parts (`upload.method` `MULTIPART`), for any size of at least ' +
+      '5 MiB (smaller: 400). `false`: one PUT, up to 5 GiB. Absent: in parts when `size` is ' +
+      'above `MULTIPART_THRESHOLD_BYTES` (100 MiB by default), else one PUT.',
+    form:
+      '`true`: a presigned POST for an HTML form (`upload.method` `POST`), up to 5 GiB. ' +
+      'Cannot be combined with `multipart: true` (400).',
   };
   return {
     ...schema,
@@ -99,6 +106,20 @@ function createUploadRequestSchema(): JsonSchema {
         describe[name] ? { ...property, description: describe[name] } : property,
       ]),
     ),
+  };
+}
+
+function signPartsRequestSchema(): JsonSchema {
+  const schema: Record<string, unknown> = {
+    ...z.toJSONSchema(signPartsBody, { target: 'draft-2020-12' }),
+  };
+  delete schema['$schema'];
+  return {
+    ...schema,
+    description:
+      'The parts to sign, 1 to 100 a call: each `partNumber` within 1..`partCount` (once), its ' +
+      '`size` the plan’s (every part `partSize` except the last), its `sha256` the hex SHA-256 ' +
+      'of that part’s bytes. Otherwise 400 `invalid_request` with `details.issues`.',
   };
 }
 
@@ -293,6 +314,56 @@ const schemas: Record<string, JsonSchema> = {
       expiresAt: { ...dateTime, description: 'The URL stops working at this time.' },
     },
   },
+  PresignedPost: {
+    type: 'object',
+    description:
+      'An HTML form POST (S3 POST Object): send `fields` as form fields, then the file as the ' +
+      'last field, named `file`. The policy pins bucket, key, `Content-Type`, the exact length ' +
+      '(`content-length-range`) and `x-amz-checksum-sha256`: S3 refuses (403) anything else. ' +
+      'A success is 204.',
+    required: ['method', 'url', 'fields', 'expiresAt'],
+    additionalProperties: false,
+    properties: {
+      method: { type: 'string', const: 'POST' },
+      url: { type: 'string', format: 'uri', description: 'The form’s action.' },
+      fields: {
+        type: 'object',
+        description: 'Every field is a condition of the signed policy; send each one as is.',
+        required: ['key', 'Content-Type', 'x-amz-checksum-sha256', 'Policy'],
+        properties: {
+          key: { type: 'string' },
+          'Content-Type': { type: 'string' },
+          'x-amz-checksum-sha256': { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
+          Policy: { type: 'string' },
+        },
+        additionalProperties: { type: 'string' },
+      },
+      expiresAt: { ...dateTime, description: 'The policy stops working at this time.' },
+    },
+  },
+  MultipartPlan: {
+    type: 'object',
+    description:
+      'Send the file in parts: every part is `partSize` bytes except the last ' +
+      '(`size − partSize × (partCount − 1)`). Ask `POST /v1/uploads/{uploadId}/parts` for the ' +
+      'part URLs (up to 100 a call, as many times as needed), PUT the parts (in parallel, in ' +
+      'any order, retrying any), then `POST /v1/uploads/{uploadId}/complete`. ' +
+      '`GET /v1/uploads/{uploadId}/parts` lists what is stored, to resume. Asking ' +
+      '`POST /v1/uploads` again with the same hash, type and size returns the same upload and plan.',
+    required: ['method', 'partSize', 'partCount', 'expiresAt'],
+    additionalProperties: false,
+    properties: {
+      method: { type: 'string', const: 'MULTIPART' },
+      partSize: { type: 'integer', minimum: 5242880 },
+      partCount: { type: 'integer', minimum: 1, maximum: 10000 },
+      expiresAt: {
+        ...dateTime,
+        description:
+          'The upload can be resumed until then (`MULTIPART_UPLOAD_TTL_SECONDS`); afterwards it is ' +
+          'expired and its parts deleted.',
+      },
+    },
+  },
   UploadCreated: {
     type: 'object',
     description: 'A pending upload and where to send its content.',
@@ -302,7 +373,92 @@ const schemas: Record<string, JsonSchema> = {
       uploadId: uuid,
       state: { allOf: [ref('UploadState')], const: 'pending' },
       key: { type: 'string', description: 'The S3 object key the content will have.' },
-      upload: ref('PresignedPut'),
+      upload: {
+        oneOf: [ref('PresignedPut'), ref('PresignedPost'), ref('MultipartPlan')],
+        description: 'By `method`: one PUT, one form POST, or parts.',
+      },
+    },
+  },
+  SignPartsRequest: signPartsRequestSchema(),
+  SignedParts: {
+    type: 'object',
+    required: ['parts'],
+    additionalProperties: false,
+    properties: {
+      parts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          description:
+            'PUT the part’s bytes to `url` with exactly `headers`: its length and SHA-256 are ' +
+            'signed, so S3 refuses (403) other bytes or another length.',
+          required: ['partNumber', 'method', 'url', 'headers', 'expiresAt'],
+          additionalProperties: false,
+          properties: {
+            partNumber: { type: 'integer', minimum: 1, maximum: 10000 },
+            method: { type: 'string', const: 'PUT' },
+            url: { type: 'string', format: 'uri' },
+            headers: {
+              type: 'object',
+              required: ['Content-Length', 'x-amz-checksum-sha256'],
+              additionalProperties: false,
+              properties: {
+                'Content-Length': { type: 'string', pattern: '^[0-9]+$' },
+                'x-amz-checksum-sha256': {
+                  type: 'string',
+                  description: 'The part’s SHA-256, base64.',
+                  pattern: '^[A-Za-z0-9+/]{43}=$',
+                },
+              },
+            },
+            expiresAt: {
+              ...dateTime,
+              description:
+                'This URL stops working then (as long as the part’s size needs, at most the ' +
+                'upload’s own expiry); ask again for a fresh one.',
+            },
+          },
+        },
+      },
+    },
+  },
+  StoredParts: {
+    type: 'object',
+    description: 'The parts the store holds, by part number, and the plan.',
+    required: ['parts', 'partSize', 'partCount'],
+    additionalProperties: false,
+    properties: {
+      parts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['partNumber', 'size', 'etag'],
+          additionalProperties: false,
+          properties: {
+            partNumber: { type: 'integer', minimum: 1 },
+            size: { type: 'integer', minimum: 0 },
+            etag: { type: 'string' },
+          },
+        },
+      },
+      partSize: { type: 'integer', minimum: 5242880 },
+      partCount: { type: 'integer', minimum: 1, maximum: 10000 },
+    },
+  },
+  UploadStateOnly: {
+    type: 'object',
+    required: ['uploadId', 'state'],
+    additionalProperties: false,
+    properties: { uploadId: uuid, state: ref('UploadState') },
+  },
+  CancelledUpload: {
+    type: 'object',
+    required: ['uploadId', 'state', 'reason'],
+    additionalProperties: false,
+    properties: {
+      uploadId: uuid,
+      state: { allOf: [ref('UploadState')], const: 'expired' },
+      reason: { type: 'string', const: 'cancelled' },
     },
   },
   UploadDuplicate: {
@@ -522,9 +678,10 @@ export const openApiDocument: OpenApiDocument = {
       post: {
         operationId: 'createUpload',
         tags: ['uploads'],
-        summary: 'Request a presigned URL for one file',
+        summary: 'Request a presigned URL (or a form POST, or a plan of parts) for one file',
         description:
-          'Returns 201 with a presigned PUT for new (or still pending) content, or 200 with ' +
+          'Returns 201 with a presigned PUT (a form POST with `form: true`; a plan of parts for ' +
+          'large files or with `multipart: true`) for new (or still pending) content, or 200 with ' +
           '`duplicate: true` when the same content has already been verified. Dedup is per ' +
           'customer: another customer’s uploads are never named, never block. An existing upload ' +
           'of this SHA-256 is named (201, 200, or 409 `upload_in_progress` with ' +
@@ -550,6 +707,7 @@ export const openApiDocument: OpenApiDocument = {
             'site_not_found',
             'upload_in_progress',
             'upload_conflict',
+            'upload_method_conflict',
             'file_too_large',
             'unsupported_type',
             'rate_limited',
@@ -579,6 +737,152 @@ export const openApiDocument: OpenApiDocument = {
             content: json(ref('Upload')),
           },
           ...errorResponses('unauthorized', 'upload_not_found', 'rate_limited', 'internal_error'),
+        },
+      },
+      delete: {
+        operationId: 'cancelUpload',
+        tags: ['uploads'],
+        summary: 'Cancel a pending upload (one request or parts)',
+        description:
+          'A pending upload becomes `expired` with reason `cancelled` (the `upload.expired` ' +
+          'webhook follows); the parts of an upload in parts are deleted from the store. Bytes ' +
+          'that still arrive through a URL handed out before are never taken: the verifier moves ' +
+          'them to quarantine. An upload that is no longer pending, or whose parts were already ' +
+          'completed, is 409.',
+        parameters: [
+          {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
+            schema: uuid,
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Cancelled.',
+            headers: rateLimitHeaders,
+            content: json(ref('CancelledUpload')),
+          },
+          ...errorResponses(
+            'unauthorized',
+            'upload_not_found',
+            'upload_not_pending',
+            'upload_in_progress',
+            'rate_limited',
+            'internal_error',
+          ),
+        },
+      },
+    },
+    '/v1/uploads/{uploadId}/parts': {
+      post: {
+        operationId: 'signUploadParts',
+        tags: ['uploads'],
+        summary: 'Presigned PUT URLs for parts of an upload in parts',
+        description:
+          'Each URL is a presigned S3 UploadPart signing the part’s `Content-Length` and ' +
+          '`x-amz-checksum-sha256`. A part may be asked for again (a retry, a resume, a URL that ' +
+          'expired); the latest bytes stored for a part number win. 409 `upload_not_multipart` ' +
+          'for an upload sent in one request, `upload_not_pending` once it left `pending`, ' +
+          '`upload_in_progress` once its parts were completed.',
+        parameters: [
+          {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
+            schema: uuid,
+          },
+        ],
+        requestBody: { required: true, content: json(ref('SignPartsRequest')) },
+        responses: {
+          '200': {
+            description: 'One URL per part asked for, in the order asked.',
+            headers: rateLimitHeaders,
+            content: json(ref('SignedParts')),
+          },
+          ...errorResponses(
+            'invalid_request',
+            'unauthorized',
+            'upload_not_found',
+            'upload_not_multipart',
+            'upload_not_pending',
+            'upload_in_progress',
+            'rate_limited',
+            'internal_error',
+          ),
+        },
+      },
+      get: {
+        operationId: 'listUploadParts',
+        tags: ['uploads'],
+        summary: 'The parts the store already holds, to resume without sending them again',
+        parameters: [
+          {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
+            schema: uuid,
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Every stored part (S3 ListParts, all pages), by part number.',
+            headers: rateLimitHeaders,
+            content: json(ref('StoredParts')),
+          },
+          ...errorResponses(
+            'unauthorized',
+            'upload_not_found',
+            'upload_not_multipart',
+            'upload_not_pending',
+            'upload_in_progress',
+            'rate_limited',
+            'internal_error',
+          ),
+        },
+      },
+    },
+    '/v1/uploads/{uploadId}/complete': {
+      post: {
+        operationId: 'completeUpload',
+        tags: ['uploads'],
+        summary: 'Put the parts together into the object',
+        description:
+          'Takes no body. The API lists the stored parts, checks every planned part is there ' +
+          'with its planned size and completes the upload; the object’s `ObjectCreated` event ' +
+          'then drives verification exactly like a PUT (poll the upload, or wait for the ' +
+          'webhook). Asked again after a success, it answers the upload’s state again. ' +
+          '409 `parts_missing` (`details.missing`: the part numbers), `parts_mismatch` ' +
+          '(`details.parts`: number, expected and stored size), `upload_not_multipart`, ' +
+          '`upload_not_pending`.',
+        parameters: [
+          {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
+            schema: uuid,
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Completed (or completed before): the upload’s state now.',
+            headers: rateLimitHeaders,
+            content: json(ref('UploadStateOnly')),
+          },
+          ...errorResponses(
+            'unauthorized',
+            'upload_not_found',
+            'upload_not_multipart',
+            'upload_not_pending',
+            'parts_missing',
+            'parts_mismatch',
+            'rate_limited',
+            'internal_error',
+          ),
         },
       },
     },

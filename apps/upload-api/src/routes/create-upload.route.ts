@@ -21,11 +21,15 @@ export function createUploadRoute(requestUpload: RequestUpload): Router {
         .json({ uploadId: upload.id, state: upload.state, key: upload.key, duplicate: true });
       return;
     }
+    const expiresAt = upload.expiresAt.toISOString();
     res.status(201).json({
       uploadId: upload.id,
       state: upload.state,
       key: upload.key,
-      upload: { ...result.presigned, expiresAt: upload.expiresAt.toISOString() },
+      upload:
+        result.outcome === 'multipart'
+          ? { method: 'MULTIPART', ...result.plan, expiresAt }
+          : { ...result.presigned, expiresAt },
     });
   });
 }
