@@ -15,6 +15,7 @@ import { describeMachine, machineLine } from './machine.ts';
 import { resultsMarkdown, resultsTable, type Row } from './report.ts';
 import { FULL, QUICK } from './settings.ts';
 import { endToEndStage } from './stages/end-to-end.stage.ts';
+import { largeObjectsStage } from './stages/large-objects.stage.ts';
 import { mediaStage } from './stages/media.stage.ts';
 import { presignStage } from './stages/presign.stage.ts';
 import { scannerStage } from './stages/scanner.stage.ts';
@@ -29,6 +30,7 @@ const STAGES: readonly Stage[] = [
   scannerStage,
   mediaStage,
   endToEndStage,
+  largeObjectsStage,
 ];
 
 type Options = { quick?: boolean; only?: string; out?: string; markdown?: boolean };

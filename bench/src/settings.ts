@@ -14,6 +14,8 @@ export type BenchSettings = {
   };
   readonly presign: { readonly warmupSeconds: number; readonly seconds: number };
   readonly verifier: { readonly bytes: number; readonly smallBytes: number };
+  /** Objects the verifier and the scanner stream once each: peak RSS at each size. */
+  readonly largeObjects: { readonly sizes: readonly number[] };
   /** Each side scans the bytes `repeats` times per round. */
   readonly scanner: { readonly bytes: number; readonly repeats: number };
   /** The photo the media stage renders and the scanner stage also scans. */
@@ -41,6 +43,7 @@ export const FULL: BenchSettings = {
   uploadApi: { connections: 32, warmupSeconds: 2, seconds: 8, maxRequests: 30_000 },
   presign: { warmupSeconds: 0.5, seconds: 2 },
   verifier: { bytes: 256 * MiB, smallBytes: 64 * MiB },
+  largeObjects: { sizes: [1024 * MiB, 5 * 1024 * MiB] },
   scanner: { bytes: 48 * MiB, repeats: 2 },
   media: { width: 6000, height: 4000, imagesPerRound: 4 },
   endToEnd: {
@@ -62,6 +65,7 @@ export const QUICK: BenchSettings = {
   uploadApi: { connections: 32, warmupSeconds: 1, seconds: 2, maxRequests: 5_000 },
   presign: { warmupSeconds: 0.2, seconds: 0.5 },
   verifier: { bytes: 48 * MiB, smallBytes: 12 * MiB },
+  largeObjects: { sizes: [16 * MiB] },
   scanner: { bytes: 8 * MiB, repeats: 1 },
   media: { width: 3000, height: 2000, imagesPerRound: 2 },
   endToEnd: {
