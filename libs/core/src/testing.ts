@@ -127,13 +127,7 @@ export class InMemoryUploadRepository implements UploadRepository {
 
   async markMultipartCompleted(uploadId: string, apiKeyId?: string): Promise<Upload | undefined> {
     const row = this.#rows.get(uploadId);
-    if (
-      row?.upload.state !== 'pending' ||
-      !row.upload.multipartUploadId ||
-      row.upload.multipartCompletedAt
-    ) {
-      return undefined;
-    }
+    if (!row?.upload.multipartUploadId || row.upload.multipartCompletedAt) return undefined;
     const at = this.#now();
     row.upload = {
       ...row.upload,

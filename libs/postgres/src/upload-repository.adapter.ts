@@ -214,12 +214,15 @@ export class PgUploadRepository implements UploadRepository {
     return rows[0];
   }
 
+  /**
+   * Records the completion whatever the state: the object's event may already
+   * have moved the upload on by the time the API gets here.
+   */
   async markMultipartCompleted(uploadId: string, apiKeyId?: string): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
       `UPDATE uploads SET multipart_completed_at = now(), updated_at = now(),
          api_key_id = COALESCE($2, api_key_id)
-       WHERE id = $1 AND state = 'pending' AND multipart_upload_id IS NOT NULL
-         AND multipart_completed_at IS NULL
+       WHERE id = $1 AND multipart_upload_id IS NOT NULL AND multipart_completed_at IS NULL
        RETURNING ${UPLOAD_COLUMNS}`,
       [uploadId, apiKeyId ?? null],
     );

@@ -370,6 +370,29 @@ describe('listParts and complete', () => {
     });
   });
 
+  it('records the completion even when the object’s event moved the upload on first', async () => {
+    const t = setup();
+    const { upload } = await multipartUpload(t);
+    for (const [n, size] of [
+      [1, 5 * MiB],
+      [2, 5 * MiB],
+      [3, 2 * MiB + 7],
+    ] as const)
+      t.store.putPart('mpu-1', n, size);
+    const original = t.store.complete.bind(t.store);
+    t.store.complete = async (target) => {
+      const result = await original(target);
+      await t.uploads.transition(upload.id, 'uploaded', { actor: 'verifier' });
+      return result;
+    };
+    await expect(t.actions.complete(own(upload.id))).resolves.toMatchObject({
+      state: 'uploaded',
+      multipartCompletedAt: NOW,
+    });
+    await expect(t.actions.complete(own(upload.id))).resolves.toMatchObject({ state: 'uploaded' });
+    expect(t.store.completed).toHaveLength(1);
+  });
+
   it('a multipart upload the store lost (aborted behind our back) is 409 upload_not_pending', async () => {
     const t = setup();
     const { upload } = await multipartUpload(t);

@@ -37,7 +37,11 @@ export interface UploadRepository {
     expiresAt: Date,
     apiKeyId?: string | undefined,
   ): Promise<Upload | undefined>;
-  /** Records that the API completed the multipart upload; `undefined` when it was not pending or already completed. */
+  /**
+   * Records that the API completed the multipart upload, whatever the state
+   * (its object's event may have moved it on already); `undefined` when it was
+   * recorded before.
+   */
   markMultipartCompleted(
     uploadId: string,
     apiKeyId?: string | undefined,
