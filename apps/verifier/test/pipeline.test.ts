@@ -33,7 +33,21 @@ afterAll(() => stack.close());
 async function upload(file: TestFile, contentType: string, body: Buffer = file.bytes) {
   const created = await stack.requestUpload(tenant, file, contentType);
   expect(created.status).toBe(201);
-  expect(await putPresigned(created.body.upload, body)).toBe(200);
+  if (body.equals(file.bytes)) {
+    expect(await putPresigned(created.body.upload, body)).toBe(200);
+  } else {
+    // The emulator, like S3, refuses other bytes through the URL (its checksum is
+    // signed); a store that does not enforce it is played by a direct PUT.
+    expect(await putPresigned(created.body.upload, body)).toBe(400);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: uploadsBucket,
+        Key: created.body.key as string,
+        Body: body,
+        ContentType: contentType,
+      }),
+    );
+  }
   return created.body as { uploadId: string; key: string };
 }
 
