@@ -34,7 +34,16 @@ const Bucket = env('SANDBOX_BUCKET');
 const events = env('SANDBOX_EVENTS_QUEUE_URL');
 const MiB = 1024 * 1024;
 
-afterAll(() => {
+// Every multipart upload made here, aborted at the end if a failed test left
+// it open: the sandbox bucket is shared with other suites (airlock sweep's).
+const created: Array<{ key: string; uploadId: string }> = [];
+
+afterAll(async () => {
+  await Promise.allSettled(
+    created.map(({ key, uploadId }) =>
+      s3.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId })),
+    ),
+  );
   s3.destroy();
   sqs.destroy();
 });
@@ -102,6 +111,7 @@ async function createUpload(key: string): Promise<string> {
       ChecksumAlgorithm: 'SHA256',
     }),
   );
+  created.push({ key, uploadId: UploadId! });
   return UploadId!;
 }
 
