@@ -185,9 +185,29 @@ const randomUploadBody = fc.record(
       hostileString,
       anyJson,
     ),
+    multipart: fc.oneof(fc.boolean(), anyJson),
+    form: fc.oneof(fc.boolean(), anyJson),
     extra: anyJson,
   },
   { requiredKeys: [] },
+);
+
+/** Parts to sign: plausible ones (the actor's uploads are sent in one request: 409) and hostile ones. */
+const signPartsBody = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      parts: fc.array(
+        fc.record({
+          partNumber: fc.oneof(fc.integer({ min: -1, max: 10_001 }), anyJson),
+          size: fc.oneof(fc.integer({ min: 0, max: 6 * 1024 * 1024 }), anyJson),
+          sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), hostileString),
+        }),
+        { maxLength: 105 },
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ parts: anyJson, extra: anyJson }, { requiredKeys: [] }) },
 );
 
 /** Mostly a valid request, else a valid one with one field made hostile, else anything. */
@@ -246,7 +266,9 @@ function bodyArb(operation: OperationEntry): fc.Arbitrary<BodyChoice | undefined
       ? createUploadBody
       : operation.id === 'putWebhook'
         ? putWebhookBody
-        : anyJson;
+        : operation.id === 'signUploadParts'
+          ? signPartsBody
+          : anyJson;
   return fc.oneof(
     { weight: operation.takesBody ? 6 : 1, arbitrary: structured.map((value) => ({ value })) },
     { weight: 1, arbitrary: anyJson.map((value) => ({ value })) },
