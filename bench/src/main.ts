@@ -17,6 +17,7 @@ import { FULL, QUICK } from './settings.ts';
 import { endToEndStage } from './stages/end-to-end.stage.ts';
 import { largeObjectsStage } from './stages/large-objects.stage.ts';
 import { mediaStage } from './stages/media.stage.ts';
+import { multipartStage } from './stages/multipart.stage.ts';
 import { presignStage } from './stages/presign.stage.ts';
 import { scannerStage } from './stages/scanner.stage.ts';
 import type { Stage, StageResult } from './stages/stage.ts';
@@ -31,6 +32,7 @@ const STAGES: readonly Stage[] = [
   mediaStage,
   endToEndStage,
   largeObjectsStage,
+  multipartStage,
 ];
 
 type Options = { quick?: boolean; only?: string; out?: string; markdown?: boolean };

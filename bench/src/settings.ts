@@ -16,6 +16,8 @@ export type BenchSettings = {
   readonly verifier: { readonly bytes: number; readonly smallBytes: number };
   /** Objects the verifier and the scanner stream once each: peak RSS at each size. */
   readonly largeObjects: { readonly sizes: readonly number[] };
+  /** One object sent in parts through the API, and with the bare SDK. */
+  readonly multipart: { readonly bytes: number; readonly partBytes: number };
   /** Each side scans the bytes `repeats` times per round. */
   readonly scanner: { readonly bytes: number; readonly repeats: number };
   /** The photo the media stage renders and the scanner stage also scans. */
@@ -44,6 +46,7 @@ export const FULL: BenchSettings = {
   presign: { warmupSeconds: 0.5, seconds: 2 },
   verifier: { bytes: 256 * MiB, smallBytes: 64 * MiB },
   largeObjects: { sizes: [1024 * MiB, 5 * 1024 * MiB] },
+  multipart: { bytes: 1024 * MiB, partBytes: 16 * MiB },
   scanner: { bytes: 48 * MiB, repeats: 2 },
   media: { width: 6000, height: 4000, imagesPerRound: 4 },
   endToEnd: {
@@ -66,6 +69,7 @@ export const QUICK: BenchSettings = {
   presign: { warmupSeconds: 0.2, seconds: 0.5 },
   verifier: { bytes: 48 * MiB, smallBytes: 12 * MiB },
   largeObjects: { sizes: [16 * MiB] },
+  multipart: { bytes: 16 * MiB, partBytes: 5 * MiB },
   scanner: { bytes: 8 * MiB, repeats: 1 },
   media: { width: 3000, height: 2000, imagesPerRound: 2 },
   endToEnd: {

@@ -36,7 +36,7 @@ export function sha256OfPatterned(total: number, seed: Buffer): string {
   return hash.digest('hex');
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -52,7 +52,7 @@ async function freePort(): Promise<number> {
  * (MaxFileSize = MaxScanSize = 2 GiB − 3, StreamMaxLength 4 GiB), the stack's
  * test signatures and AlertExceedsMax: what an operator at the ceiling runs.
  */
-async function scratchClamd(
+export async function scratchClamd(
   log: (line: string) => void,
 ): Promise<{ host: string; port: number; stop: () => Promise<void> }> {
   const dir = join(tmpdir(), `airlock-bench-clamd-${randomBytes(4).toString('hex')}`);
