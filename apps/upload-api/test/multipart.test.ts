@@ -300,6 +300,41 @@ describe('an upload in parts', () => {
   });
 });
 
+describe('bodies and paths of the new operations', () => {
+  it('parses JSON only for the parts request; complete ignores a body; undecodable ids are 404', async () => {
+    const file = textOf(6 * MiB);
+    const plan = await startMultipart(file);
+    const send = (method: string, path: string, body: string, headers: Record<string, string>) =>
+      fetch(`${harness.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${tenant.apiKey}`, ...headers },
+        body,
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+    const malformed = await send('POST', `/v1/uploads/${plan.uploadId}/parts`, '{"parts": [', {
+      'content-type': 'application/json',
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.details.issues.length).toBeGreaterThan(0);
+
+    // complete takes no body: a corrupt gzip one is not even read.
+    const ignored = await send('POST', `/v1/uploads/${plan.uploadId}/complete`, 'not gzip', {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
+    expect([ignored.status, ignored.body.error.code]).toEqual([409, 'parts_missing']);
+
+    for (const path of ['/v1/uploads/%ZZ/parts', '/v1/uploads/%C0%AF/complete']) {
+      const response = await send('POST', path, '{}', { 'content-type': 'application/json' });
+      expect([path, response.status, response.body.error.code]).toEqual([
+        path,
+        404,
+        'upload_not_found',
+      ]);
+    }
+  });
+});
+
 describe('cancelling an upload', () => {
   it('aborts the parts in S3, expires the upload as cancelled and sends the upload.expired webhook', async () => {
     const calls: { body: string }[] = [];
