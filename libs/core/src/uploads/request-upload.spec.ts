@@ -83,7 +83,7 @@ describe('requestUpload', () => {
       );
       expect(error.code).toBe<ErrorCode>('file_too_large');
       expect(error.httpStatus).toBe(413);
-      expect(error.details).toEqual({ limit: DEFAULT_SIZE_LIMITS.images });
+      expect(error.details).toEqual({ limit: DEFAULT_SIZE_LIMITS.images, category: 'images' });
       expect(uploads.all()).toHaveLength(0);
     });
 
