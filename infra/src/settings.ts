@@ -11,7 +11,7 @@ export type AirlockSettings = {
   /** clamd with freshclam; unset: built from infra/clamav/Dockerfile (clamav/clamav + our limits). */
   readonly clamdImage: string | undefined;
   readonly cpuArchitecture: 'x86_64' | 'arm64';
-  /** Browser origins allowed to PUT to presigned URLs; none: no CORS rule (server-side clients only). */
+  /** Browser origins allowed to send files to presigned URLs (PUT, parts, form POST); none: no CORS rule (server-side clients only). */
   readonly corsOrigins: readonly string[];
   /** Encryption at rest for the buckets: SSE-S3, or SSE-KMS with a customer-managed key. */
   readonly encryption: 's3' | 'kms';

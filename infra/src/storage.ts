@@ -61,10 +61,15 @@ export class Storage extends Construct {
       cors: settings.corsOrigins.length
         ? [
             {
-              allowedMethods: [s3.HttpMethods.PUT],
+              // PUT: presigned PutObject and UploadPart; POST: presigned form POSTs.
+              // The local stack's S3 emulator has the same rule
+              // (libs/dev-stack/src/upload-cors.ts): keep them in step.
+              allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.POST],
               allowedOrigins: [...settings.corsOrigins],
-              // The presigned PUT signs these; the browser sets Content-Length itself.
+              // What a page sends of the signed headers (`upload.headers`, a part's
+              // `headers`); Content-Length is signed too, but the browser sets it.
               allowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+              // A page completing a multipart upload (Uppy) reads each part's ETag.
               exposedHeaders: ['ETag'],
               maxAge: 3600,
             },

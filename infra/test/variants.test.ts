@@ -67,7 +67,7 @@ describe('with a certificate and browser origins', () => {
     corsOrigins: ['https://app.example.com'],
   });
 
-  it('lets browsers PUT to uploads from those origins only', () => {
+  it('lets browsers PUT (single or part) and POST (forms) to uploads from those origins only', () => {
     const uploads =
       template.toJSON().Resources[
         stack.getLogicalId(stack.storage.uploads.node.defaultChild as never)
@@ -75,7 +75,7 @@ describe('with a certificate and browser origins', () => {
     expect(uploads.Properties.CorsConfiguration).toEqual({
       CorsRules: [
         {
-          AllowedMethods: ['PUT'],
+          AllowedMethods: ['PUT', 'POST'],
           AllowedOrigins: ['https://app.example.com'],
           AllowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
           ExposedHeaders: ['ETag'],
