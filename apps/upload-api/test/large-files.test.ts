@@ -236,6 +236,47 @@ describe('@airlock/client: large files on the real stack', () => {
   );
 
   it(
+    'retries a part the store answers 503 or whose connection drops, with backoff',
+    async () => {
+      const file = await writeVideo('flaky.mp4', 16 * MiB);
+      proxy.failPart(2, '503', 'drop');
+      proxy.failPart(3, 'drop');
+      const before = proxy.requests.length;
+      const parts: PartEvent[] = [];
+      const result = await client().upload(await openAsBlob(file.path), {
+        siteId: tenant.siteId,
+        fileName: 'flaky.mp4',
+        contentType: 'video/mp4',
+        multipart: true,
+        retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 },
+        onPart: (p) => parts.push(p),
+      });
+      expect(result).toMatchObject({ method: 'MULTIPART', partsSent: 4 });
+      const attempts = Object.fromEntries(parts.map((p) => [p.partNumber, p.attempts]));
+      expect(attempts).toEqual({ 1: 1, 2: 3, 3: 2, 4: 1 });
+      const wire = proxy.requests
+        .slice(before)
+        .filter((r) => r.method === 'PUT' && r.partNumber !== undefined)
+        .map((r) => r.partNumber!)
+        .sort((a, b) => a - b);
+      expect(wire).toEqual([1, 2, 2, 2, 3, 3, 4]);
+      const final = await client().waitForState(result.uploadId, TERMINAL, { timeoutMs: 60_000 });
+      expect(final).toMatchObject({ state: 'ready', sha256: file.sha256 });
+
+      // The same content again, once verified: a duplicate, nothing sent.
+      const again = await client().upload(await openAsBlob(file.path), {
+        siteId: tenant.siteId,
+        fileName: 'flaky-again.mp4',
+        contentType: 'video/mp4',
+        multipart: true,
+      });
+      expect(again).toMatchObject({ duplicate: true, method: 'NONE', partsSent: 0 });
+      await rm(file.path, { force: true });
+    },
+    2 * 60_000,
+  );
+
+  it(
     'cancel stops a multipart upload midway: expired (cancelled), nothing left in the store',
     async () => {
       const file = await writeVideo('cancelled.mp4', 20 * MiB);

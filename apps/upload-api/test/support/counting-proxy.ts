@@ -13,9 +13,19 @@ export class CountingProxy {
   #server: Server | undefined;
   readonly requests: Array<{ method: string; path: string; partNumber: number | undefined }> = [];
   url = '';
+  /** Faults to inject, by part number, each consumed by the next PUT of that part. */
+  readonly #faults = new Map<number, Array<'503' | 'drop'>>();
 
   constructor(target: string) {
     this.#target = new URL(target);
+  }
+
+  /**
+   * The next PUTs of this part fail, one fault each: `503` answers SlowDown
+   * without forwarding; `drop` cuts the connection mid-request.
+   */
+  failPart(partNumber: number, ...faults: Array<'503' | 'drop'>): void {
+    this.#faults.set(partNumber, [...(this.#faults.get(partNumber) ?? []), ...faults]);
   }
 
   /** Part uploads (PUT …?partNumber=n&uploadId=…) seen so far, in order. */
@@ -34,6 +44,22 @@ export class CountingProxy {
         path: req.url ?? '',
         partNumber: partNumber === null ? undefined : Number(partNumber),
       });
+      const fault =
+        req.method === 'PUT' && partNumber !== null
+          ? this.#faults.get(Number(partNumber))?.shift()
+          : undefined;
+      if (fault === '503') {
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/xml' });
+        res.end(
+          '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        );
+        return;
+      }
+      if (fault === 'drop') {
+        req.socket.destroy();
+        return;
+      }
       const upstream = request(
         {
           host: this.#target.hostname,
