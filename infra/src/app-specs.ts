@@ -2,8 +2,9 @@ import type { QueueName } from './queues.ts';
 import type { AppName } from './settings.ts';
 
 /**
- * The largest object clamd scans whole: StreamMaxLength = MaxFileSize =
- * MaxScanSize in infra/clamav/clamd.docker.conf (a test keeps them equal). The
+ * The largest object clamd scans whole: StreamMaxLength in
+ * infra/clamav/clamd.docker.conf, with MaxFileSize = MaxScanSize at least twice
+ * it (a test keeps them so). The
  * upload-api refuses declared sizes above it and the scanner never sends a
  * larger object to clamd, so nothing is called clean that clamd could only trim.
  */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCorsOrigins } from './upload-cors.ts';
 
 /** Finds the workspace root (the folder with nx.json) above this file. */
 export function workspaceRoot(): string {
@@ -61,9 +62,13 @@ export function stackSettings() {
       // a client can have scanned whole. 320 MiB: a 300 MiB document or video
       // (the multipart end-to-end test) is scanned whole; production sets its
       // own (infra/clamav/clamd.docker.conf), at most 2 GiB − 3 bytes.
+      // MaxFileSize = MaxScanSize are 4× the stream: clamd scans again from
+      // every embedded-file signature it finds (random or compressed bytes
+      // are full of them), measured 2× the bytes on a 300 MiB video; at 1×
+      // such files were quarantined as limit hits.
       limits: {
-        maxFileSize: 320 * MiB,
-        maxScanSize: 320 * MiB,
+        maxFileSize: 1280 * MiB,
+        maxScanSize: 1280 * MiB,
         streamMaxLength: 320 * MiB,
         maxScanTimeMs: 90_000,
         maxRecursion: 16,
@@ -86,6 +91,9 @@ export function stackSettings() {
       // No notifications: tests and experiments that drive workers themselves.
       sandbox: 'sandbox',
     },
+    // Browser origins the uploads bucket's CORS rule admits (the rule infra/
+    // deploys from corsOrigins); unset: loopback on any port, empty: no rule.
+    corsOrigins: parseCorsOrigins(process.env.AIRLOCK_DEV_CORS_ORIGINS),
     queues: ['upload-events', 'scan-jobs', 'media-jobs', 'webhook-jobs'] as const,
     maxReceiveCount: port('AIRLOCK_DEV_MAX_RECEIVE_COUNT', 5),
     databaseUrl: process.env.DATABASE_URL,
