@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
   forbidden: 403,
+  token_exhausted: 403,
   not_found: 404,
   site_not_found: 404,
   upload_not_found: 404,
@@ -19,6 +20,7 @@ export const ERROR_STATUS = {
   parts_mismatch: 409,
   rendition_not_found: 404,
   webhook_not_found: 404,
+  upload_token_not_found: 404,
   file_too_large: 413,
   unsupported_type: 415,
   rate_limited: 429,
@@ -99,6 +101,8 @@ export const Errors = {
     }),
   renditionNotFound: (name: string, available: readonly string[]) =>
     new AppError('rendition_not_found', `No rendition named ${name}`, { available }),
+  uploadTokenNotFound: (tokenId: string) =>
+    new AppError('upload_token_not_found', `No live upload token ${tokenId}`),
   webhookNotFound: () =>
     new AppError('webhook_not_found', 'No webhook is registered for this customer'),
   fileTooLarge: (size: number, limit: number, category: string) =>

@@ -11,7 +11,30 @@ export {
   uploadUrlLifetimeSeconds,
   type ExpiryPolicy,
 } from './expiry-policy.ts';
-export { objectKey, tenantFolder, type FolderMode } from './key-layout.ts';
+export { objectKey, tenantFolder, tokenObjectKey, type FolderMode } from './key-layout.ts';
+export {
+  callerMaySee,
+  hashUploadToken,
+  issueUploadToken,
+  looksLikeUploadToken,
+  normalizeOrigin,
+  parseUploadToken,
+  tokenAllowsOrigin,
+  tokenDedupScope,
+  tokenExhausted,
+  tokenUploadRefusal,
+  UPLOAD_TOKEN_DEFAULT_MAX_UPLOADS,
+  UPLOAD_TOKEN_DEFAULT_TTL_SECONDS,
+  UPLOAD_TOKEN_MAX_TTL_SECONDS,
+  UPLOAD_TOKEN_MAX_UPLOADS,
+  uploadTokenLimits,
+  uploadTokenMatches,
+  type IssuedUploadToken,
+  type MintUploadTokenInput,
+  type UploadCaller,
+  type UploadTokenGrant,
+  type UploadTokenLimits,
+} from './upload-tokens/upload-token.ts';
 export {
   ALLOWED_TYPES,
   DEFAULT_SIZE_LIMITS,
@@ -80,6 +103,7 @@ export type {
   PresignPutRequest,
   SiteDirectory,
   UploadRepository,
+  UploadTokenCounter,
   UploadUrlSigner,
 } from './uploads/upload.ports.ts';
 export type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';

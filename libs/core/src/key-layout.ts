@@ -21,3 +21,19 @@ export function tenantFolder(customerId: string, siteId: string, folder: FolderM
 export function objectKey(folder: string, type: AllowedType, sha256Hex: string): string {
   return `${folder}/${type.category}/${sha256Hex}.${type.extension}`;
 }
+
+/**
+ * `{folder}/{category}/{sha256}/{tokenId}.{ext}`: an upload token's upload
+ * never shares its object with the customer's other uploads of the same bytes
+ * (nor another token's), so sending them proves the browser holds them, and
+ * neither upload's fate (rejection, quarantine, sweep) touches the other's
+ * object. Folder first, as the media worker's rendition keys expect.
+ */
+export function tokenObjectKey(
+  folder: string,
+  type: AllowedType,
+  sha256Hex: string,
+  tokenId: string,
+): string {
+  return `${folder}/${type.category}/${sha256Hex}/${tokenId}.${type.extension}`;
+}

@@ -17,6 +17,7 @@ import type {
   PresignPutRequest,
   SiteDirectory,
   UploadRepository,
+  UploadTokenCounter,
   UploadUrlSigner,
 } from './uploads/upload.ports.ts';
 import type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';
@@ -292,5 +293,29 @@ export class InMemoryMultipartStore implements MultipartStore {
   async abort(target: MultipartTarget): Promise<void> {
     this.calls.push('abort');
     this.uploads.delete(target.uploadId);
+  }
+}
+
+/** Like `upload_tokens.uploads_created`: counts up to each token's limit, never past it. */
+export class InMemoryUploadTokenCounter implements UploadTokenCounter {
+  readonly #limits = new Map<string, number>();
+  readonly created = new Map<string, number>();
+
+  add(tokenId: string, maxUploads: number): this {
+    this.#limits.set(tokenId, maxUploads);
+    this.created.set(tokenId, 0);
+    return this;
+  }
+
+  async claimUpload(tokenId: string): Promise<boolean> {
+    const limit = this.#limits.get(tokenId) ?? 0;
+    const created = this.created.get(tokenId) ?? 0;
+    if (created >= limit) return false;
+    this.created.set(tokenId, created + 1);
+    return true;
+  }
+
+  async releaseUpload(tokenId: string): Promise<void> {
+    this.created.set(tokenId, Math.max(0, (this.created.get(tokenId) ?? 0) - 1));
   }
 }

@@ -11,6 +11,7 @@ import {
   type PartPlan,
   type StoredPart,
 } from './multipart-plan.ts';
+import { callerMaySee } from '../upload-tokens/upload-token.ts';
 import type { MultipartStore, MultipartTarget, UploadRepository } from './upload.ports.ts';
 import type { Upload } from './upload.types.ts';
 
@@ -25,6 +26,8 @@ export type UploadActionsPolicy = { readonly expiry: ExpiryPolicy };
 export type OwnUpload = {
   /** The customer the caller's API key belongs to. */
   readonly callerCustomerId: string;
+  /** Set when an upload token asks: only the uploads it created are its own. */
+  readonly uploadTokenId?: string | undefined;
   readonly uploadId: string;
 };
 
@@ -57,7 +60,13 @@ export function createUploadActions(deps: UploadActionsDependencies, policy: Upl
 
   async function own(request: OwnUpload): Promise<Upload> {
     const upload = await deps.uploads.find(request.uploadId);
-    if (!upload || upload.customerId !== request.callerCustomerId) {
+    if (
+      !upload ||
+      !callerMaySee(
+        { customerId: request.callerCustomerId, uploadTokenId: request.uploadTokenId },
+        upload,
+      )
+    ) {
       throw Errors.uploadNotFound(request.uploadId);
     }
     return upload;

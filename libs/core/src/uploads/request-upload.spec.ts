@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { DEFAULT_EXPIRY_POLICY } from '../expiry-policy.ts';
 import { objectKey, tenantFolder, type FolderMode } from '../key-layout.ts';
-import { InMemorySiteDirectory, InMemoryUploadRepository, RecordingUrlSigner } from '../testing.ts';
+import {
+  InMemorySiteDirectory,
+  InMemoryUploadRepository,
+  InMemoryUploadTokenCounter,
+  RecordingUrlSigner,
+} from '../testing.ts';
 import { DEFAULT_SIZE_LIMITS, findAllowedType } from '../type-policy.ts';
 import {
   createRequestUpload,
@@ -546,5 +551,132 @@ describe('in-memory fakes', () => {
     expect(a).toEqual(b);
     expect(a.headers['x-amz-checksum-sha256']).toBe('LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=');
     expect(signer.calls).toEqual([request, request]);
+  });
+});
+
+describe('requestUpload with an upload token', () => {
+  const TOKEN = {
+    id: 'token-1',
+    customerId: ALICE,
+    siteId: ALICE_SITE.id,
+    apiKeyId: 'key-alice',
+    contentTypes: ['image/png', 'text/plain'],
+    maxSize: 5000,
+    maxUploads: 2,
+    expiresAt: new Date(NOW.getTime() + 900_000),
+    origin: null,
+    siteOrigins: ['https://shop.example'],
+  };
+
+  function tokenSetup() {
+    const base = setup();
+    const tokens = new InMemoryUploadTokenCounter()
+      .add(TOKEN.id, TOKEN.maxUploads)
+      .add('token-2', 5);
+    const requestUpload = createRequestUpload(
+      { sites: base.sites, uploads: base.uploads, signer: base.signer, tokens, now: () => NOW },
+      {
+        bucket: 'uploads-bucket',
+        folder: FOLDER,
+        sizeLimits: DEFAULT_SIZE_LIMITS,
+        expiry: DEFAULT_EXPIRY_POLICY,
+      },
+    );
+    return { ...base, tokens, requestUpload };
+  }
+
+  const withToken = (overrides: Partial<RequestUploadInput> = {}): RequestUploadInput =>
+    input({ siteId: undefined, token: TOKEN, actor: 'upload-token:token-1', ...overrides });
+
+  it('uploads to the token’s site, in a dedup scope and an object of its own, issued by its key', async () => {
+    const { requestUpload, uploads, tokens } = tokenSetup();
+    const result = expectUpload(await requestUpload(withToken()));
+    const folder = tenantFolder(ALICE, ALICE_SITE.id, FOLDER);
+    expect(result.upload).toMatchObject({
+      siteId: ALICE_SITE.id,
+      dedupScope: `customer:${ALICE}:token:token-1`,
+      key: `${folder}/images/${SHA}/token-1.png`,
+      uploadTokenId: 'token-1',
+      apiKeyId: 'key-alice',
+    });
+    expect(uploads.all()).toHaveLength(1);
+    expect(tokens.created.get('token-1')).toBe(1);
+  });
+
+  it('never names the customer’s own upload of the same bytes: the token gets its own', async () => {
+    const { requestUpload, uploads } = tokenSetup();
+    const mine = expectUpload(await requestUpload(input()));
+    await uploads.transition(mine.upload.id, 'uploaded', { actor: 'test' });
+    await uploads.transition(mine.upload.id, 'verified', { actor: 'test' });
+    const theirs = expectUpload(await requestUpload(withToken()));
+    expect(theirs.upload.id).not.toBe(mine.upload.id);
+    expect(theirs.upload.key).not.toBe(mine.upload.key);
+    // …nor another token's.
+    const other = expectUpload(
+      await requestUpload(withToken({ token: { ...TOKEN, id: 'token-2' } })),
+    );
+    expect(other.upload.id).not.toBe(theirs.upload.id);
+  });
+
+  it('gives a reloaded page its own upload back without counting it again', async () => {
+    const { requestUpload, tokens } = tokenSetup();
+    const first = expectUpload(await requestUpload(withToken()));
+    const again = expectUpload(await requestUpload(withToken({ fileName: 'again.png' })));
+    expect(again.upload.id).toBe(first.upload.id);
+    expect(tokens.created.get('token-1')).toBe(1);
+  });
+
+  it('refuses a new upload past maxUploads with 403 token_exhausted, creating nothing', async () => {
+    const { requestUpload, uploads } = tokenSetup();
+    await requestUpload(withToken({ sha256: SHA }));
+    await requestUpload(withToken({ sha256: OTHER_SHA }));
+    const third = createHash('sha256').update('third').digest('hex');
+    const error = await rejection(requestUpload(withToken({ sha256: third })));
+    expect(error).toMatchObject({ code: 'token_exhausted', httpStatus: 403 });
+    expect(uploads.all()).toHaveLength(2);
+  });
+
+  it('refuses another site, type or size before anything is stored or counted', async () => {
+    const { requestUpload, uploads, tokens } = tokenSetup();
+    expect((await rejection(requestUpload(withToken({ siteId: ALICE_SITE_2.id })))).code).toBe(
+      'forbidden',
+    );
+    expect((await rejection(requestUpload(withToken({ siteId: BOB_SITE.id })))).code).toBe(
+      'forbidden',
+    );
+    expect(
+      (await rejection(requestUpload(withToken({ contentType: 'application/pdf' })))).code,
+    ).toBe('unsupported_type');
+    expect((await rejection(requestUpload(withToken({ size: 5001 })))).code).toBe('file_too_large');
+    expect(uploads.all()).toHaveLength(0);
+    expect(tokens.created.get('token-1')).toBe(0);
+  });
+
+  it('requires siteId of an API key (400 at siteId)', async () => {
+    const { requestUpload } = tokenSetup();
+    const error = await rejection(requestUpload(input({ siteId: undefined })));
+    expect(error).toMatchObject({
+      code: 'invalid_request',
+      details: { issues: [expect.objectContaining({ path: 'siteId' })] },
+    });
+  });
+
+  it('gives the claim back when the insert lost a race', async () => {
+    const { requestUpload, uploads, tokens } = tokenSetup();
+    const insert = uploads.insertPending.bind(uploads);
+    let raced = false;
+    uploads.insertPending = async (upload: NewUpload, actor: string) => {
+      if (!raced) {
+        raced = true;
+        await insert(upload, actor); // a concurrent request of the same page wins
+        return undefined;
+      }
+      return insert(upload, actor);
+    };
+    const result = expectUpload(await requestUpload(withToken()));
+    expect(uploads.all()).toHaveLength(1);
+    expect(result.upload.uploadTokenId).toBe('token-1');
+    // The winner's request counted its claim in real life; here only the loser's was made and given back.
+    expect(tokens.created.get('token-1')).toBe(0);
   });
 });

@@ -1,8 +1,14 @@
 import { Errors } from '../errors.ts';
 import { uploadUrlLifetimeSeconds, type ExpiryPolicy } from '../expiry-policy.ts';
-import { objectKey, tenantFolder, type FolderMode } from '../key-layout.ts';
+import { objectKey, tenantFolder, tokenObjectKey, type FolderMode } from '../key-layout.ts';
 import { ALLOWED_TYPES, findAllowedType, type SizeLimits } from '../type-policy.ts';
 import { isConfirmed } from '../upload-state.ts';
+import {
+  tokenDedupScope,
+  tokenExhausted,
+  tokenUploadRefusal,
+  type UploadTokenGrant,
+} from '../upload-tokens/upload-token.ts';
 import {
   chooseUploadMethod,
   DEFAULT_MULTIPART_POLICY,
@@ -16,6 +22,7 @@ import type {
   PresignedPost,
   SiteDirectory,
   UploadRepository,
+  UploadTokenCounter,
   UploadUrlSigner,
   PresignedRequest,
 } from './upload.ports.ts';
@@ -38,6 +45,8 @@ export type RequestUploadDependencies = {
   readonly forms?: FormPostSigner | undefined;
   /** Needed for uploads in parts. */
   readonly multipart?: MultipartStore | undefined;
+  /** Needed for requests made with an upload token. */
+  readonly tokens?: UploadTokenCounter | undefined;
   readonly now?: () => Date;
 };
 
@@ -45,7 +54,8 @@ export type RequestUploadInput = {
   /** The customer the caller's API key belongs to. */
   readonly callerCustomerId: string;
   readonly customerId?: string | undefined;
-  readonly siteId: string;
+  /** Required of an API key; a token's own site when omitted with a token. */
+  readonly siteId?: string | undefined;
   readonly fileName: string;
   readonly contentType: string;
   readonly size: number;
@@ -57,6 +67,12 @@ export type RequestUploadInput = {
   readonly multipart?: boolean | undefined;
   /** A presigned POST for an HTML form instead of a PUT. */
   readonly form?: boolean | undefined;
+  /**
+   * The upload token asking (a browser), if any: its limits apply, its uploads
+   * dedup only among themselves and get keys of their own, and a new one
+   * counts against its `maxUploads`. Its issuing key is the URL's issuer.
+   */
+  readonly token?: UploadTokenGrant | undefined;
 };
 
 export type RequestUploadResult =
@@ -133,17 +149,34 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
     if (input.customerId !== undefined && input.customerId !== input.callerCustomerId) {
       throw Errors.forbidden('customerId does not match the API key');
     }
-    const site = await deps.sites.findSite(input.siteId);
+    const { token } = input;
+    const siteId = input.siteId ?? token?.siteId;
+    if (siteId === undefined) {
+      throw Errors.invalidRequest('siteId is required with an API key', {
+        issues: [{ path: 'siteId', message: 'Required' }],
+      });
+    }
+    if (token) {
+      const refusal = tokenUploadRefusal(token, { siteId, type, size: input.size });
+      if (refusal) throw refusal;
+    }
+    const site = await deps.sites.findSite(siteId);
     // Another customer's site is answered exactly like a missing one, so that
     // no caller can learn which site ids exist.
     if (!site || site.customerId !== input.callerCustomerId) {
-      throw Errors.siteNotFound(input.siteId);
+      throw Errors.siteNotFound(siteId);
     }
+    // A token's uploads are recorded as issued by the key that minted it.
+    const apiKeyId = token ? token.apiKeyId : input.apiKeyId;
 
     const sha256 = input.sha256.toLowerCase();
     // Dedup never crosses tenants: a hash reveals, and blocks, only the
-    // caller's own customer's uploads.
-    const dedupScope = customerDedupScope(site.customerId);
+    // caller's own customer's uploads. A token's, only its own: a browser
+    // proves it holds the bytes by sending them, so a hash never hands it the
+    // customer's other uploads (nor another token's).
+    const dedupScope = token
+      ? tokenDedupScope(site.customerId, token.id)
+      : customerDedupScope(site.customerId);
     // A multipart upload is resumable: it lives longer than one PUT's URL
     // (each part URL still lives only as long as its own size needs).
     const expiresAt = () =>
@@ -177,7 +210,7 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
           const refreshed = await deps.uploads.extendPending(
             existing.id,
             new Date(now().getTime() + multipartPolicy.uploadTtlSeconds * 1000),
-            input.apiKeyId,
+            apiKeyId,
           );
           if (refreshed) return multipartResult(refreshed);
           continue;
@@ -192,30 +225,43 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
             existing.id,
             { multipartUploadId, ...newPlan() },
             expiresAt(),
-            input.apiKeyId,
+            apiKeyId,
           );
           if (attached) return multipartResult(attached);
           await discard(existing.bucket, existing.key, multipartUploadId);
           continue;
         }
-        const refreshed = await deps.uploads.extendPending(
-          existing.id,
-          expiresAt(),
-          input.apiKeyId,
-        );
+        const refreshed = await deps.uploads.extendPending(existing.id, expiresAt(), apiKeyId);
         if (refreshed) return single(refreshed, method === 'POST');
         continue;
       }
       const folder = tenantFolder(site.customerId, site.id, policy.folder);
-      const key = objectKey(folder, type, sha256);
-      const multipartUploadId =
-        method === 'MULTIPART'
-          ? await multipartStore().create({
-              bucket: policy.bucket,
-              key,
-              contentType: type.contentType,
-            })
-          : undefined;
+      // A token's upload never shares its object with the customer's others.
+      const key = token
+        ? tokenObjectKey(folder, type, sha256, token.id)
+        : objectKey(folder, type, sha256);
+      // A new upload counts against the token's maxUploads (a resumed one does not).
+      if (token) {
+        if (!deps.tokens) throw new Error('uploads with a token need an UploadTokenCounter');
+        if (!(await deps.tokens.claimUpload(token.id))) throw tokenExhausted(token.maxUploads);
+      }
+      const release = async () => {
+        if (token) await deps.tokens!.releaseUpload(token.id);
+      };
+      let multipartUploadId: string | undefined;
+      try {
+        multipartUploadId =
+          method === 'MULTIPART'
+            ? await multipartStore().create({
+                bucket: policy.bucket,
+                key,
+                contentType: type.contentType,
+              })
+            : undefined;
+      } catch (error) {
+        await release();
+        throw error;
+      }
       const created = await deps.uploads
         .insertPending(
           {
@@ -230,18 +276,21 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
             bucket: policy.bucket,
             key,
             expiresAt: expiresAt(),
-            apiKeyId: input.apiKeyId ?? null,
+            apiKeyId: apiKeyId ?? null,
+            uploadTokenId: token?.id ?? null,
             ...(multipartUploadId ? { multipartUploadId, ...newPlan() } : {}),
           },
           input.actor,
         )
         .catch(async (error: unknown) => {
           if (multipartUploadId) await discard(policy.bucket, key, multipartUploadId);
+          await release();
           throw error;
         });
       if (created) {
         return multipartUploadId ? multipartResult(created) : single(created, method === 'POST');
       }
+      await release();
       if (multipartUploadId) await discard(policy.bucket, key, multipartUploadId);
     }
     throw Errors.uploadInProgress();

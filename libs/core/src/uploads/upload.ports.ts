@@ -53,6 +53,17 @@ export interface UploadRepository {
   cancelPending(uploadId: string, actor: string): Promise<Upload | undefined>;
 }
 
+/** The counter behind an upload token's `maxUploads`. */
+export interface UploadTokenCounter {
+  /**
+   * Counts one more upload created with the token, atomically: `false` when
+   * it already created `maxUploads`, or was revoked or expired meanwhile.
+   */
+  claimUpload(tokenId: string): Promise<boolean>;
+  /** Gives back a claim whose upload was not created (a lost insert race). */
+  releaseUpload(tokenId: string): Promise<void>;
+}
+
 export type MultipartRecord = PartPlan & { readonly multipartUploadId: string };
 
 export type PresignPutRequest = {

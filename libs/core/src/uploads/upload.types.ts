@@ -44,6 +44,8 @@ export type Upload = {
   readonly partCount?: number | null;
   /** When the API completed the multipart upload (the object exists). */
   readonly multipartCompletedAt?: Date | null;
+  /** The upload token that created it (a browser's); `null` (or absent) for an API key's. */
+  readonly uploadTokenId?: string | null;
 };
 
 export type UploadTransition = {
