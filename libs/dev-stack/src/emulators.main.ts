@@ -12,6 +12,7 @@ import { createSqsClient, ensureQueueWithDlq, type QueueUrls } from '@airlock/sq
 import { createS3Emulator } from './s3-emulator.ts';
 import { s3TestEvent, toS3Notification, type EmulatorEvent } from './s3-event-envelope.ts';
 import { stackSettings } from './stack-settings.ts';
+import { uploadCorsRule } from './upload-cors.ts';
 
 const settings = stackSettings();
 mkdirSync(settings.run, { recursive: true });
@@ -37,12 +38,15 @@ for (const name of settings.queues) {
   queues[name] = { url: onLoopback(urls.url), dlqUrl: onLoopback(urls.dlqUrl) };
 }
 
+// Pages send files straight to the uploads bucket, as deployed (infra/src/storage.ts).
+const uploadsCors = uploadCorsRule(settings.corsOrigins);
 const s3Server = await createS3Emulator({
   address: settings.bindHost,
   port: settings.ports.s3,
   directory: join(settings.home, 's3'),
   incoming: join(settings.home, 's3-incoming'),
   buckets: Object.values(settings.buckets),
+  cors: uploadsCors ? { [settings.buckets.uploads]: uploadsCors } : {},
 });
 
 // Tests watch the sandbox's events without racing the pipeline's workers; they

@@ -15,6 +15,9 @@
  *   COMPOSITE checksum, and the `ObjectCreated:CompleteMultipartUpload` event.
  * - Form POST: the policy's signature, expiration and conditions enforced.
  * - A request with no signature at all is refused, as a private bucket does.
+ * - CORS as S3 evaluates it (s3-cors.ts): preflights answered from the
+ *   bucket's CORS configuration, and the grant on every answer of the
+ *   operations above, errors included (a page can read why S3 refused).
  *
  * Only SHA-256 checksums are verified; the other algorithms are refused on
  * multipart uploads and ignored on single PUTs.
@@ -29,14 +32,15 @@ import { Readable, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import S3rver from '@20minutes/s3rver';
 import authentication from '@20minutes/s3rver/lib/middleware/authentication.js';
-import cors from '@20minutes/s3rver/lib/middleware/cors.js';
 import AWSAccount from '@20minutes/s3rver/lib/models/account.js';
 import S3Error from '@20minutes/s3rver/lib/models/error.js';
 import S3Object from '@20minutes/s3rver/lib/models/object.js';
 import { aws4SignatureBodyParser } from '@20minutes/s3rver/lib/signature/v4.js';
 import busboy from 'busboy';
+import { actualRequestHeaders, preflight, rulesOf } from './s3-cors.ts';
 import type { EmulatorEvent } from './s3-event-envelope.ts';
 import { checkPostPolicy } from './s3-post-policy.ts';
+import { corsConfigurationXml, type CorsRule } from './upload-cors.ts';
 import {
   checkCompleteParts,
   compositeSha256,
@@ -58,6 +62,11 @@ type Store = {
   getBucket(name: string): Promise<unknown>;
   getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   putMetadata(bucket: string, key: string, metadata: object, md5: string): Promise<void>;
+  getSubresource(
+    bucket: string,
+    key: undefined,
+    type: 'cors',
+  ): Promise<{ rawConfig: unknown } | null>;
 };
 
 /** The slice of s3rver's Koa context used here. */
@@ -93,6 +102,8 @@ export type S3EmulatorOptions = {
   /** Bodies land here until checked; on the same file system as `directory`. */
   readonly incoming: string;
   readonly buckets: readonly string[];
+  /** Each bucket's CORS rule; a bucket not named here has no CORS configuration at all. */
+  readonly cors?: Readonly<Record<string, CorsRule>>;
 };
 
 export async function createS3Emulator(options: S3EmulatorOptions): Promise<S3rver> {
@@ -104,8 +115,14 @@ export async function createS3Emulator(options: S3EmulatorOptions): Promise<S3rv
     silent: true,
     directory: options.directory,
     vhostBuckets: false,
-    configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
+    configureBuckets: options.buckets.map((name) => {
+      const rule = options.cors?.[name];
+      return { name, configs: rule ? [corsConfigurationXml(rule)] : [] };
+    }),
   });
+  // configureBuckets only adds: a rule kept from an earlier run goes here.
+  for (const name of options.buckets)
+    if (!options.cors?.[name]) await server.store.deleteSubresource(name, undefined, 'cors');
   // s3rver's last middleware is its router; ours goes just before it, after
   // its error handling, XML rendering and path-style parsing.
   const router = server.middleware.at(-1);
@@ -179,7 +196,11 @@ function operation(ctx: Ctx, key: string | undefined): Handler | undefined {
 
 function extensions(dirs: Dirs) {
   const authenticate = authentication() as (ctx: Ctx, next: () => Promise<void>) => Promise<void>;
-  const corsHeaders = cors() as (ctx: Ctx, next: () => Promise<void>) => Promise<void>;
+
+  const corsRules = async (ctx: Ctx, bucket: string) =>
+    (await ctx.store.getBucket(bucket))
+      ? rulesOf((await ctx.store.getSubresource(bucket, undefined, 'cors'))?.rawConfig)
+      : undefined;
 
   /** s3rver's SigV4 check, with the path as signed: `/bucket/` keeps its slash. */
   async function verifySignature(ctx: Ctx, bucket: string, key: string | undefined) {
@@ -192,6 +213,20 @@ function extensions(dirs: Dirs) {
 
   return async function s3Extensions(ctx: Ctx, next: () => Promise<void>): Promise<void> {
     const { bucket, key } = target(ctx.path);
+    if (bucket && ctx.method === 'OPTIONS') {
+      // A preflight is never signed: S3 answers it from the CORS configuration alone.
+      const rules = await corsRules(ctx, bucket);
+      const answer = preflight(rules?.length ? rules : undefined, {
+        origin: ctx.get('origin') || undefined,
+        requestMethod: ctx.get('access-control-request-method') || undefined,
+        requestHeaders: ctx.get('access-control-request-headers') || undefined,
+      });
+      if (!answer.ok) throw s3Error(answer.code, answer.message, undefined, answer.status);
+      for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
+      ctx.status = 200;
+      ctx.body = '';
+      return;
+    }
     const handler = bucket ? operation(ctx, key) : undefined;
     if (!handler || !bucket) {
       const signed =
@@ -210,15 +245,19 @@ function extensions(dirs: Dirs) {
       }
       return next();
     }
-    await corsHeaders(Object.assign(ctx, { params: { bucket } }), async () => {
-      // A form POST carries its signature in the form: checked by its handler.
-      if (handler !== postObject) await verifySignature(ctx, bucket, key);
-      if (!(await ctx.store.getBucket(bucket)))
-        throw s3Error('NoSuchBucket', 'The specified bucket does not exist', {
-          BucketName: bucket,
-        });
-      await handler(ctx, { bucket, key: key ?? '' }, dirs);
+    // Set before anything can fail: S3 grants CORS on its refusals too.
+    const grant = actualRequestHeaders(await corsRules(ctx, bucket), {
+      origin: ctx.get('origin') || undefined,
+      method: ctx.method,
     });
+    for (const [name, value] of Object.entries(grant ?? {})) ctx.set(name, value);
+    // A form POST carries its signature in the form: checked by its handler.
+    if (handler !== postObject) await verifySignature(ctx, bucket, key);
+    if (!(await ctx.store.getBucket(bucket)))
+      throw s3Error('NoSuchBucket', 'The specified bucket does not exist', {
+        BucketName: bucket,
+      });
+    await handler(ctx, { bucket, key: key ?? '' }, dirs);
   };
 }
 

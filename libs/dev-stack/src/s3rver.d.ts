@@ -15,6 +15,10 @@ declare module '@20minutes/s3rver' {
     constructor(options: S3rverOptions);
     /** Koa's middleware list, composed when the server starts listening. */
     middleware: Array<(ctx: never, next: () => Promise<void>) => Promise<void> | void>;
+    /** Where buckets, objects and bucket configurations live. */
+    store: {
+      deleteSubresource(bucket: string, key: undefined, type: 'cors'): Promise<void>;
+    };
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }
@@ -33,11 +37,6 @@ declare module '@20minutes/s3rver/lib/models/error.js' {
 declare module '@20minutes/s3rver/lib/middleware/authentication.js' {
   const authentication: () => (ctx: never, next: () => Promise<void>) => Promise<void>;
   export default authentication;
-}
-
-declare module '@20minutes/s3rver/lib/middleware/cors.js' {
-  const cors: () => (ctx: never, next: () => Promise<void>) => Promise<void>;
-  export default cors;
 }
 
 declare module '@20minutes/s3rver/lib/models/account.js' {
@@ -68,4 +67,12 @@ declare module 'busboy' {
     on(event: 'error', listener: (error: Error) => void): this;
   }
   export default function busboy(options: { headers: IncomingHttpHeaders }): Busboy;
+}
+
+declare module '@20minutes/s3rver/lib/models/config.js' {
+  /** A bucket's CORS configuration as s3rver validates and stores it. */
+  export class S3CorsConfiguration {
+    static validate(xml: string): S3CorsConfiguration;
+    rawConfig: unknown;
+  }
 }
