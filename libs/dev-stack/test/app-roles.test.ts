@@ -13,6 +13,7 @@ import {
   PgUploadRenditions,
   PgUploadRepository,
   PgUploadScans,
+  PgUploadTokens,
   PgWebhookEndpoints,
   PgWebhookOutbox,
   type DatabaseApp,
@@ -46,6 +47,7 @@ const EXPECTED: Record<DatabaseApp, Record<string, Privilege[]>> = {
     uploads: ['SELECT', 'INSERT', 'UPDATE'],
     upload_events: ['SELECT', 'INSERT'],
     upload_renditions: ['SELECT'],
+    upload_tokens: ['SELECT', 'INSERT', 'UPDATE'],
     webhook_endpoints: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   },
   verifier: {
@@ -123,6 +125,27 @@ describe('the privilege matrix', () => {
     expect(await column('key_hash')).toBe(false);
     expect(await column('prefix')).toBe(false);
     await expectDenied(pools.verifier, 'SELECT key_hash FROM api_keys');
+  });
+
+  it('lets the verifier see whether a token was revoked, never its hash; ops set only a site’s origins', async () => {
+    const column = (role: string, table: string, name: string, privilege: string) =>
+      owner
+        .query<{ ok: boolean }>('SELECT has_column_privilege($1, $2, $3, $4) AS ok', [
+          role,
+          table,
+          name,
+          privilege,
+        ])
+        .then(({ rows }) => rows[0]!.ok);
+    expect(await column('airlock_verifier', 'upload_tokens', 'id', 'SELECT')).toBe(true);
+    expect(await column('airlock_verifier', 'upload_tokens', 'revoked_at', 'SELECT')).toBe(true);
+    expect(await column('airlock_verifier', 'upload_tokens', 'token_hash', 'SELECT')).toBe(false);
+    await expectDenied(pools.verifier, 'SELECT token_hash FROM upload_tokens');
+    expect(await column('airlock_ops', 'sites', 'allowed_origins', 'UPDATE')).toBe(true);
+    expect(await column('airlock_ops', 'sites', 'name', 'UPDATE')).toBe(false);
+    await expectDenied(pools.ops, `UPDATE sites SET name = 'x' WHERE false`);
+    for (const app of ['scanner', 'media', 'notifier', 'ops'] as const)
+      await expectDenied(pools[app], 'SELECT id FROM upload_tokens');
   });
 
   it.each(DATABASE_APPS)(
@@ -393,6 +416,59 @@ describe('each app does its job under its own login', () => {
 
     // upload-api: the endpoint goes.
     expect(await api.webhooks.remove(customer.id)).toBe(true);
+  });
+
+  it('mints, authenticates, counts and revokes an upload token; the verifier sees the revocation; ops sets origins', async () => {
+    const customer = await ops.tenants.addCustomer('roles tokens');
+    const site = await ops.tenants.addSite(customer.id, 'shop', ['https://shop.example']);
+    expect(
+      (await ops.tenants.setSiteOrigins(site.id, ['https://shop.example', 'http://localhost:5173']))
+        ?.allowedOrigins,
+    ).toEqual(['https://shop.example', 'http://localhost:5173']);
+    expect((await ops.tenants.listSites(customer.id)).map((s) => s.id)).toEqual([site.id]);
+    const key = await ops.tenants.issueKey(customer.id);
+
+    const tokens = new PgUploadTokens({ pool: pools['upload-api'] });
+    const minted = (await tokens.mint(customer.id, key.id, {
+      siteId: site.id,
+      contentTypes: ['image/png'],
+      maxSize: 100,
+      maxUploads: 1,
+      ttlSeconds: 60,
+      origin: null,
+    }))!;
+    expect(await tokens.authenticate(minted.token)).toMatchObject({
+      id: minted.id,
+      siteOrigins: ['https://shop.example', 'http://localhost:5173'],
+    });
+    expect(await tokens.allAllowedOrigins()).toContain('http://localhost:5173');
+    expect(await tokens.claimUpload(minted.id)).toBe(true);
+    expect(await tokens.claimUpload(minted.id)).toBe(false);
+    await tokens.releaseUpload(minted.id);
+    const sha = hash();
+    const upload = (await api.uploads.insertPending(
+      {
+        customerId: customer.id,
+        siteId: site.id,
+        dedupScope: `customer:${customer.id}:token:${minted.id}`,
+        originalName: 'a.png',
+        declaredContentType: 'image/png',
+        declaredSize: 10,
+        declaredSha256: sha,
+        category: 'images',
+        bucket: 'uploads',
+        key: `roles/${sha}/${minted.id}.png`,
+        expiresAt: new Date(Date.now() + 60_000),
+        apiKeyId: key.id,
+        uploadTokenId: minted.id,
+      },
+      `upload-token:${minted.id}`,
+    ))!;
+    const verifier = worker('verifier');
+    expect(await verifier.issuerRevoked(upload.id)).toBe(false);
+    expect(await tokens.revoke(customer.id, minted.id)).toBe(true);
+    expect(await tokens.authenticate(minted.token)).toBeUndefined();
+    expect(await verifier.issuerRevoked(upload.id)).toBe(true);
   });
 
   it('keeps other apps’ tables out of reach', async () => {

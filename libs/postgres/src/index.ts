@@ -24,6 +24,7 @@ export {
   type SiteRow,
 } from './tenant-admin.adapter.ts';
 export { PgUploadRepository, type TransitionRequest } from './upload-repository.adapter.ts';
+export { PgUploadTokens, type MintedUploadToken } from './upload-tokens.adapter.ts';
 export { PgUploadScans, type UploadScan, type VerdictMove } from './upload-scans.adapter.ts';
 export { PgUploadRenditions, type Rendition } from './upload-renditions.adapter.ts';
 export {

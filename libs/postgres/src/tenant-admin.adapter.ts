@@ -2,7 +2,17 @@ import { apiKeyMatches, issueApiKey, parseApiKey } from '@airlock/core';
 import type { Pool } from './pool.ts';
 
 export type Customer = { id: string; name: string; createdAt: Date };
-export type SiteRow = { id: string; customerId: string; name: string; createdAt: Date };
+export type SiteRow = {
+  id: string;
+  customerId: string;
+  name: string;
+  /** Browser origins whose pages may use this site's upload tokens (CORS). */
+  allowedOrigins: string[];
+  createdAt: Date;
+};
+
+const SITE_COLUMNS = `id, customer_id AS "customerId", name, allowed_origins AS "allowedOrigins",
+  created_at AS "createdAt"`;
 export type ApiKeyRow = { id: string; customerId: string; prefix: string; createdAt: Date };
 export type Caller = { apiKeyId: string; customerId: string };
 
@@ -22,13 +32,38 @@ export class PgTenantAdmin {
     return rows[0]!;
   }
 
-  async addSite(customerId: string, name: string): Promise<SiteRow> {
+  /** `allowedOrigins` must be serialised origins already (see `normalizeOrigin`). */
+  async addSite(
+    customerId: string,
+    name: string,
+    allowedOrigins: readonly string[] = [],
+  ): Promise<SiteRow> {
     const { rows } = await this.#pool.query<SiteRow>(
-      `INSERT INTO sites (customer_id, name) VALUES ($1, $2)
-       RETURNING id, customer_id AS "customerId", name, created_at AS "createdAt"`,
-      [customerId, name],
+      `INSERT INTO sites (customer_id, name, allowed_origins) VALUES ($1, $2, $3)
+       RETURNING ${SITE_COLUMNS}`,
+      [customerId, name, [...new Set(allowedOrigins)]],
     );
     return rows[0]!;
+  }
+
+  /** Replaces a site's allowed browser origins; `undefined` when there is no such site. */
+  async setSiteOrigins(
+    siteId: string,
+    allowedOrigins: readonly string[],
+  ): Promise<SiteRow | undefined> {
+    const { rows } = await this.#pool.query<SiteRow>(
+      `UPDATE sites SET allowed_origins = $2 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
+      [siteId, [...new Set(allowedOrigins)]],
+    );
+    return rows[0];
+  }
+
+  async listSites(customerId: string): Promise<SiteRow[]> {
+    const { rows } = await this.#pool.query<SiteRow>(
+      `SELECT ${SITE_COLUMNS} FROM sites WHERE customer_id = $1 ORDER BY created_at, id`,
+      [customerId],
+    );
+    return rows;
   }
 
   /** Returns the only copy of the plain key there will ever be. */

@@ -20,7 +20,7 @@ export const UPLOAD_COLUMNS = `
   media_requested_at AS "mediaRequestedAt", version_id AS "versionId",
   api_key_id AS "apiKeyId", multipart_upload_id AS "multipartUploadId",
   part_size AS "partSize", part_count AS "partCount",
-  multipart_completed_at AS "multipartCompletedAt"`;
+  multipart_completed_at AS "multipartCompletedAt", upload_token_id AS "uploadTokenId"`;
 
 export type TransitionRequest = {
   readonly uploadId: string;
@@ -58,8 +58,8 @@ export class PgUploadRepository implements UploadRepository {
         `WITH inserted AS (
            INSERT INTO uploads (customer_id, site_id, dedup_scope, original_name,
              declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at,
-             api_key_id, multipart_upload_id, part_size, part_count)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16)
+             api_key_id, multipart_upload_id, part_size, part_count, upload_token_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16, $17)
            RETURNING ${UPLOAD_COLUMNS}
          ), audit AS (
            INSERT INTO upload_events (upload_id, from_state, to_state, actor)
@@ -83,6 +83,7 @@ export class PgUploadRepository implements UploadRepository {
           upload.multipartUploadId ?? null,
           upload.partSize ?? null,
           upload.partCount ?? null,
+          upload.uploadTokenId ?? null,
         ],
       );
       return rows[0];
@@ -107,13 +108,15 @@ export class PgUploadRepository implements UploadRepository {
   }
 
   /**
-   * True when the API key that issued the upload's URL has been revoked
-   * (false for uploads with no recorded issuer).
+   * True when the API key that issued the upload's URL has been revoked, or
+   * the upload token that created it (false for uploads with no recorded issuer).
    */
   async issuerRevoked(uploadId: string): Promise<boolean> {
     const { rows } = await this.#pool.query<{ revoked: boolean }>(
-      `SELECT k.revoked_at IS NOT NULL AS revoked
-       FROM uploads u JOIN api_keys k ON k.id = u.api_key_id WHERE u.id = $1`,
+      `SELECT k.revoked_at IS NOT NULL OR t.revoked_at IS NOT NULL AS revoked
+       FROM uploads u LEFT JOIN api_keys k ON k.id = u.api_key_id
+         LEFT JOIN upload_tokens t ON t.id = u.upload_token_id
+       WHERE u.id = $1`,
       [uploadId],
     );
     return rows[0]?.revoked ?? false;
