@@ -84,7 +84,7 @@ describe('dedup by SHA-256', () => {
     expectMatchesOpenApi('post', '/v1/uploads', 200, again.body);
   });
 
-  it('content that arrived but is not verified yet is 409 upload_in_progress', async () => {
+  it('content that arrived but is not verified yet is 409 upload_in_progress: wait, then poll', async () => {
     const file = uniqueText();
     const first = await ask(tenant, file);
     await harness.uploads.transition({
@@ -98,6 +98,22 @@ describe('dedup by SHA-256', () => {
       code: 'upload_in_progress',
       details: { uploadId: first.body.uploadId },
     });
+    // A wait, not a failure: when to look again, and what to look at.
+    expect(again.headers.get('retry-after')).toBe('2');
+    expectMatchesOpenApi('post', '/v1/uploads', 409, again.body);
+    const polled = await harness.request(
+      'GET',
+      `/v1/uploads/${again.body.error.details.uploadId}`,
+      {
+        apiKey: tenant.apiKey,
+      },
+    );
+    expect([polled.status, polled.body.state]).toEqual([200, 'uploaded']);
+    // Once verified, the same request is 200 duplicate: done, nothing to send.
+    await move(first.body.uploadId, 'verified');
+    const done = await ask(tenant, file);
+    expect([done.status, done.body.duplicate, done.body.state]).toEqual([200, true, 'verified']);
+    expect(done.headers.get('retry-after')).toBeNull();
   });
 
   it('rejected content is never a dedup hit: the next request starts a new upload', async () => {

@@ -43,7 +43,11 @@ function sha256OfChunks(seed: Buffer): string {
 }
 
 async function streamPut(presigned: PresignedRequest, seed: Buffer): Promise<number> {
-  const req = request(presigned.url, { method: 'PUT', headers: presigned.headers });
+  // A streamed body has no length of its own: said here, as any client of a stream must.
+  const req = request(presigned.url, {
+    method: 'PUT',
+    headers: { ...presigned.headers, 'Content-Length': String(OBJECT_SIZE) },
+  });
   const response = once(req, 'response');
   for (const chunk of pdfChunks(seed)) {
     // write() may hold the buffer past this turn; the generator reuses it.

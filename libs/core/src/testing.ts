@@ -202,11 +202,7 @@ export class RecordingUrlSigner implements UploadUrlSigner {
     return {
       method: 'PUT',
       url: `https://signed.example.test/${request.bucket}/${request.key}?expires=${request.expiresInSeconds}`,
-      headers: {
-        'Content-Type': request.contentType,
-        'Content-Length': String(request.contentLength),
-        'x-amz-checksum-sha256': checksum,
-      },
+      headers: { 'Content-Type': request.contentType, 'x-amz-checksum-sha256': checksum },
     };
   }
 }
@@ -258,7 +254,6 @@ export class InMemoryMultipartStore implements MultipartStore {
       method: 'PUT',
       url: `https://signed.example.test/${request.bucket}/${request.key}?partNumber=${request.partNumber}&uploadId=${request.uploadId}&expires=${request.expiresInSeconds}`,
       headers: {
-        'Content-Length': String(request.contentLength),
         'x-amz-checksum-sha256': Buffer.from(request.sha256Hex, 'hex').toString('base64'),
       },
     };

@@ -20,7 +20,8 @@ import type {
  * part checksums and nothing else (the declared Content-Type, no metadata:
  * the verifier refuses objects with headers nobody signed); each part URL
  * signs its Content-Length and `x-amz-checksum-sha256`, so S3 refuses a part
- * of another length or other bytes.
+ * of another length or other bytes (the client is handed the checksum header
+ * alone: it sends Content-Length itself, and a browser may not set it).
  */
 export class S3MultipartStore implements MultipartStore {
   readonly #s3: S3Client;
@@ -64,10 +65,7 @@ export class S3MultipartStore implements MultipartStore {
     return {
       method: 'PUT',
       url,
-      headers: {
-        'Content-Length': String(request.contentLength),
-        'x-amz-checksum-sha256': checksum,
-      },
+      headers: { 'x-amz-checksum-sha256': checksum },
     };
   }
 

@@ -12,7 +12,10 @@ import { PutUrlPresigner } from './put-url-presigner.ts';
 /**
  * Presigned PUTs whose key, Content-Type, Content-Length and
  * x-amz-checksum-sha256 are all in X-Amz-SignedHeaders: S3 refuses any other
- * size, type or content, and the URL dies at `expiresInSeconds`.
+ * size, type or content, and the URL dies at `expiresInSeconds`. The headers
+ * handed to the client are those it sets: Content-Length stays signed but is
+ * left out, since every client sends it for a body of known length and a
+ * browser refuses to be told to ("Refused to set unsafe header").
  */
 export class S3UploadUrlSigner implements UploadUrlSigner, DownloadUrlSigner {
   readonly #s3: S3Client;
@@ -44,11 +47,7 @@ export class S3UploadUrlSigner implements UploadUrlSigner, DownloadUrlSigner {
     return {
       method: 'PUT',
       url,
-      headers: {
-        'Content-Type': request.contentType,
-        'Content-Length': String(request.contentLength),
-        'x-amz-checksum-sha256': checksum,
-      },
+      headers: { 'Content-Type': request.contentType, 'x-amz-checksum-sha256': checksum },
     };
   }
 

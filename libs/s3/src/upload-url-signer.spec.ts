@@ -48,3 +48,33 @@ describe('S3UploadUrlSigner.presignGet', () => {
     expect(params.get('response-cache-control')).toBe('private, no-store');
   });
 });
+
+describe('S3UploadUrlSigner.presignPut', () => {
+  const sha256Hex = 'ab'.repeat(32);
+  const presigned = () =>
+    signer.presignPut({
+      bucket: 'uploads',
+      key: 'f/text/abc.txt',
+      contentType: 'text/plain',
+      contentLength: 1234,
+      sha256Hex,
+      expiresInSeconds: 60,
+    });
+
+  it('hands the client only headers a browser may set', async () => {
+    expect((await presigned()).headers).toEqual({
+      'Content-Type': 'text/plain',
+      'x-amz-checksum-sha256': Buffer.from(sha256Hex, 'hex').toString('base64'),
+    });
+  });
+
+  it('still signs Content-Length, with type and checksum, as headers', async () => {
+    const url = new URL((await presigned()).url);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')!.split(';')).toEqual([
+      'content-length',
+      'content-type',
+      'host',
+      'x-amz-checksum-sha256',
+    ]);
+  });
+});

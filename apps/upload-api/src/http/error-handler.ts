@@ -2,7 +2,16 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, Errors } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 
+/**
+ * `upload_in_progress` is a "wait", not a failure: the content is on its way
+ * (parts completed, or being verified, which takes seconds). Clients poll the
+ * upload after this long.
+ */
+export const UPLOAD_IN_PROGRESS_RETRY_AFTER_SECONDS = 2;
+
 export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {
+  if (error.code === 'upload_in_progress')
+    res.setHeader('Retry-After', String(UPLOAD_IN_PROGRESS_RETRY_AFTER_SECONDS));
   res.status(error.httpStatus).json({
     error: {
       code: error.code,

@@ -164,7 +164,10 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
     'the address gets 429.',
   403: 'The `customerId` in the body is not the API key’s customer.',
   404: 'Not found.',
-  409: 'The upload is not in a state that allows this (in progress, conflicting, or not clean).',
+  409:
+    'The upload is not in a state that allows this (in progress, conflicting, or not clean). ' +
+    '`upload_in_progress` is not a failure: the content is on its way (its parts completed, or ' +
+    'being verified); wait `Retry-After` seconds and poll `GET /v1/uploads/{details.uploadId}`.',
   413: 'The declared size exceeds the limit for the type’s category: `details.limit` (bytes) and `details.category`.',
   415: 'The content type is not accepted: `details.allowed` lists those that are.',
   429:
@@ -194,7 +197,9 @@ function errorResponses(...codes: readonly ErrorCode[]): Record<string, OpenApiR
                 'RateLimit-Policy': headerRef('RateLimitPolicy'),
               },
             }
-          : {}),
+          : statusCodes.includes('upload_in_progress')
+            ? { headers: { 'Retry-After': headerRef('PollAfter') } }
+            : {}),
         content: json({
           allOf: [
             ref('Error'),
@@ -290,8 +295,11 @@ const schemas: Record<string, JsonSchema> = {
   PresignedPut: {
     type: 'object',
     description:
-      'Send the file with exactly this method, URL and headers: every header is signed, ' +
-      'so S3 refuses another type, size or content.',
+      'Send the file with this method to this URL, setting exactly `headers` (every one is ' +
+      'signed, and a browser may set each). The URL also signs `Content-Length`, the declared ' +
+      '`size`: it is not in `headers` because every HTTP client sends it itself for a body of ' +
+      'known length (a browser refuses to be told to), and S3 refuses a body of another ' +
+      'length, type or content.',
     required: ['method', 'url', 'headers', 'expiresAt'],
     additionalProperties: false,
     properties: {
@@ -299,11 +307,10 @@ const schemas: Record<string, JsonSchema> = {
       url: { type: 'string', format: 'uri' },
       headers: {
         type: 'object',
-        required: ['Content-Type', 'Content-Length', 'x-amz-checksum-sha256'],
+        required: ['Content-Type', 'x-amz-checksum-sha256'],
         additionalProperties: false,
         properties: {
           'Content-Type': { type: 'string', description: 'The canonical media type.' },
-          'Content-Length': { type: 'string', pattern: '^[0-9]+$' },
           'x-amz-checksum-sha256': {
             type: 'string',
             description: 'The SHA-256, base64.',
@@ -390,8 +397,9 @@ const schemas: Record<string, JsonSchema> = {
         items: {
           type: 'object',
           description:
-            'PUT the part’s bytes to `url` with exactly `headers`: its length and SHA-256 are ' +
-            'signed, so S3 refuses (403) other bytes or another length.',
+            'PUT the part’s bytes to `url` setting exactly `headers`: its length (sent by the ' +
+            'client itself, not in `headers`) and SHA-256 are signed, so S3 refuses other bytes ' +
+            'or another length.',
           required: ['partNumber', 'method', 'url', 'headers', 'expiresAt'],
           additionalProperties: false,
           properties: {
@@ -400,10 +408,9 @@ const schemas: Record<string, JsonSchema> = {
             url: { type: 'string', format: 'uri' },
             headers: {
               type: 'object',
-              required: ['Content-Length', 'x-amz-checksum-sha256'],
+              required: ['x-amz-checksum-sha256'],
               additionalProperties: false,
               properties: {
-                'Content-Length': { type: 'string', pattern: '^[0-9]+$' },
                 'x-amz-checksum-sha256': {
                   type: 'string',
                   description: 'The part’s SHA-256, base64.',
@@ -686,7 +693,10 @@ export const openApiDocument: OpenApiDocument = {
           'customer: another customer’s uploads are never named, never block. An existing upload ' +
           'of this SHA-256 is named (201, 200, or 409 `upload_in_progress` with ' +
           '`details.uploadId`) only when the request declares its type and size too; otherwise ' +
-          'the answer is 409 `upload_conflict`, naming no upload.',
+          'the answer is 409 `upload_conflict`, naming no upload. For a client: treat 200 ' +
+          '`duplicate` as done (nothing to send; `state` is already verified or beyond), and 409 ' +
+          '`upload_in_progress` as wait: poll `GET /v1/uploads/{details.uploadId}` after ' +
+          '`Retry-After` seconds (or ask again), it is not a failure.',
         requestBody: { required: true, content: json(ref('CreateUploadRequest')) },
         responses: {
           '200': {
@@ -696,7 +706,9 @@ export const openApiDocument: OpenApiDocument = {
             content: json(ref('UploadDuplicate')),
           },
           '201': {
-            description: 'A pending upload: PUT the content to `upload.url` with `upload.headers`.',
+            description:
+              'A pending upload: PUT the content to `upload.url` setting `upload.headers` (the ' +
+              'client sends `Content-Length` itself); or POST the form, or send the parts.',
             headers: rateLimitHeaders,
             content: json(ref('UploadCreated')),
           },
@@ -781,8 +793,8 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['uploads'],
         summary: 'Presigned PUT URLs for parts of an upload in parts',
         description:
-          'Each URL is a presigned S3 UploadPart signing the part’s `Content-Length` and ' +
-          '`x-amz-checksum-sha256`. A part may be asked for again (a retry, a resume, a URL that ' +
+          'Each URL is a presigned S3 UploadPart signing the part’s `Content-Length` (which the ' +
+          'client sends itself) and `x-amz-checksum-sha256` (its one header). A part may be asked for again (a retry, a resume, a URL that ' +
           'expired); the latest bytes stored for a part number win. 409 `upload_not_multipart` ' +
           'for an upload sent in one request, `upload_not_pending` once it left `pending`, ' +
           '`upload_in_progress` once its parts were completed.',
@@ -1035,6 +1047,11 @@ export const openApiDocument: OpenApiDocument = {
       RetryAfter: {
         description: 'Seconds until the rate-limit window resets.',
         required: true,
+        schema: { type: 'integer', minimum: 1 },
+      },
+      PollAfter: {
+        description:
+          'With `upload_in_progress`: seconds to wait before polling the upload (or asking again).',
         schema: { type: 'integer', minimum: 1 },
       },
       RateLimit: {

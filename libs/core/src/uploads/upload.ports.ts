@@ -78,7 +78,12 @@ export type PresignPutRequest = {
 export type PresignedRequest = {
   readonly method: 'PUT' | 'GET';
   readonly url: string;
-  /** Exactly the headers the client must send: each one is signed. */
+  /**
+   * The headers the client must set, each one signed; all of them a browser
+   * may set. The URL signs Content-Length as well, left out here: every HTTP
+   * client sends it for a body of known length (a browser refuses to be told
+   * to), and the store refuses a body of any other length.
+   */
   readonly headers: Readonly<Record<string, string>>;
 };
 
