@@ -5,12 +5,18 @@ import {
   Errors,
   type DownloadLinks,
   type RequestUpload,
+  type SizeLimits,
   type UploadActions,
   type UploadRepository,
   type WebhookUrlPolicy,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
+import {
+  corsMiddleware,
+  tokenScope,
+  type AllowedOrigins,
+} from './http/browser-access.middleware.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { refuseUndecodableSegments } from './http/path-segments.ts';
 import { perIpAuthFailureLimit, perKeyRateLimit } from './http/rate-limit.middleware.ts';
@@ -21,6 +27,7 @@ import { uploadActionsRoutes } from './routes/upload-actions.route.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.route.ts';
 import { openApiRoute } from './routes/openapi.route.ts';
 import { webhookRoutes, type WebhookRegistry } from './routes/webhook.route.ts';
+import { uploadTokenRoutes, type UploadTokenIssuer } from './routes/upload-tokens.route.ts';
 
 export type UploadApiDependencies = {
   readonly logger: Logger;
@@ -33,6 +40,12 @@ export type UploadApiDependencies = {
   readonly webhooks: WebhookRegistry;
   readonly newWebhookSecret: () => string;
   readonly readiness: readonly ReadinessCheck[];
+  /** Browser upload tokens: minted and revoked with an API key. */
+  readonly uploadTokens: UploadTokenIssuer;
+  /** The category limits, the ceiling of a token's `maxSize`. */
+  readonly sizeLimits: SizeLimits;
+  /** Every browser origin some site allows (CORS preflights). */
+  readonly allowedOrigins: AllowedOrigins;
 };
 
 export type UploadApiOptions = {
@@ -64,14 +77,22 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   app.use(openApiRoute());
   app.use(
     '/v1',
+    // Preflights are answered before authentication (they carry no credentials).
+    corsMiddleware(deps.allowedOrigins),
     perIpAuthFailureLimit(options.authFailuresPerIpPerMinute),
     authenticateMiddleware(deps.authenticate),
+    tokenScope(),
     perKeyRateLimit(options.rateLimitPerMinute),
   );
   // Bodies are read only by the operations that take one; GET and DELETE ignore theirs.
   const jsonBody = express.json({ limit: '16kb', strict: true });
   app.use('/v1/uploads', onlyFor('POST', jsonBody));
   app.use('/v1/webhook', onlyFor('PUT', jsonBody));
+  app.use('/v1/upload-tokens', onlyFor('POST', jsonBody));
+  app.use(
+    '/v1/upload-tokens',
+    refuseUndecodableSegments((segment) => Errors.uploadTokenNotFound(segment)),
+  );
   app.use(
     '/v1/uploads',
     refuseUndecodableSegments((segment) => Errors.uploadNotFound(segment)),
@@ -86,6 +107,7 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   app.use(getUploadRoute(deps.uploads, deps.downloads));
   app.use(getContentRoute(deps.uploads, deps.downloads));
   app.use(webhookRoutes(deps.webhooks, deps.newWebhookSecret, options.webhookUrls));
+  app.use(uploadTokenRoutes(deps.uploadTokens, deps.sizeLimits));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

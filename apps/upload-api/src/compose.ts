@@ -1,6 +1,11 @@
 import type { Express } from 'express';
 import type { UploadApiConfig } from '@airlock/config';
-import { createDownloadLinks, createRequestUpload, createUploadActions } from '@airlock/core';
+import {
+  createDownloadLinks,
+  createRequestUpload,
+  createUploadActions,
+  looksLikeUploadToken,
+} from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import {
   createPool,
@@ -8,6 +13,7 @@ import {
   PgTenantAdmin,
   PgUploadRenditions,
   PgUploadRepository,
+  PgUploadTokens,
   PgWebhookEndpoints,
   ping,
 } from '@airlock/postgres';
@@ -20,6 +26,7 @@ import {
 } from '@airlock/s3';
 import { generateWebhookSecret } from '@airlock/webhooks';
 import { createApp } from './app.ts';
+import { cachedAllowedOrigins } from './http/browser-access.middleware.ts';
 
 /** Builds the API from its config: the composition root shared by main.ts and the tests. */
 export function composeUploadApi(
@@ -32,11 +39,17 @@ export function composeUploadApi(
   const tenants = new PgTenantAdmin({ pool });
   const signer = new S3UploadUrlSigner({ s3 });
   const multipart = new S3MultipartStore({ s3 });
+  const uploadTokens = new PgUploadTokens({ pool });
 
   const app = createApp(
     {
       logger,
-      authenticate: (key) => tenants.authenticate(key),
+      // `ut_…` is a browser's upload token, anything else an API key.
+      authenticate: async (credential) => {
+        if (!looksLikeUploadToken(credential)) return tenants.authenticate(credential);
+        const grant = await uploadTokens.authenticate(credential);
+        return grant && { apiKeyId: grant.apiKeyId, customerId: grant.customerId, token: grant };
+      },
       requestUpload: createRequestUpload(
         {
           sites: new PgSiteDirectory({ pool }),
@@ -44,6 +57,7 @@ export function composeUploadApi(
           signer,
           forms: new S3FormPostSigner({ s3 }),
           multipart,
+          tokens: uploadTokens,
         },
         config.uploads,
       ),
@@ -58,6 +72,9 @@ export function composeUploadApi(
       ),
       webhooks: new PgWebhookEndpoints({ pool }),
       newWebhookSecret: generateWebhookSecret,
+      uploadTokens,
+      sizeLimits: config.uploads.sizeLimits,
+      allowedOrigins: cachedAllowedOrigins(() => uploadTokens.allAllowedOrigins()),
       readiness: [
         { name: 'postgres', check: () => ping(pool) },
         { name: 's3', check: () => probeBucket(s3, config.uploads.bucket) },

@@ -10,7 +10,7 @@ const retryAfterSeconds = (resetTime: Date | undefined) =>
   resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
 
 /**
- * Per API key, after authentication. The in-memory store counts per process:
+ * Per API key (per upload token for a token's requests), after authentication. The in-memory store counts per process:
  * behind N replicas a key gets N times the limit unless a shared store is set.
  */
 export function perKeyRateLimit(limitPerMinute: number): RequestHandler {
@@ -19,7 +19,11 @@ export function perKeyRateLimit(limitPerMinute: number): RequestHandler {
     limit: limitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (_req, res) => callerOf(res).apiKeyId,
+    // A token has a budget of its own: one page cannot spend its server's.
+    keyGenerator: (_req, res) => {
+      const caller = callerOf(res);
+      return caller.token ? `token:${caller.token.id}` : caller.apiKeyId;
+    },
     handler: (req, res) => {
       const state = (req as { rateLimit?: { resetTime?: Date } }).rateLimit;
       const retryAfter = retryAfterSeconds(state?.resetTime);

@@ -11,7 +11,8 @@ import {
 } from '@airlock/core';
 
 export const createUploadBody = z.strictObject({
-  siteId: z.uuid(),
+  // Required with an API key (400 at `siteId` without); a token's own site when omitted.
+  siteId: z.uuid().optional(),
   customerId: z.uuid().optional(),
   // The rule lives in core (checkFileName): refused names are 400 with an issue
   // at `fileName`; accepted ones are stored in NFC.

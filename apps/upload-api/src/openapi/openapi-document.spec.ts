@@ -2,7 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import type { Express } from 'express';
-import { ALLOWED_TYPES, ERROR_STATUS, UPLOAD_STATES } from '@airlock/core';
+import { ALLOWED_TYPES, DEFAULT_SIZE_LIMITS, ERROR_STATUS, UPLOAD_STATES } from '@airlock/core';
 import { pino } from 'pino';
 import { createApp } from '../app.ts';
 import { openApiRoute } from '../routes/openapi.route.ts';
@@ -29,6 +29,9 @@ function buildApp(): Express {
       webhooks: { put: unused, find: unused, remove: unused },
       newWebhookSecret: unused,
       readiness: [],
+      uploadTokens: { mint: unused, revoke: unused },
+      sizeLimits: DEFAULT_SIZE_LIMITS,
+      allowedOrigins: { allows: unused },
     },
     {
       rateLimitPerMinute: 600,
@@ -168,7 +171,8 @@ describe('the OpenAPI document', () => {
       properties: Record<string, { description?: string }>;
     };
     expect(body.$schema).toBeUndefined();
-    expect(body.required.sort()).toEqual(['contentType', 'fileName', 'sha256', 'siteId', 'size']);
+    // siteId is required of an API key by the route (400 at `siteId`), optional with a token.
+    expect(body.required.sort()).toEqual(['contentType', 'fileName', 'sha256', 'size']);
     expect(body.additionalProperties).toBe(false);
     expect(Object.keys(body.properties).sort()).toEqual(
       [
@@ -187,8 +191,12 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('requires the bearer API key on /v1 and nowhere else', () => {
+  it('requires the bearer API key on /v1 and nowhere else; a token only where listed', () => {
     expect(openApiDocument.components.securitySchemes['bearerAuth']).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    expect(openApiDocument.components.securitySchemes['uploadToken']).toMatchObject({
       type: 'http',
       scheme: 'bearer',
     });
@@ -196,13 +204,36 @@ describe('the OpenAPI document', () => {
     for (const [path, item] of Object.entries(openApiDocument.paths)) {
       for (const operation of Object.values(item)) {
         if (path.startsWith('/v1/')) {
-          expect(operation.security).toBeUndefined();
+          if (operation.security !== undefined) {
+            expect(operation.security).toEqual([{ bearerAuth: [] }, { uploadToken: [] }]);
+          }
           expect(operation.responses['401']).toBeDefined();
+          // A token on an operation it may not use, or from an origin it may not be used from.
+          expect(operation.responses['403']).toBeDefined();
         } else {
           expect(operation.security).toEqual([]);
         }
       }
     }
+  });
+
+  it('lets upload tokens call exactly the operations on their own uploads', () => {
+    const withToken = Object.values(openApiDocument.paths)
+      .flatMap((item) => Object.values(item))
+      .filter((operation) => operation.security?.some((scheme) => 'uploadToken' in scheme))
+      .map((operation) => operation.operationId)
+      .sort();
+    expect(withToken).toEqual(
+      [
+        'cancelUpload',
+        'completeUpload',
+        'createUpload',
+        'getUpload',
+        'getUploadContent',
+        'listUploadParts',
+        'signUploadParts',
+      ].sort(),
+    );
   });
 
   it('is served at GET /openapi.json', () => {

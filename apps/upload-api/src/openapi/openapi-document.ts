@@ -10,12 +10,16 @@ import { z } from 'zod';
 import {
   ALLOWED_TYPES,
   CONFIRMED_STATES,
+  UPLOAD_TOKEN_DEFAULT_MAX_UPLOADS,
+  UPLOAD_TOKEN_DEFAULT_TTL_SECONDS,
+  UPLOAD_TOKEN_MAX_TTL_SECONDS,
   ERROR_STATUS,
   UPLOAD_STATES,
   WEBHOOK_EVENT_TYPES,
   type ErrorCode,
 } from '@airlock/core';
 import { createUploadBody, signPartsBody } from '../http/upload.schemas.ts';
+import { mintUploadTokenBody } from '../http/upload-token.schemas.ts';
 import { putWebhookBody } from '../http/webhook.schemas.ts';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -73,8 +77,9 @@ function createUploadRequestSchema(): JsonSchema {
   const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
   const describe: Record<string, string> = {
     siteId:
-      'The site the file belongs to. A site of another customer is answered exactly like one ' +
-      'that does not exist: 404 `site_not_found`.',
+      'The site the file belongs to: required with an API key (400 without). A site of another ' +
+      'customer is answered exactly like one that does not exist: 404 `site_not_found`. With ' +
+      'an upload token: its own site, or absent (the token’s site); another is 403 `forbidden`.',
     customerId:
       'Optional. When given it must be the API key’s own customer, or the request is refused (403).',
     fileName:
@@ -123,6 +128,40 @@ function signPartsRequestSchema(): JsonSchema {
   };
 }
 
+function mintUploadTokenRequestSchema(): JsonSchema {
+  const schema: Record<string, unknown> = {
+    ...z.toJSONSchema(mintUploadTokenBody, { target: 'draft-2020-12' }),
+  };
+  delete schema['$schema'];
+  const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+  const describe: Record<string, string> = {
+    siteId:
+      'The site the token uploads to: one of the API key’s customer’s sites (another customer’s ' +
+      'is 404 `site_not_found`, like a missing one).',
+    contentTypes:
+      'The types the token may upload, from the allow-list (anything else is 400). Absent: the ' +
+      'whole allow-list.',
+    maxSize:
+      'The largest file the token may upload, in bytes, at most the largest category limit; ' +
+      'the category limits still apply. Absent: the category limits alone.',
+    maxUploads: `How many uploads the token may create (a resumed one is not counted again). Default ${UPLOAD_TOKEN_DEFAULT_MAX_UPLOADS}.`,
+    ttlSeconds: `Lifetime, at most ${UPLOAD_TOKEN_MAX_TTL_SECONDS} (one hour). Default ${UPLOAD_TOKEN_DEFAULT_TTL_SECONDS}. Uploads it created can still be followed with the API key afterwards.`,
+    origin:
+      'A browser origin (`https://shop.example`): browser requests with the token must come from ' +
+      'it, and it must also be one of the site’s allowed origins.',
+  };
+  return {
+    ...schema,
+    description: 'What an upload token may do.',
+    properties: Object.fromEntries(
+      Object.entries(properties).map(([name, property]) => [
+        name,
+        describe[name] ? { ...property, description: describe[name] } : property,
+      ]),
+    ),
+  };
+}
+
 function putWebhookRequestSchema(): JsonSchema {
   const schema: Record<string, unknown> = {
     ...z.toJSONSchema(putWebhookBody, { target: 'draft-2020-12' }),
@@ -159,10 +198,15 @@ const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'The request is malformed: `details.issues` lists what is wrong.',
   401:
-    'Missing or unknown API key. Every 401 counts against the client address’s budget of ' +
+    'Missing, malformed, unknown or revoked API key; or an upload token that is unknown, ' +
+    'malformed, expired, revoked, or whose API key was revoked. Every 401 counts against the client address’s budget of ' +
     'failed authentications (`AUTH_FAILURES_PER_IP_PER_MINUTE`, default 60 a minute); past it ' +
     'the address gets 429.',
-  403: 'The `customerId` in the body is not the API key’s customer.',
+  403:
+    '`forbidden`: the `customerId` in the body is not the API key’s customer; an upload token ' +
+    'asked for an operation tokens may not use, for another site than its own, or was sent ' +
+    'by a browser from an origin its site (or the token) does not allow. `token_exhausted`: ' +
+    'the token already created its `maxUploads` uploads.',
   404: 'Not found.',
   409:
     'The upload is not in a state that allows this (in progress, conflicting, or not clean). ' +
@@ -480,6 +524,46 @@ const schemas: Record<string, JsonSchema> = {
       duplicate: { type: 'boolean', const: true },
     },
   },
+  MintUploadTokenRequest: mintUploadTokenRequestSchema(),
+  UploadToken: {
+    type: 'object',
+    description:
+      'A new upload token: hand `token` to the browser page. It is shown only here (only its ' +
+      'hash is stored).',
+    required: [
+      'tokenId',
+      'token',
+      'expiresAt',
+      'siteId',
+      'contentTypes',
+      'maxSize',
+      'maxUploads',
+      'origin',
+    ],
+    additionalProperties: false,
+    properties: {
+      tokenId: { ...uuid, description: 'Revoke with `DELETE /v1/upload-tokens/{tokenId}`.' },
+      token: {
+        type: 'string',
+        pattern: '^ut_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$',
+        description: '`Authorization: Bearer <token>`.',
+      },
+      expiresAt: dateTime,
+      siteId: uuid,
+      contentTypes: {
+        type: ['array', 'null'],
+        items: { type: 'string' },
+        description: 'Canonical types; `null`: the whole allow-list.',
+      },
+      maxSize: {
+        type: ['integer', 'null'],
+        minimum: 1,
+        description: '`null`: the category limits.',
+      },
+      maxUploads: { type: 'integer', minimum: 1 },
+      origin: { ...nullableString, description: '`null`: any of the site’s allowed origins.' },
+    },
+  },
   PutWebhookRequest: putWebhookRequestSchema(),
   Webhook: {
     type: 'object',
@@ -662,6 +746,8 @@ const schemas: Record<string, JsonSchema> = {
 };
 
 const publicOperation = { security: [] } as const;
+/** Operations a browser's upload token may call too (on its own uploads only). */
+const keyOrToken = { security: [{ bearerAuth: [] }, { uploadToken: [] }] } as const;
 
 export const openApiDocument: OpenApiDocument = {
   openapi: '3.1.0',
@@ -671,18 +757,26 @@ export const openApiDocument: OpenApiDocument = {
     version: '0.1.0',
     description:
       'Request presigned S3 upload URLs and follow each upload through verification. ' +
-      'Every `/v1` request needs `Authorization: Bearer ak_...`. ' +
+      'Every `/v1` request needs `Authorization: Bearer ak_...` (an API key), or, for the ' +
+      'operations that accept it, `Bearer ut_...` (a browser’s upload token). ' +
       'Every error has the body `{ "error": { "code", "message", "details"? } }`.',
   },
   security: [{ bearerAuth: [] }],
   tags: [
     { name: 'uploads', description: 'Upload requests and their state.' },
+    {
+      name: 'upload tokens',
+      description:
+        'Short-lived tokens a customer’s server mints for a browser page: scoped to one site, ' +
+        'types, size, count and origin; they see only the uploads they created.',
+    },
     { name: 'webhooks', description: 'Completion webhooks: signed POSTs on terminal states.' },
     { name: 'operations', description: 'Health, readiness and this document.' },
   ],
   paths: {
     '/v1/uploads': {
       post: {
+        ...keyOrToken,
         operationId: 'createUpload',
         tags: ['uploads'],
         summary: 'Request a presigned URL (or a form POST, or a plan of parts) for one file',
@@ -693,7 +787,12 @@ export const openApiDocument: OpenApiDocument = {
           'customer: another customer’s uploads are never named, never block. An existing upload ' +
           'of this SHA-256 is named (201, 200, or 409 `upload_in_progress` with ' +
           '`details.uploadId`) only when the request declares its type and size too; otherwise ' +
-          'the answer is 409 `upload_conflict`, naming no upload. For a client: treat 200 ' +
+          'the answer is 409 `upload_conflict`, naming no upload. With an upload token, dedup ' +
+          'and these answers cover only the uploads that token created (a reloaded page gets ' +
+          'its own upload back): the token proves it holds the bytes by sending them, into an ' +
+          'object of its own. Its limits answer 403 `forbidden` (another site), 415 (a type ' +
+          'outside its `contentTypes`: `details.allowed` is the token’s list), 413 (over its ' +
+          '`maxSize`: `details.limit`), 403 `token_exhausted` (past its `maxUploads`). For a client: treat 200 ' +
           '`duplicate` as done (nothing to send; `state` is already verified or beyond), and 409 ' +
           '`upload_in_progress` as wait: poll `GET /v1/uploads/{details.uploadId}` after ' +
           '`Retry-After` seconds (or ask again), it is not a failure.',
@@ -716,6 +815,7 @@ export const openApiDocument: OpenApiDocument = {
             'invalid_request',
             'unauthorized',
             'forbidden',
+            'token_exhausted',
             'site_not_found',
             'upload_in_progress',
             'upload_conflict',
@@ -730,6 +830,7 @@ export const openApiDocument: OpenApiDocument = {
     },
     '/v1/uploads/{uploadId}': {
       get: {
+        ...keyOrToken,
         operationId: 'getUpload',
         tags: ['uploads'],
         summary: 'An upload, its state and its history',
@@ -748,10 +849,17 @@ export const openApiDocument: OpenApiDocument = {
             headers: rateLimitHeaders,
             content: json(ref('Upload')),
           },
-          ...errorResponses('unauthorized', 'upload_not_found', 'rate_limited', 'internal_error'),
+          ...errorResponses(
+            'unauthorized',
+            'forbidden',
+            'upload_not_found',
+            'rate_limited',
+            'internal_error',
+          ),
         },
       },
       delete: {
+        ...keyOrToken,
         operationId: 'cancelUpload',
         tags: ['uploads'],
         summary: 'Cancel a pending upload (one request or parts)',
@@ -778,6 +886,7 @@ export const openApiDocument: OpenApiDocument = {
           },
           ...errorResponses(
             'unauthorized',
+            'forbidden',
             'upload_not_found',
             'upload_not_pending',
             'upload_in_progress',
@@ -789,6 +898,7 @@ export const openApiDocument: OpenApiDocument = {
     },
     '/v1/uploads/{uploadId}/parts': {
       post: {
+        ...keyOrToken,
         operationId: 'signUploadParts',
         tags: ['uploads'],
         summary: 'Presigned PUT URLs for parts of an upload in parts',
@@ -817,6 +927,7 @@ export const openApiDocument: OpenApiDocument = {
           ...errorResponses(
             'invalid_request',
             'unauthorized',
+            'forbidden',
             'upload_not_found',
             'upload_not_multipart',
             'upload_not_pending',
@@ -827,6 +938,7 @@ export const openApiDocument: OpenApiDocument = {
         },
       },
       get: {
+        ...keyOrToken,
         operationId: 'listUploadParts',
         tags: ['uploads'],
         summary: 'The parts the store already holds, to resume without sending them again',
@@ -847,6 +959,7 @@ export const openApiDocument: OpenApiDocument = {
           },
           ...errorResponses(
             'unauthorized',
+            'forbidden',
             'upload_not_found',
             'upload_not_multipart',
             'upload_not_pending',
@@ -859,6 +972,7 @@ export const openApiDocument: OpenApiDocument = {
     },
     '/v1/uploads/{uploadId}/complete': {
       post: {
+        ...keyOrToken,
         operationId: 'completeUpload',
         tags: ['uploads'],
         summary: 'Put the parts together into the object',
@@ -887,6 +1001,7 @@ export const openApiDocument: OpenApiDocument = {
           },
           ...errorResponses(
             'unauthorized',
+            'forbidden',
             'upload_not_found',
             'upload_not_multipart',
             'upload_not_pending',
@@ -900,6 +1015,7 @@ export const openApiDocument: OpenApiDocument = {
     },
     '/v1/uploads/{uploadId}/content': {
       get: {
+        ...keyOrToken,
         operationId: 'getUploadContent',
         tags: ['uploads'],
         summary: 'Redirects to a short-lived signed GET of clean content, or of one rendition',
@@ -933,6 +1049,7 @@ export const openApiDocument: OpenApiDocument = {
           ...errorResponses(
             'invalid_request',
             'unauthorized',
+            'forbidden',
             'upload_not_found',
             'rendition_not_found',
             'upload_not_servable',
@@ -964,7 +1081,13 @@ export const openApiDocument: OpenApiDocument = {
             headers: rateLimitHeaders,
             content: json({ oneOf: [ref('WebhookWithSecret'), ref('Webhook')] }),
           },
-          ...errorResponses('invalid_request', 'unauthorized', 'rate_limited', 'internal_error'),
+          ...errorResponses(
+            'invalid_request',
+            'unauthorized',
+            'forbidden',
+            'rate_limited',
+            'internal_error',
+          ),
         },
       },
       get: {
@@ -977,7 +1100,13 @@ export const openApiDocument: OpenApiDocument = {
             headers: rateLimitHeaders,
             content: json(ref('Webhook')),
           },
-          ...errorResponses('unauthorized', 'webhook_not_found', 'rate_limited', 'internal_error'),
+          ...errorResponses(
+            'unauthorized',
+            'forbidden',
+            'webhook_not_found',
+            'rate_limited',
+            'internal_error',
+          ),
         },
       },
       delete: {
@@ -986,7 +1115,78 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'Stop completion webhooks; deliveries not yet made are abandoned',
         responses: {
           '204': { description: 'Removed.' },
-          ...errorResponses('unauthorized', 'webhook_not_found', 'rate_limited', 'internal_error'),
+          ...errorResponses(
+            'unauthorized',
+            'forbidden',
+            'webhook_not_found',
+            'rate_limited',
+            'internal_error',
+          ),
+        },
+      },
+    },
+    '/v1/upload-tokens': {
+      post: {
+        operationId: 'createUploadToken',
+        tags: ['upload tokens'],
+        summary: 'Mint a short-lived upload token for a browser page (API key only)',
+        description:
+          'A customer’s server mints, with its API key, a token for one of its sites and hands it ' +
+          'to a page. With `Authorization: Bearer ut_…` the page may only create uploads (for the ' +
+          'token’s site, types, size and count), sign and list their parts, complete, cancel and ' +
+          'read them: only the uploads that token created. A token’s uploads dedup only among ' +
+          'themselves and have their own object keys: a hash never hands a token the customer’s ' +
+          'other uploads. Browser requests must come from one of the site’s allowed origins (and ' +
+          'the token’s `origin` when set); CORS is answered for those origins only, and never for ' +
+          'API-key calls. Expired, revoked, unknown or malformed tokens, and tokens whose API key ' +
+          'was revoked, are 401. An upload token cannot mint tokens (403).',
+        requestBody: { required: true, content: json(ref('MintUploadTokenRequest')) },
+        responses: {
+          '201': {
+            description: 'The token, shown this once.',
+            headers: rateLimitHeaders,
+            content: json(ref('UploadToken')),
+          },
+          ...errorResponses(
+            'invalid_request',
+            'unauthorized',
+            'forbidden',
+            'site_not_found',
+            'rate_limited',
+            'internal_error',
+          ),
+        },
+      },
+    },
+    '/v1/upload-tokens/{tokenId}': {
+      delete: {
+        operationId: 'revokeUploadToken',
+        tags: ['upload tokens'],
+        summary: 'Revoke an upload token at once (API key only)',
+        description:
+          'The token is refused (401) from now on, and bytes sent afterwards through URLs it was ' +
+          'given are refused by the verifier (`issuer_revoked`). Revoking the API key that minted ' +
+          'a token revokes the token too.',
+        parameters: [
+          {
+            name: 'tokenId',
+            in: 'path',
+            required: true,
+            description:
+              'Anything that is not the id of one of the customer’s live tokens is 404 ' +
+              '`upload_token_not_found`.',
+            schema: uuid,
+          },
+        ],
+        responses: {
+          '204': { description: 'Revoked.' },
+          ...errorResponses(
+            'unauthorized',
+            'forbidden',
+            'upload_token_not_found',
+            'rate_limited',
+            'internal_error',
+          ),
         },
       },
     },
@@ -1041,6 +1241,15 @@ export const openApiDocument: OpenApiDocument = {
         scheme: 'bearer',
         bearerFormat: 'API key (ak_...)',
         description: 'An API key issued to a customer: `Authorization: Bearer ak_...`.',
+      },
+      uploadToken: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'upload token (ut_...)',
+        description:
+          'A short-lived token minted with `POST /v1/upload-tokens`, for browser pages: ' +
+          '`Authorization: Bearer ut_...`. Accepted only by the operations that list it, on the ' +
+          'uploads it created; any other `/v1` operation answers 403 `forbidden`.',
       },
     },
     headers: {

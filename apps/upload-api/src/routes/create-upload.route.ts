@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { RequestUpload } from '@airlock/core';
-import { callerOf } from '../http/authenticate.middleware.ts';
+import { actorOf, callerOf } from '../http/authenticate.middleware.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { createUploadBody } from '../http/upload.schemas.ts';
 
@@ -11,8 +11,9 @@ export function createUploadRoute(requestUpload: RequestUpload): Router {
     const result = await requestUpload({
       ...body,
       callerCustomerId: caller.customerId,
-      actor: `api-key:${caller.apiKeyId}`,
+      actor: actorOf(caller),
       apiKeyId: caller.apiKeyId,
+      token: caller.token,
     });
     const { upload } = result;
     if (result.outcome === 'duplicate') {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { Errors, type DownloadLinks, type UploadRepository } from '@airlock/core';
-import { callerOf } from '../http/authenticate.middleware.ts';
+import { callerMaySee, Errors, type DownloadLinks, type UploadRepository } from '@airlock/core';
+import { callerOf, uploadCallerOf } from '../http/authenticate.middleware.ts';
 import { contentQuery, uploadIdParam } from '../http/upload.schemas.ts';
 
 /** 302 to a short-lived signed GET of clean content (or one of its renditions). */
@@ -22,7 +22,7 @@ export function getContentRoute(
     const found = uploadIdParam.safeParse(uploadId).success
       ? await uploads.findWithHistory(uploadId)
       : undefined;
-    if (!found || found.upload.customerId !== callerOf(res).customerId) {
+    if (!found || !callerMaySee(uploadCallerOf(callerOf(res)), found.upload)) {
       throw Errors.uploadNotFound(uploadId);
     }
     res.set('Cache-Control', 'no-store');

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { Errors, type DownloadLinks, type UploadRepository } from '@airlock/core';
-import { callerOf } from '../http/authenticate.middleware.ts';
+import { callerMaySee, Errors, type DownloadLinks, type UploadRepository } from '@airlock/core';
+import { callerOf, uploadCallerOf } from '../http/authenticate.middleware.ts';
 import { presentUpload, uploadIdParam } from '../http/upload.schemas.ts';
 
 export function getUploadRoute(
@@ -13,7 +13,7 @@ export function getUploadRoute(
     const found = uploadIdParam.safeParse(uploadId).success
       ? await uploads.findWithHistory(uploadId)
       : undefined;
-    if (!found || found.upload.customerId !== callerOf(res).customerId) {
+    if (!found || !callerMaySee(uploadCallerOf(callerOf(res)), found.upload)) {
       throw Errors.uploadNotFound(uploadId);
     }
     const { renditions, downloads: links } = await downloads.describe(found.upload);

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { Errors, type UploadActions } from '@airlock/core';
-import { callerOf } from '../http/authenticate.middleware.ts';
+import { actorOf, callerOf } from '../http/authenticate.middleware.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { signPartsBody, uploadIdParam } from '../http/upload.schemas.ts';
 
@@ -17,8 +17,9 @@ export function uploadActionsRoutes(actions: UploadActions): Router {
     return {
       uploadId: id,
       callerCustomerId: caller.customerId,
+      uploadTokenId: caller.token?.id,
       apiKeyId: caller.apiKeyId,
-      actor: `api-key:${caller.apiKeyId}`,
+      actor: actorOf(caller),
     };
   };
 
