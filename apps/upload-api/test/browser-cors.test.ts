@@ -262,3 +262,70 @@ describe('buckets without a CORS rule', () => {
     }
   });
 });
+
+describe('answers a page can follow as they are', () => {
+  // The sandbox bucket: its events reach no verifier, so a completed upload stays in progress.
+  const sandbox = new ApiHarness({
+    UPLOADS_BUCKET: process.env.SANDBOX_BUCKET!,
+    MULTIPART_PART_SIZE_BYTES: String(5 * MiB),
+    MAX_TEXT_BYTES: String(16 * MiB),
+  });
+  let owner: Tenant;
+  beforeAll(async () => {
+    await sandbox.start();
+    owner = await sandbox.tenant();
+  });
+  afterAll(() => sandbox.stop());
+
+  it('409 upload_in_progress names the upload and says when to poll, wherever it is answered', async () => {
+    const file = textOf(5 * MiB);
+    const body = {
+      siteId: owner.siteId,
+      fileName: 'one-part.txt',
+      contentType: 'text/plain',
+      size: file.size,
+      sha256: file.sha256,
+      multipart: true,
+    };
+    const created = await sandbox.request('POST', '/v1/uploads', { apiKey: owner.apiKey, body });
+    expect([created.status, created.body.upload.partCount]).toEqual([201, 1]);
+    const { uploadId } = created.body;
+    const signed = await sandbox.request('POST', `/v1/uploads/${uploadId}/parts`, {
+      apiKey: owner.apiKey,
+      body: { parts: [{ partNumber: 1, size: file.size, sha256: file.sha256 }] },
+    });
+    const part = signed.body.parts[0];
+    const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body: file.bytes });
+    expect(put.status).toBe(200);
+    const completed = await sandbox.request('POST', `/v1/uploads/${uploadId}/complete`, {
+      apiKey: owner.apiKey,
+    });
+    expect(completed.body).toEqual({ uploadId, state: 'pending' });
+
+    const answers = {
+      again: await sandbox.request('POST', '/v1/uploads', { apiKey: owner.apiKey, body }),
+      parts: await sandbox.request('POST', `/v1/uploads/${uploadId}/parts`, {
+        apiKey: owner.apiKey,
+        body: { parts: [{ partNumber: 1, size: file.size, sha256: file.sha256 }] },
+      }),
+      listed: await sandbox.request('GET', `/v1/uploads/${uploadId}/parts`, {
+        apiKey: owner.apiKey,
+      }),
+    };
+    for (const [name, answer] of Object.entries(answers)) {
+      expect([name, answer.status, answer.headers.get('retry-after'), answer.body.error]).toEqual([
+        name,
+        409,
+        '2',
+        expect.objectContaining({ code: 'upload_in_progress', details: { uploadId } }),
+      ]);
+    }
+    expectMatchesOpenApi('post', '/v1/uploads', 409, answers.again.body);
+    expectMatchesOpenApi('post', '/v1/uploads/{uploadId}/parts', 409, answers.parts.body);
+    // Polling is what the answer asks for, and it works.
+    const polled = await sandbox.request('GET', `/v1/uploads/${uploadId}`, {
+      apiKey: owner.apiKey,
+    });
+    expect([polled.status, polled.body.state]).toEqual([200, 'pending']);
+  });
+});

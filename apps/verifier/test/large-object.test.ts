@@ -98,6 +98,8 @@ async function stageLargePdf() {
     tenant,
     { size: OBJECT_SIZE, sha256: sha256OfChunks(seed) },
     'application/pdf',
+    // One streamed PUT, whatever MULTIPART_THRESHOLD_BYTES would choose for this size.
+    { multipart: false },
   );
   if (result.outcome !== 'upload') throw new Error('expected a new upload');
   expect(await streamPut(result.presigned, seed)).toBe(200);
