@@ -95,6 +95,47 @@ describe('airlock customers, sites and keys', () => {
     siteId = site.id;
   });
 
+  it('sets a site’s browser origins (--origin, repeatable, normalised) and shows them', async () => {
+    const added = await airlockJson<{ id: string; allowedOrigins: string[] }>(
+      'sites',
+      'add',
+      '--customer',
+      customerId,
+      '--name',
+      'shop',
+      '--origin',
+      'https://Shop.Example/',
+      '--origin',
+      'http://localhost:5173',
+    );
+    expect(added.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:5173']);
+    const set = await airlockJson<{ allowedOrigins: string[] }>(
+      'sites',
+      'origins',
+      added.id,
+      '--origin',
+      'https://admin.example',
+    );
+    expect(set.allowedOrigins).toEqual(['https://admin.example']);
+    const listed = await airlock('sites', 'list', '--customer', customerId);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`site ${added.id} (shop) origins: https://admin.example`);
+    expect(listed.stdout).toContain(`site ${siteId} (s) origins: none`);
+    const cleared = await airlockJson<{ allowedOrigins: string[] }>(
+      'sites',
+      'origins',
+      added.id,
+      '--clear',
+    );
+    expect(cleared.allowedOrigins).toEqual([]);
+
+    for (const bad of ['https://shop.example/path', 'shop.example', 'null']) {
+      const refused = await airlock('sites', 'origins', added.id, '--origin', bad);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/^airlock: .*not a browser origin.*\n$/);
+    }
+  });
+
   it('issues a key that the running API accepts', async () => {
     issued = await airlockJson('keys', 'issue', '--customer', customerId);
     expect(issued.key).toMatch(/^ak_[0-9a-f]{12}_/);

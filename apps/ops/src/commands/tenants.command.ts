@@ -1,7 +1,9 @@
 import { Command } from 'commander';
-import { PgTenantAdmin } from '@airlock/postgres';
+import { normalizeOrigin } from '@airlock/core';
+import { PgTenantAdmin, type SiteRow } from '@airlock/postgres';
 import { withPool } from '../database.ts';
 import { createOutput } from '../output.ts';
+import { isUuid } from '../uuid.ts';
 
 type JsonOption = { json?: boolean };
 
@@ -24,16 +26,65 @@ export function customersCommand(): Command {
   return customers;
 }
 
+/** `--origin` may be given again and again; each must be a bare browser origin. */
+const collectOrigin = (value: string, previous: string[] = []): string[] => {
+  const origin = normalizeOrigin(value);
+  if (!origin) {
+    throw new Error(
+      `--origin ${value} is not a browser origin: http(s)://host[:port], no path, query or credentials`,
+    );
+  }
+  return [...previous, origin];
+};
+
+const describeSite = (site: SiteRow) =>
+  `site ${site.id} (${site.name}) origins: ${site.allowedOrigins.length ? site.allowedOrigins.join(' ') : 'none'}`;
+
 export function sitesCommand(): Command {
   const sites = new Command('sites').description("a customer's sites");
   sites
     .command('add')
     .requiredOption('--customer <id>', 'customer id')
     .requiredOption('--name <name>', 'site name, unique per customer')
+    .option(
+      '--origin <origin>',
+      "a browser origin whose pages may upload with this site's upload tokens (CORS); repeatable",
+      collectOrigin,
+    )
     .option('--json', 'machine-readable output')
-    .action(async (options: JsonOption & { customer: string; name: string }) => {
-      const site = await admin((t) => t.addSite(options.customer, options.name));
-      createOutput(Boolean(options.json)).result(site, () => `site ${site.id} (${site.name})`);
+    .action(async (options: JsonOption & { customer: string; name: string; origin?: string[] }) => {
+      const site = await admin((t) => t.addSite(options.customer, options.name, options.origin));
+      createOutput(Boolean(options.json)).result(site, () => describeSite(site));
+    });
+  sites
+    .command('origins')
+    .description("set a site's allowed browser origins (replaces them; none: --clear)")
+    .argument('<site>', 'site id')
+    .option('--origin <origin>', 'an allowed browser origin; repeatable', collectOrigin)
+    .option('--clear', 'allow no browser origin')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (siteId: string, options: JsonOption & { origin?: string[]; clear?: boolean }) => {
+        if (!options.origin && !options.clear)
+          throw new Error('give --origin (repeatable) or --clear');
+        if (options.origin && options.clear)
+          throw new Error('--origin and --clear exclude each other');
+        if (!isUuid(siteId)) throw new Error(`no site ${siteId}`);
+        const site = await admin((t) => t.setSiteOrigins(siteId, options.origin ?? []));
+        if (!site) throw new Error(`no site ${siteId}`);
+        createOutput(Boolean(options.json)).result(site, () => describeSite(site));
+      },
+    );
+  sites
+    .command('list')
+    .requiredOption('--customer <id>', 'customer id')
+    .option('--json', 'machine-readable output')
+    .action(async (options: JsonOption & { customer: string }) => {
+      if (!isUuid(options.customer)) throw new Error(`no customer ${options.customer}`);
+      const rows = await admin((t) => t.listSites(options.customer));
+      createOutput(Boolean(options.json)).result(rows, () =>
+        rows.length ? rows.map(describeSite) : 'no sites',
+      );
     });
   return sites;
 }
