@@ -5,7 +5,8 @@
  * with odd percent-encodings, wrong content types and content encodings,
  * missing and wrong keys. Every answer must be documented for its operation
  * (status and body, error shape included), never a 5xx; and customer B's key
- * never sees or changes customer A's upload or webhook.
+ * never sees or changes customer A's upload or webhook. B's browser upload
+ * token acts too: it never sees or changes A's uploads nor B's key's.
  *
  * Bounded: NUM_RUNS requests (plus shrinking on a failure), fast-check prints
  * the seed and path to replay a failure: `FUZZ_SEED=<seed> npx jest ... openapi-fuzz`.
@@ -32,6 +33,9 @@ let victimUpload: string;
 let victimWebhook: { url: string; updatedAt: string };
 let actorPending: string;
 let actorClean: string;
+/** B's upload token (issue 14) and the one upload it created. */
+let actorToken: string;
+let tokenUpload: string;
 let document: OpenApiDocument;
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -56,6 +60,27 @@ beforeAll(async () => {
   const clean = await stack.stageVerified(sandbox, actor, uniqueText('actor-clean'), 'text/plain');
   await stack.uploads.transition({ uploadId: clean.id, to: 'clean', actor: 'test' });
   actorClean = clean.id;
+
+  const minted = await fetch(`${api}/v1/upload-tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${actor.apiKey}`, 'content-type': 'application/json' },
+    body: json({ siteId: actor.siteId, maxUploads: 1000, ttlSeconds: 3600 }),
+  });
+  expect(minted.status).toBe(201);
+  actorToken = ((await minted.json()) as { token: string }).token;
+  const file = uniqueText('token');
+  const byToken = await fetch(`${api}/v1/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${actorToken}`, 'content-type': 'application/json' },
+    body: json({
+      fileName: 't.txt',
+      contentType: 'text/plain',
+      size: file.size,
+      sha256: file.sha256,
+    }),
+  });
+  expect(byToken.status).toBe(201);
+  tokenUpload = ((await byToken.json()) as { uploadId: string }).uploadId;
 });
 
 afterAll(async () => {
@@ -72,10 +97,11 @@ async function victimWebhookNow() {
 
 // --- Generators ---
 
-type Key = 'actor' | 'none' | 'wrong' | 'malformed';
+type Key = 'actor' | 'token' | 'none' | 'wrong' | 'malformed';
 
 const keyArb: fc.Arbitrary<Key> = fc.oneof(
-  { weight: 37, arbitrary: fc.constant<Key>('actor') },
+  { weight: 27, arbitrary: fc.constant<Key>('actor') },
+  { weight: 12, arbitrary: fc.constant<Key>('token') },
   { weight: 1, arbitrary: fc.constant<Key>('none') },
   { weight: 1, arbitrary: fc.constant<Key>('wrong') },
   { weight: 1, arbitrary: fc.constant<Key>('malformed') },
@@ -98,12 +124,16 @@ const ODD_IDS = [
   '-1',
 ];
 
-type IdChoice = { kind: 'victim' | 'pending' | 'clean' | 'random' | 'odd'; raw: string };
+type IdChoice = {
+  kind: 'victim' | 'pending' | 'clean' | 'token' | 'random' | 'odd';
+  raw: string;
+};
 
 const idArb: fc.Arbitrary<IdChoice> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<IdChoice>({ kind: 'victim', raw: '' }) },
   { weight: 2, arbitrary: fc.constant<IdChoice>({ kind: 'pending', raw: '' }) },
   { weight: 2, arbitrary: fc.constant<IdChoice>({ kind: 'clean', raw: '' }) },
+  { weight: 2, arbitrary: fc.constant<IdChoice>({ kind: 'token', raw: '' }) },
   { weight: 1, arbitrary: fc.uuid().map((raw): IdChoice => ({ kind: 'random', raw })) },
   {
     weight: 3,
@@ -414,6 +444,8 @@ function resolveId(id: IdChoice): string {
       return actorPending;
     case 'clean':
       return actorClean;
+    case 'token':
+      return tokenUpload;
     default:
       return id.raw;
   }
@@ -436,6 +468,8 @@ function authorization(key: Key): Record<string, string> {
   switch (key) {
     case 'actor':
       return { authorization: `Bearer ${actor.apiKey}` };
+    case 'token':
+      return { authorization: `Bearer ${actorToken}` };
     case 'none':
       return {};
     case 'wrong':
@@ -447,7 +481,9 @@ function authorization(key: Key): Record<string, string> {
 
 async function send(generated: Generated) {
   const { operation, body, encoding, contentType } = generated;
-  let path = operation.template.replace('{uploadId}', resolveId(generated.id));
+  let path = operation.template
+    .replace('{uploadId}', resolveId(generated.id))
+    .replace('{tokenId}', resolveId(generated.id));
   if (operation.id === 'getUploadContent' && generated.query) path += generated.query;
   const headers: Record<string, string> = { ...authorization(generated.key) };
   let bytes: Buffer | undefined;
@@ -530,6 +566,30 @@ describe('the API against its OpenAPI document, fuzzed', () => {
           });
           expect(response.text).not.toContain(victim.siteId);
           expect(response.text).not.toContain('victim');
+        }
+        // B's token sees only its own upload: not A's, not B's key's (404, or refused before any lookup).
+        if (
+          generated.key === 'token' &&
+          ['victim', 'pending', 'clean'].includes(generated.id.kind) &&
+          path.includes(resolveId(generated.id))
+        ) {
+          expect({ label, revealed: ![400, 403, 404, 429].includes(response.status) }).toEqual({
+            label,
+            revealed: false,
+          });
+          expect(response.text).not.toContain(victim.siteId);
+          expect(response.text).not.toContain(actor.siteId);
+        }
+        // A token never gets anything from the webhook or token operations.
+        if (
+          generated.key === 'token' &&
+          (operation.template.startsWith('/v1/webhook') ||
+            operation.template.startsWith('/v1/upload-tokens'))
+        ) {
+          expect({ label, status: response.status }).toEqual({
+            label,
+            status: response.status === 429 ? 429 : 403,
+          });
         }
         // B's webhook operations are B's: they never show A's URL.
         if (generated.key === 'actor' && operation.template === '/v1/webhook') {
