@@ -5,6 +5,7 @@ describe('ERROR_STATUS', () => {
     ['invalid_request', 400],
     ['unauthorized', 401],
     ['forbidden', 403],
+    ['token_exhausted', 403],
     ['not_found', 404],
     ['site_not_found', 404],
     ['upload_not_found', 404],
@@ -18,6 +19,7 @@ describe('ERROR_STATUS', () => {
     ['parts_mismatch', 409],
     ['rendition_not_found', 404],
     ['webhook_not_found', 404],
+    ['upload_token_not_found', 404],
     ['file_too_large', 413],
     ['unsupported_type', 415],
     ['rate_limited', 429],
@@ -29,7 +31,7 @@ describe('ERROR_STATUS', () => {
   });
 
   it('has no code without a test above', () => {
-    expect(Object.keys(ERROR_STATUS)).toHaveLength(21);
+    expect(Object.keys(ERROR_STATUS)).toHaveLength(23);
   });
 });
 
