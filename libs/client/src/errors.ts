@@ -4,17 +4,35 @@ export class AirlockApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: Record<string, unknown>;
+  /** The answer's `Retry-After` (seconds), e.g. on 429 and 409 `upload_in_progress`. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     status: number,
     code: string,
     message: string,
     details: Record<string, unknown> = {},
+    retryAfterSeconds?: number,
   ) {
     super(`${status} ${code}: ${message}`);
     this.status = status;
     this.code = code;
     this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The upload did not reach a terminal state within the polling policy's `timeoutMs`. */
+export class AirlockTimeoutError extends Error {
+  override readonly name = 'AirlockTimeoutError';
+  readonly uploadId: string;
+  /** The last state seen. */
+  readonly state: string;
+
+  constructor(uploadId: string, state: string, timeoutMs: number) {
+    super(`upload ${uploadId} is still ${state} after ${Math.round(timeoutMs / 1000)} s`);
+    this.uploadId = uploadId;
+    this.state = state;
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sha256OfBlob, sha256OfPart, toHex } from './hashing.ts';
+import { createSha256, sha256OfBlob, sha256OfPart, toHex } from './hashing.ts';
 
 const nodeSha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -30,6 +30,16 @@ describe('hashing', () => {
     await expect(sha256OfBlob(new Blob([bytes]), { signal: controller.signal })).rejects.toThrow(
       'stop',
     );
+  });
+
+  it('both engines (hash-wasm and @noble/hashes) give the same digest, fed in pieces', async () => {
+    for (const engine of ['wasm', 'js'] as const) {
+      const hash = await createSha256(engine);
+      for (let offset = 0; offset < bytes.length; offset += 1_000_003)
+        hash.update(bytes.subarray(offset, offset + 1_000_003));
+      expect(hash.hex()).toBe(nodeSha(bytes));
+      expect(await sha256OfBlob(new Blob([bytes]), { engine })).toBe(nodeSha(bytes));
+    }
   });
 
   it('toHex', () => {

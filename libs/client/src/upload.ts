@@ -1,17 +1,33 @@
 import {
   AirlockApi,
   type ApiOptions,
+  type Authorization,
   type CreateUploadRequest,
   type MultipartPlan,
   type PartUrl,
   type PresignedPut,
+  type Upload,
   type UploadStatus,
 } from './api.ts';
-import { AirlockApiError, AirlockStorageError } from './errors.ts';
-import { sha256OfBlob, sha256OfPart } from './hashing.ts';
+import { AirlockApiError, AirlockStorageError, AirlockTimeoutError } from './errors.ts';
+import {
+  DEFAULT_POLL,
+  inProgressOf,
+  isTerminalState,
+  pollDelay,
+  type PollPolicy,
+  type TerminalState,
+} from './follow.ts';
+import { hashFile } from './hash-in-worker.ts';
+import type { HashWorkerSource } from './hash-protocol.ts';
+import { sha256OfPart, type Sha256Engine } from './hashing.ts';
 import { batches, partsToSend, planParts, type PlannedPart } from './part-plan.ts';
+import { ProgressLedger, type UploadPhase, type UploadProgress } from './progress.ts';
 import { decideRetry, DEFAULT_RETRY, type AttemptOutcome, type RetryPolicy } from './retry.ts';
 import { sleep } from './sleep.ts';
+import { defaultTransport, type PutTransport } from './transport.ts';
+
+export type { UploadPhase, UploadProgress };
 
 /** The most part URLs one `POST /v1/uploads/:id/parts` may ask for. */
 export const MAX_URL_BATCH = 100;
@@ -30,17 +46,6 @@ export type UploadSession = {
   readonly partSize: number;
   readonly partCount: number;
   readonly expiresAt: string;
-};
-
-export type UploadProgress = {
-  readonly phase: 'hashing' | 'uploading' | 'completing' | 'done';
-  /** Bytes of the file hashed so far (the whole-file SHA-256 is declared before anything is sent). */
-  readonly bytesHashed: number;
-  /** Bytes the store has confirmed (parts it already held on resume included). */
-  readonly bytesConfirmed: number;
-  readonly totalBytes: number;
-  readonly partsDone: number;
-  readonly partCount: number;
 };
 
 /** One part settled: `sent` by this run, or `held` (already in the store, skipped). */
@@ -78,6 +83,13 @@ export type UploadResult = {
   readonly state: string;
   /** The same content was already verified for this customer: nothing was sent. */
   readonly duplicate: boolean;
+  /**
+   * The same content is already on its way in upload `uploadId` (the API
+   * answered 409 `upload_in_progress`): nothing was sent; follow that upload.
+   */
+  readonly inProgress: boolean;
+  /** With `inProgress`: how long the API suggests waiting before polling the upload (its `Retry-After`). */
+  readonly retryAfterMs?: number;
   readonly method: 'PUT' | 'MULTIPART' | 'NONE';
   readonly partsSent: number;
   readonly partsHeld: number;
@@ -91,7 +103,43 @@ export type UploadTask = {
   readonly cancel: () => Promise<UploadStatus | undefined>;
 };
 
-export type ClientOptions = ApiOptions;
+export type ClientOptions = ApiOptions & {
+  /**
+   * Hash files in a Web Worker (browsers): the URL of the bundled
+   * `@airlock/client/hash-worker` script, or a factory starting it. Without it
+   * (or where `Worker` does not exist, as in Node) files are hashed on the
+   * calling thread, a chunk at a time.
+   */
+  readonly hashWorker?: HashWorkerSource;
+  /** `wasm` (hash-wasm, the default; @noble/hashes where WebAssembly cannot start) or `js`. */
+  readonly sha256Engine?: Sha256Engine;
+  /**
+   * How bytes are PUT to the store: by default the given `fetch` if any, else
+   * XMLHttpRequest where it exists (upload progress), else `fetch`.
+   */
+  readonly transport?: PutTransport;
+};
+
+/** Options of `uploadAndWait` (and of the standalone `upload`). */
+export type UploadAndWaitOptions = Omit<UploadOptions, 'fileName' | 'contentType'> & {
+  /** Defaults to the File's `name` (`upload` for a bare Blob). */
+  readonly fileName?: string;
+  /** Defaults to the File's `type` (`application/octet-stream` when the browser has none). */
+  readonly contentType?: string;
+  /** Called with the upload each time it was polled in a new state. */
+  readonly onState?: (upload: Upload) => void;
+  /** How the upload's state is polled (defaults: `DEFAULT_POLL`). */
+  readonly poll?: Partial<PollPolicy>;
+};
+
+/** What `uploadAndWait` (and `upload`) resolve with: the upload in its terminal state. */
+export type UploadOutcome = UploadResult & {
+  readonly state: TerminalState;
+  /** Why it was rejected, quarantined or expired; `null` when `ready`. */
+  readonly reason: string | null;
+  /** The last `GET /v1/uploads/:id` answer: renditions, downloads, history. */
+  readonly upload: Upload;
+};
 
 const cancelled = () => new DOMException('The upload was cancelled', 'AbortError');
 
@@ -101,11 +149,15 @@ const cancelled = () => new DOMException('The upload was cancelled', 'AbortError
  */
 export class AirlockClient {
   readonly api: AirlockApi;
-  readonly #fetch: typeof fetch;
+  readonly #transport: PutTransport;
+  readonly #hashWorker: HashWorkerSource | undefined;
+  readonly #engine: Sha256Engine | undefined;
 
   constructor(options: ClientOptions) {
     this.api = new AirlockApi(options);
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#transport = options.transport ?? defaultTransport(options.fetch);
+    this.#hashWorker = options.hashWorker;
+    this.#engine = options.sha256Engine;
   }
 
   /** Uploads `file` and resolves once the store holds it (verification follows asynchronously). */
@@ -113,10 +165,96 @@ export class AirlockClient {
     return this.startUpload(file, options).done;
   }
 
+  /**
+   * Uploads `file` and follows it to its terminal state: hashes it (in the
+   * hash worker when configured), asks for the upload, sends the bytes
+   * (single PUT or parts), then polls `GET /v1/uploads/:id` with backoff
+   * until it is `ready`, `rejected`, `quarantined` or `expired`. A duplicate
+   * (nothing sent) or content already on its way (409 `upload_in_progress`)
+   * is followed the same way. Aborting `signal` rejects with its reason and,
+   * unless `cancelOnAbort: false`, cancels a pending upload at the API.
+   * A refusal of the file itself (413 too large, 415 type) rejects with an
+   * `AirlockApiError`; a verdict on its content (`rejected`, `quarantined`)
+   * resolves: check `state`.
+   */
+  async uploadAndWait(file: Blob, options: UploadAndWaitOptions): Promise<UploadOutcome> {
+    const { onState, poll, fileName, contentType, ...rest } = options;
+    const named = file as Partial<File>;
+    const task = this.startUpload(file, {
+      cancelOnAbort: true,
+      ...rest,
+      fileName: fileName ?? (named.name || 'upload'),
+      contentType: contentType || named.type || 'application/octet-stream',
+    });
+    const result = await task.done;
+    const report = (phase: UploadPhase) => {
+      const ledger = new ProgressLedger(file.size);
+      ledger.complete();
+      options.onProgress?.(ledger.snapshot(phase));
+    };
+    report('processing');
+    const final = await this.follow(result.uploadId, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(poll ? { poll } : {}),
+      ...(onState ? { onState } : {}),
+      ...(result.inProgress ? { firstDelayMs: result.retryAfterMs } : {}),
+    });
+    report('done');
+    return {
+      ...result,
+      key: final.key,
+      state: final.state as TerminalState,
+      reason: final.reason,
+      upload: final,
+    };
+  }
+
+  /**
+   * Polls `GET /v1/uploads/:id` with backoff (`poll`) until the upload is in
+   * a terminal state, and resolves with it. Transient API failures are
+   * retried; past `poll.timeoutMs` it rejects with an `AirlockTimeoutError`.
+   */
+  async follow(
+    uploadId: string,
+    options: {
+      readonly signal?: AbortSignal;
+      readonly poll?: Partial<PollPolicy>;
+      readonly onState?: (upload: Upload) => void;
+      /** Wait this long before the first look (e.g. the 409's `Retry-After`). */
+      readonly firstDelayMs?: number;
+    } = {},
+  ): Promise<Upload> {
+    const policy: PollPolicy = { ...DEFAULT_POLL, ...options.poll };
+    const deadline = Date.now() + policy.timeoutMs;
+    if (options.firstDelayMs) await sleep(options.firstDelayMs, options.signal);
+    let seen: string | undefined;
+    for (let poll = 1; ; poll += 1) {
+      const upload = await this.api.getUpload(uploadId, options.signal);
+      if (upload.state !== seen) {
+        seen = upload.state;
+        options.onState?.(upload);
+      }
+      if (isTerminalState(upload.state)) return upload;
+      if (Date.now() >= deadline)
+        throw new AirlockTimeoutError(uploadId, upload.state, policy.timeoutMs);
+      await sleep(
+        Math.min(pollDelay(poll, policy), Math.max(0, deadline - Date.now())),
+        options.signal,
+      );
+    }
+  }
+
   startUpload(file: Blob, options: UploadOptions): UploadTask {
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const run = new UploadRun(this.api, this.#fetch, file, options, signal);
+    const run = new UploadRun(
+      this.api,
+      this.#transport,
+      { hashWorker: this.#hashWorker, engine: this.#engine },
+      file,
+      options,
+      signal,
+    );
     let cancelling: Promise<UploadStatus | undefined> | undefined;
     const cancelAtApi = () => {
       cancelling ??= run.created.then((id) => (id ? this.api.cancel(id) : undefined));
@@ -154,39 +292,45 @@ export class AirlockClient {
   }
 }
 
+type Hashing = {
+  readonly hashWorker: HashWorkerSource | undefined;
+  readonly engine: Sha256Engine | undefined;
+};
+
 class UploadRun {
   uploadId: string | undefined;
   /** Settles with the upload's id once creation is decided (undefined when it never was). */
   readonly created: Promise<string | undefined>;
   #settleCreated!: (id: string | undefined) => void;
   readonly #retry: RetryPolicy;
-  #bytesHashed = 0;
-  #bytesConfirmed = 0;
-  #partsDone = 0;
-  #partCount = 1;
+  readonly #ledger: ProgressLedger;
   #partsSent = 0;
   #partsHeld = 0;
 
   readonly api: AirlockApi;
-  readonly fetch: typeof globalThis.fetch;
+  readonly transport: PutTransport;
+  readonly hashing: Hashing;
   readonly file: Blob;
   readonly options: UploadOptions;
   readonly signal: AbortSignal;
 
   constructor(
     api: AirlockApi,
-    fetchImpl: typeof globalThis.fetch,
+    transport: PutTransport,
+    hashing: Hashing,
     file: Blob,
     options: UploadOptions,
     signal: AbortSignal,
   ) {
     this.api = api;
-    this.fetch = fetchImpl;
+    this.transport = transport;
+    this.hashing = hashing;
     this.file = file;
     this.options = options;
     this.signal = signal;
     this.created = new Promise((resolve) => (this.#settleCreated = resolve));
     this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#ledger = new ProgressLedger(file.size);
   }
 
   async execute(): Promise<UploadResult> {
@@ -204,20 +348,22 @@ class UploadRun {
         throw new RangeError(`the file has ${this.file.size} bytes, the session ${resume.size}`);
       this.uploadId = resume.uploadId;
       this.#settleCreated(resume.uploadId);
-      this.#bytesHashed = this.file.size;
+      this.#ledger.hashed(this.file.size);
       return this.#multipart(resume);
     }
 
+    this.#progress('hashing');
     const sha256 =
       this.options.sha256 ??
-      (await sha256OfBlob(this.file, {
+      (await hashFile(this.file, this.hashing.hashWorker, {
         signal: this.signal,
+        ...(this.hashing.engine ? { engine: this.hashing.engine } : {}),
         onBytes: (hashed) => {
-          this.#bytesHashed = hashed;
+          this.#ledger.hashed(hashed);
           this.#progress('hashing');
         },
       }));
-    this.#bytesHashed = this.file.size;
+    this.#ledger.hashed(this.file.size);
     const {
       sha256: _given,
       concurrency: _c,
@@ -231,15 +377,36 @@ class UploadRun {
       onSession: _session,
       ...request
     } = this.options;
-    const created = await this.api.createUpload(
-      { ...request, size: this.file.size, sha256 },
-      this.signal,
-    );
+    let created;
+    try {
+      created = await this.api.createUpload(
+        { ...request, size: this.file.size, sha256 },
+        this.signal,
+      );
+    } catch (error) {
+      // The same content is on its way (parts completed, or being verified): not a failure.
+      const inProgress = inProgressOf(error);
+      if (!inProgress) throw error;
+      this.uploadId = inProgress.uploadId;
+      this.#settleCreated(inProgress.uploadId);
+      this.#ledger.complete();
+      this.#progress('done');
+      return {
+        ...this.#result(
+          { uploadId: inProgress.uploadId, key: '', state: 'pending' },
+          false,
+          'NONE',
+        ),
+        inProgress: true,
+        ...(inProgress.retryAfterSeconds !== undefined
+          ? { retryAfterMs: inProgress.retryAfterSeconds * 1000 }
+          : {}),
+      };
+    }
     this.uploadId = created.uploadId;
     this.#settleCreated(created.uploadId);
     if ('duplicate' in created) {
-      this.#bytesConfirmed = this.file.size;
-      this.#partsDone = this.#partCount;
+      this.#ledger.complete();
       this.#progress('done');
       return this.#result(created, true, 'NONE');
     }
@@ -275,7 +442,7 @@ class UploadRun {
 
   async #multipart(session: UploadSession): Promise<UploadResult> {
     const plan = planParts(this.file.size, session.partSize, session.partCount);
-    this.#partCount = plan.length;
+    this.#ledger.partCount = plan.length;
     const hashes = new Map<number, string>();
     let settled = new Set<number>();
     for (let round = 1; ; round += 1) {
@@ -301,6 +468,7 @@ class UploadRun {
           key: session.key,
           state: typeof answer.state === 'string' ? answer.state : 'pending',
           duplicate: answer.duplicate === true,
+          inProgress: false,
           method: 'MULTIPART',
           partsSent: this.#partsSent,
           partsHeld: this.#partsHeld,
@@ -310,8 +478,7 @@ class UploadRun {
         const missing = error instanceof AirlockApiError && error.code === 'parts_missing';
         if (!missing || round >= COMPLETE_ROUNDS) throw error;
         for (const part of plan) settled.delete(part.partNumber);
-        this.#bytesConfirmed = 0;
-        this.#partsDone = 0;
+        this.#ledger.restart();
       }
     }
   }
@@ -420,20 +587,24 @@ class UploadRun {
         url = await renew();
       let outcome: AttemptOutcome;
       try {
-        const response = await this.fetch(url.url, {
-          method: 'PUT',
+        const response = await this.transport({
+          url: url.url,
           headers: url.headers,
           body: this.file.slice(part.start, part.end),
           signal,
+          onUploadProgress: (loaded) => {
+            this.#ledger.sending(part.partNumber, loaded, part.size);
+            this.#progress('uploading');
+          },
         });
-        const body = await response.text();
-        if (response.ok) return attempt;
-        outcome = { kind: 'status', status: response.status, body };
+        if (response.status >= 200 && response.status < 300) return attempt;
+        outcome = { kind: 'status', status: response.status, body: response.body };
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (error instanceof DOMException && error.name === 'AbortError') throw error;
         outcome = { kind: 'network' };
       }
+      this.#ledger.failed(part.partNumber);
       const decision = decideRetry(outcome, attempt, this.#retry, {
         urlExpiresAt: new Date(url.expiresAt),
       });
@@ -450,20 +621,12 @@ class UploadRun {
   }
 
   #partConfirmed(event: PartEvent) {
-    this.#bytesConfirmed += event.size;
-    this.#partsDone += 1;
+    this.#ledger.confirmed(event.partNumber, event.size);
     this.options.onPart?.(event);
   }
 
-  #progress(phase: UploadProgress['phase']) {
-    this.options.onProgress?.({
-      phase,
-      bytesHashed: this.#bytesHashed,
-      bytesConfirmed: this.#bytesConfirmed,
-      totalBytes: this.file.size,
-      partsDone: this.#partsDone,
-      partCount: this.#partCount,
-    });
+  #progress(phase: UploadPhase) {
+    this.options.onProgress?.(this.#ledger.snapshot(phase));
   }
 
   #result(
@@ -476,9 +639,70 @@ class UploadRun {
       key: created.key,
       state: created.state,
       duplicate,
+      inProgress: false,
       method,
       partsSent: this.#partsSent,
       partsHeld: this.#partsHeld,
     };
   }
+}
+
+/** Options of the standalone `upload`: where and as whom, then `uploadAndWait`'s options. */
+export type UploadFileOptions = UploadAndWaitOptions &
+  Omit<ClientOptions, 'baseUrl' | 'authorization'> & {
+    /** The Airlock API's base URL, e.g. `https://uploads.example.com`. */
+    readonly apiUrl: string;
+    /**
+     * An upload token minted by your backend (`mintUploadToken`), or a
+     * function returning one (called before each request, and again with
+     * `{ refused: true }` after a 401, so it can fetch a fresh token).
+     * Sent as `Authorization: Bearer <token>`.
+     */
+    readonly token?:
+      string | ((context: { readonly refused: boolean }) => string | Promise<string>);
+    /** The whole `Authorization` value instead of `token` (e.g. `Bearer <API key>` on a server). */
+    readonly authorization?: Authorization;
+  };
+
+/**
+ * Uploads one file and resolves with its terminal state (`ready`,
+ * `rejected`, `quarantined` or `expired`): `new AirlockClient(…).uploadAndWait`
+ * in one call. In a browser, pass `hashWorker` so hashing runs off the page's
+ * thread.
+ *
+ * ```ts
+ * const { token, siteId } = await (await fetch('/upload-token', { method: 'POST' })).json();
+ * const outcome = await upload(input.files[0], { apiUrl, token, siteId, hashWorker: '/airlock-hash-worker.js',
+ *   onProgress: (p) => bar.value = p.bytesSent / p.totalBytes });
+ * ```
+ */
+export async function upload(file: Blob, options: UploadFileOptions): Promise<UploadOutcome> {
+  const {
+    apiUrl,
+    token,
+    authorization,
+    fetch,
+    retry,
+    hashWorker,
+    sha256Engine,
+    transport,
+    ...rest
+  } = options;
+  const bearer: Authorization | undefined =
+    token === undefined
+      ? authorization
+      : typeof token === 'function'
+        ? async (context) => `Bearer ${await token(context)}`
+        : `Bearer ${token}`;
+  if (bearer === undefined) throw new TypeError('upload needs a `token` or an `authorization`');
+  const client = new AirlockClient({
+    baseUrl: apiUrl,
+    authorization: bearer,
+    ...(fetch ? { fetch } : {}),
+    ...(retry ? { retry } : {}),
+    ...(hashWorker ? { hashWorker } : {}),
+    ...(sha256Engine ? { sha256Engine } : {}),
+    ...(transport ? { transport } : {}),
+  });
+  return client.uploadAndWait(file, { ...rest, ...(retry ? { retry } : {}) });
 }
