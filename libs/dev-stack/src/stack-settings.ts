@@ -27,6 +27,7 @@ export type StackSettings = ReturnType<typeof stackSettings>;
 export function stackSettings() {
   const root = workspaceRoot();
   const home = resolve(process.env.AIRLOCK_HOME ?? join(root, '.airlock'));
+  const apiPort = port('AIRLOCK_DEV_API_PORT', 4600);
   return {
     root,
     home,
@@ -40,7 +41,7 @@ export function stackSettings() {
     bindHost: process.env.AIRLOCK_DEV_BIND_HOST ?? '127.0.0.1',
     publicHost: process.env.AIRLOCK_DEV_PUBLIC_HOST ?? '127.0.0.1',
     ports: {
-      api: port('AIRLOCK_DEV_API_PORT', 4600),
+      api: apiPort,
       verifierHealth: port('AIRLOCK_DEV_VERIFIER_HEALTH_PORT', 4610),
       scannerHealth: port('AIRLOCK_DEV_SCANNER_HEALTH_PORT', 4611),
       mediaHealth: port('AIRLOCK_DEV_MEDIA_HEALTH_PORT', 4612),
@@ -49,6 +50,9 @@ export function stackSettings() {
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),
       clamd: port('AIRLOCK_DEV_CLAMD_PORT', 3310),
+      // The demo web app (apps/web): a page on another origin than the API.
+      // By default 20 above the API's, so stacks with moved ports never collide.
+      web: port('AIRLOCK_DEV_WEB_PORT', apiPort + 20),
     },
     clamav: {
       /** The test signatures shipped in the repo, copied into the stack on every up. */

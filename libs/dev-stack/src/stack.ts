@@ -13,6 +13,7 @@ import { ensureClamd, stopClamd } from './clamd.ts';
 import { ensurePostgres, stopPostgres } from './postgres-cluster.ts';
 import { logFile, runningPid, startDetached, stopProcess, waitFor } from './processes.ts';
 import { stackSettings, type StackSettings } from './stack-settings.ts';
+import { ensureWebDemoTenant, webDemoFile, type WebDemoTenant } from './web-demo.ts';
 
 export type StackEnv = Record<string, string>;
 
@@ -81,8 +82,30 @@ function services(settings: StackSettings): Service[] {
       }),
       ready: (_env, s) => httpOk(`http://${s.host}:${s.ports.notifierHealth}/readyz`)(),
     },
+    {
+      // The demo page and its token-minting backend, on an origin of its own;
+      // it holds the demo tenant's API key (made by `up`), as a customer's backend would.
+      name: 'web',
+      script: join(settings.root, 'apps/web/src/main.ts'),
+      env: (s) => {
+        const tenant = JSON.parse(readFileSync(webDemoFile(s.home), 'utf8')) as WebDemoTenant;
+        return {
+          HOST: s.host,
+          PORT: String(s.ports.web),
+          AIRLOCK_WEB_SITE_ID: tenant.siteId,
+          AIRLOCK_WEB_API_KEY: tenant.apiKey,
+        };
+      },
+      ready: (env) => httpOk(`${env.AIRLOCK_WEB_URL}/healthz`)(),
+    },
   ];
 }
+
+/** Where a browser reaches the demo web app: both loopback names are allowed origins. */
+const webOrigins = (settings: StackSettings) => [
+  `http://${settings.host}:${settings.ports.web}`,
+  `http://localhost:${settings.ports.web}`,
+];
 
 /** The local logins' password (one for every app: this is a throwaway stack), kept under the stack's home. */
 function appDatabasePassword(settings: StackSettings): string {
@@ -174,6 +197,8 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     );
   }
   log(`db logins   ${DATABASE_APPS.map(appLoginRole).join(', ')}`);
+  const webDemo = await ensureWebDemoTenant(database.url, settings.home, webOrigins(settings));
+  log(`web demo    customer ${webDemo.customerId}, site ${webDemo.siteId}`);
 
   const emulators = await startEmulators(settings, { ...process.env, ...awsEnv });
   log(`s3          ${emulators.s3Endpoint}`);
@@ -183,6 +208,7 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
 
   const env: StackEnv = {
     AIRLOCK_API_URL: `http://${settings.host}:${settings.ports.api}`,
+    AIRLOCK_WEB_URL: webOrigins(settings)[0]!,
     DATABASE_URL: database.url,
     ...appDatabaseUrls,
     ...awsEnv,
