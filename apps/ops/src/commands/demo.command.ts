@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { up, type StackEnv } from '@airlock/dev-stack';
+import { status, up, type StackEnv } from '@airlock/dev-stack';
 import { createPool, PgTenantAdmin } from '@airlock/postgres';
 import { startDemoWebhookReceiver, type DemoWebhookReceiver } from '../demo-webhook-receiver.ts';
 import { createOutput, type Output } from '../output.ts';
@@ -173,8 +173,9 @@ export function demoCommand(): Command {
           ]
         : SAMPLES;
       const results = await runDemo(out, files);
-      out.result(results, () =>
-        results.flatMap(({ file, uploadId, upload, webhook }) => [
+      const webUrl = status().env?.AIRLOCK_WEB_URL;
+      out.result(results, () => [
+        ...results.flatMap(({ file, uploadId, upload, webhook }) => [
           '',
           `${file} (upload ${uploadId}): ${upload.state}${upload.reason ? ` (${upload.reason})` : ''}`,
           `  webhook: ${webhook ? `${webhook.type}, signature ${webhook.verified ? 'verified' : 'INVALID'}` : 'none'}`,
@@ -183,6 +184,9 @@ export function demoCommand(): Command {
             ? [`  download (signed, short-lived): ${upload.downloads.original.url}`]
             : []),
         ]),
-      );
+        ...(webUrl
+          ? ['', `Now from a browser: open ${webUrl} and drop files on the demo page.`]
+          : []),
+      ]);
     });
 }

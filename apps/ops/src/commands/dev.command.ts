@@ -19,6 +19,7 @@ export function devCommand(): Command {
       out.result({ env }, () => [
         '',
         `Airlock is up: ${env.AIRLOCK_API_URL}`,
+        `Demo page (upload from a browser): ${env.AIRLOCK_WEB_URL}`,
         'eval "$(npx airlock dev status --env)" to use it from this shell.',
       ]);
     });
@@ -51,11 +52,18 @@ export function devCommand(): Command {
         }
         return;
       }
-      createOutput(Boolean(options.json)).result(current, () =>
-        current.services.map(
+      createOutput(Boolean(options.json)).result(current, () => [
+        ...current.services.map(
           (s) => `${s.name.padEnd(12)} ${s.running ? `running (pid ${s.pid})` : 'stopped'}`,
         ),
-      );
+        ...(current.env
+          ? [
+              '',
+              `API          ${current.env.AIRLOCK_API_URL}`,
+              `demo page    ${current.env.AIRLOCK_WEB_URL}`,
+            ]
+          : []),
+      ]);
     });
 
   return dev;
