@@ -32,6 +32,12 @@ export type AirlockUppyOptions = PluginOpts & {
   readonly clientOptions?: Omit<ClientOptions, 'baseUrl' | 'authorization'>;
   /** The site to upload to: implied by a token, required with an API key. */
   readonly siteId?: string;
+  /**
+   * Ask for a multipart upload (parts sent in parallel, each retried alone)
+   * for files of at least 5 MiB; above the API's threshold (100 MiB by
+   * default) every upload is multipart anyway. Same name as `@uppy/aws-s3`'s.
+   */
+  readonly shouldUseMultipart?: boolean | ((file: UppyFile<Meta, Body>) => boolean);
   /** Files sending at once (default 3); each multipart file sends `concurrency` parts at once. */
   readonly limit?: number;
   readonly concurrency?: number;
@@ -59,6 +65,9 @@ const DEFAULTS = {
   pollIntervalMs: 1000,
   readyTimeoutMs: 15 * 60_000,
 } as const;
+
+/** S3's smallest part: the API plans no multipart upload below it. */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 const bearer = (token: string) => (/^bearer /i.test(token) ? token : `Bearer ${token}`);
 
@@ -189,6 +198,7 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
           contentType: file.type || 'application/octet-stream',
           ...(this.opts.siteId ? { siteId: this.opts.siteId } : {}),
           ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
+          ...(this.#multipart(file) ? { multipart: true } : {}),
           signal,
           cancelOnAbort: true,
           onProgress: (progress: ClientProgress) => {
@@ -239,24 +249,41 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
     }
   }
 
+  #multipart(file: UppyFile<M, B>): boolean {
+    const { shouldUseMultipart } = this.opts;
+    const wanted =
+      typeof shouldUseMultipart === 'function'
+        ? shouldUseMultipart(file as unknown as UppyFile<Meta, Body>)
+        : shouldUseMultipart === true;
+    return wanted && (file.size ?? 0) >= MIN_PART_BYTES;
+  }
+
   /** Reads the upload's state until it is terminal, showing each step as Uppy's postprocessing. */
   async #follow(fileId: string, first: UploadStatus, signal: AbortSignal): Promise<UploadStatus> {
     const deadline = Date.now() + this.opts.readyTimeoutMs;
     let status = first;
+    let shown: string | undefined;
     for (;;) {
       if (isTerminal(status.state)) return status;
       const file = this.uppy.getFile(fileId);
       if (!file) throw new DOMException('File removed', 'AbortError');
-      // The bytes are stored: the upload itself is done, the workers' checks are not.
-      this.uppy.setFileState(fileId, {
-        progress: {
-          ...file.progress,
-          uploadComplete: true,
-          percentage: 100,
-          bytesUploaded: file.progress.bytesTotal ?? file.size ?? 0,
-          postprocess: { mode: 'indeterminate', message: stateMessage(status.state) },
-        },
-      } as Partial<UppyFile<M, B>>);
+      if (shown === undefined)
+        // The bytes are stored: the upload itself is done, the workers' checks are not.
+        this.uppy.setFileState(fileId, {
+          progress: {
+            ...file.progress,
+            uploadComplete: true,
+            percentage: 100,
+            bytesUploaded: file.progress.bytesTotal ?? file.size ?? 0,
+          },
+        } as Partial<UppyFile<M, B>>);
+      if (status.state !== shown) {
+        shown = status.state;
+        this.uppy.emit('postprocess-progress', this.uppy.getFile(fileId), {
+          mode: 'indeterminate',
+          message: stateMessage(status.state),
+        });
+      }
       if (Date.now() > deadline)
         throw new Error(
           `Still ${status.state} after ${Math.round(this.opts.readyTimeoutMs / 1000)} s`,
@@ -270,7 +297,14 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
     const file = this.uppy.getFile(fileId);
     if (!file) return;
     const body = { ...status, duplicate } as unknown as B;
-    this.uppy.emit('upload-success', file, { status: 200, body });
+    // A short-lived signed link to the verified original, when the API gave one (ready only).
+    const downloads = status.downloads as { original?: { url?: unknown } } | undefined;
+    const url = downloads?.original?.url;
+    this.uppy.emit('upload-success', file, {
+      status: 200,
+      body,
+      ...(typeof url === 'string' ? { uploadURL: url } : {}),
+    });
   }
 
   #fail(fileId: string, error: Error) {
