@@ -180,17 +180,23 @@ export class AirlockClient {
   async uploadAndWait(file: Blob, options: UploadAndWaitOptions): Promise<UploadOutcome> {
     const { onState, poll, fileName, contentType, ...rest } = options;
     const named = file as Partial<File>;
+    const { onProgress } = options;
     const task = this.startUpload(file, {
       cancelOnAbort: true,
       ...rest,
+      // The store holding the file is not the end here: `processing` follows, then `done`.
+      ...(onProgress
+        ? { onProgress: (p: UploadProgress) => void (p.phase !== 'done' && onProgress(p)) }
+        : {}),
       fileName: fileName ?? (named.name || 'upload'),
       contentType: contentType || named.type || 'application/octet-stream',
     });
     const result = await task.done;
     const report = (phase: UploadPhase) => {
       const ledger = new ProgressLedger(file.size);
+      ledger.partCount = Math.max(1, result.partsSent + result.partsHeld);
       ledger.complete();
-      options.onProgress?.(ledger.snapshot(phase));
+      onProgress?.(ledger.snapshot(phase));
     };
     report('processing');
     const final = await this.follow(result.uploadId, {
@@ -420,6 +426,7 @@ class UploadRun {
       );
       this.#partsSent = 1;
       this.#partConfirmed({ partNumber: 1, size: this.file.size, outcome: 'sent', attempts: 1 });
+      this.#progress('uploading');
       this.#progress('done');
       return this.#result(created, false, 'PUT');
     }
