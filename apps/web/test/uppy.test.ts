@@ -161,10 +161,84 @@ test('the real Uppy 6 Dashboard uploads through Airlock: done only at ready, ref
     pageErrors.filter((e) => !/^\[Uppy\]/.test(e) && !/Failed to load resource/.test(e)),
   ).toEqual([]);
 
+  // Each failed item carries its message (the tooltip of its "?").
+  const labels = await page.$$eval('.uppy-Dashboard-Item.is-error', (items) =>
+    items.map((item) => [
+      item.querySelector('.uppy-Dashboard-Item-name')?.textContent,
+      item.querySelector('.uppy-Dashboard-Item-errorDetails')?.getAttribute('aria-label'),
+    ]),
+  );
+  expect(Object.fromEntries(labels)).toEqual({
+    'too-large.txt': 'This file is larger than 10 MiB',
+    'eicar.txt': expect.stringMatching(/^Malware found \(.*\): the file was quarantined$/),
+  });
+
   // Once Uppy's informer bubbles are gone, the Dashboard as a user sees it at the end.
   await page.waitForFunction(() => (window as any).uppy.getState().info.length === 0, {
     timeout: 20_000,
   });
   await new Promise((resolve) => setTimeout(resolve, 800)); // the informer's fade-out
   await page.screenshot({ path: SCREENSHOT });
+});
+
+test('removing a file from Uppy mid-upload cancels its Airlock upload (expired, cancelled), no error shown', async () => {
+  await page.evaluate(() => (window as any).uppy.cancelAll());
+  // Slow uploads down so the file is surely halfway when it is removed.
+  await page.emulateNetworkConditions({
+    offline: false,
+    download: -1,
+    upload: 4 * MiB,
+    latency: 0,
+  });
+  try {
+    const fileId = await page.evaluate(async (size: number) => {
+      const bytes = new Uint8Array(size);
+      for (let at = 0; at < size; at += 65_536)
+        crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+      bytes.set(new TextEncoder().encode('%PDF-1.7\n'));
+      const uppy = (window as any).uppy;
+      const id = uppy.addFile({
+        name: 'cancel-me.pdf',
+        type: 'application/pdf',
+        data: new Blob([bytes]),
+      });
+      void uppy.upload().catch(() => undefined);
+      return id as string;
+    }, 40 * MiB);
+    await page.waitForFunction(
+      (id: string) => {
+        const file = (window as any).uppy.getFile(id);
+        return file?.airlock?.uploadId && file.progress.bytesUploaded > 0;
+      },
+      { timeout: 60_000, polling: 50 },
+      fileId,
+    );
+    const { uploadId, bytesUploaded } = await page.evaluate((id: string) => {
+      const uppy = (window as any).uppy;
+      const file = uppy.getFile(id);
+      const answer = {
+        uploadId: file.airlock.uploadId as string,
+        bytesUploaded: file.progress.bytesUploaded,
+      };
+      uppy.removeFile(id);
+      return answer;
+    }, fileId);
+    expect(bytesUploaded).toBeLessThan(40 * MiB);
+
+    // The token reads its own upload: the API cancelled it.
+    await page.waitForFunction(
+      async (id: string) => {
+        const upload = await (window as any).uppy.getPlugin('Airlock').client.api.getUpload(id);
+        return upload.state === 'expired' && upload.reason === 'cancelled';
+      },
+      { timeout: 20_000, polling: 500 },
+      uploadId,
+    );
+    const log = await uppyLog();
+    expect(events(log, 'upload-error', 'cancel-me.pdf')).toHaveLength(0);
+    expect(events(log, 'upload-success', 'cancel-me.pdf')).toHaveLength(0);
+    expect(await page.evaluate(() => (window as any).uppy.getFiles().length)).toBe(0);
+  } finally {
+    await page.emulateNetworkConditions(null);
+  }
 });

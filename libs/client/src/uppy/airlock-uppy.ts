@@ -8,7 +8,12 @@ import {
 } from '@uppy/core';
 import type { Authorization, UploadStatus } from '../api.ts';
 import { sleep } from '../sleep.ts';
-import { AirlockClient, type ClientOptions, type UploadOptions } from '../upload.ts';
+import {
+  AirlockClient,
+  type ClientOptions,
+  type UploadOptions,
+  type UploadTask,
+} from '../upload.ts';
 import {
   isTerminal,
   progressStep,
@@ -52,6 +57,15 @@ export type AirlockUppyOptions = PluginOpts & {
   /** Give up following the state after this long (default 15 min): the file shows an error. */
   readonly readyTimeoutMs?: number;
 };
+
+declare module '@uppy/core/utils' {
+  // Merged with Uppy's own declaration: same type parameters, unused here.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  export interface LocalUppyFile<M extends Meta, B extends Body> {
+    /** Set by the Airlock plugin once the upload exists (after hashing). */
+    airlock?: { readonly uploadId: string };
+  }
+}
 
 /** What `upload-success` carries in `response.body`: the upload as the API last described it. */
 export type AirlockBody = Body & UploadStatus & { readonly duplicate: boolean };
@@ -180,6 +194,7 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
       const result = await this.#limit(async () => {
         signal.throwIfAborted();
         let sending = false;
+        const started: { task?: UploadTask } = {};
         const startSending = () => {
           if (sending) return;
           sending = true;
@@ -187,6 +202,9 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
           if (!now) return;
           if (now.progress.preprocess) this.uppy.emit('preprocess-complete', now);
           this.uppy.emit('upload-start', [now]);
+          // The upload exists once bytes go out: its id, to follow or cancel it elsewhere.
+          const id = started.task?.uploadId();
+          if (id) this.uppy.setFileState(file.id, { airlock: { uploadId: id } });
         };
         this.uppy.emit('preprocess-progress', file, {
           mode: 'determinate',
@@ -222,6 +240,7 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
           },
         } as UploadOptions;
         const task = this.#client.startUpload(data, options);
+        started.task = task;
         try {
           return await task.done;
         } finally {
