@@ -162,11 +162,17 @@ const REJECTIONS: Record<string, string> = {
 };
 
 /** Why the pipeline stopped an upload, for people. */
-export function describeOutcome(state: string, reason: string | null | undefined): string {
+export function describeOutcome(
+  state: string,
+  reason: string | null | undefined,
+  processed = false,
+): string {
   const why = reason ?? '';
   switch (state) {
     case 'ready':
-      return 'Verified, scanned clean and processed.';
+      return processed
+        ? 'Verified, scanned clean, thumbnails made.'
+        : 'Verified and scanned clean.';
     case 'quarantined':
       if (why.startsWith('scan_limits_exceeded'))
         return `Quarantined: too large or too deep to scan whole (${why.slice(why.indexOf(':') + 1).trim()}).`;

@@ -5,6 +5,7 @@ import {
   describeTypes,
   formatBytes,
   refusalOf,
+  type RowState,
 } from './format.ts';
 import { cancelOnLeave, inFlight, recoverInterrupted } from './in-flight.ts';
 import { UploadRow } from './row.ts';
@@ -12,9 +13,9 @@ import { TokenSource, type Grant } from './tokens.ts';
 
 /** Files hashed and sent at once; the rest wait their turn. */
 const CONCURRENT_UPLOADS = 3;
-const POLL_MS = 400;
 const FOLLOW_TIMEOUT_MS = 10 * 60_000;
-const TERMINAL = new Set(['ready', 'rejected', 'quarantined', 'expired']);
+/** The client's hash worker, bundled beside the page (src/bundle.ts). */
+const HASH_WORKER_URL = '/hash-worker.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const list = $<HTMLOListElement>('uploads');
@@ -29,7 +30,7 @@ const announce = (text: string) => {
 
 function addRow(file: { name: string; size: number }): UploadRow {
   const row = new UploadRow(file, announce);
-  list.prepend(row.element);
+  list.append(row.element);
   document.body.classList.add('has-uploads');
   return row;
 }
@@ -70,9 +71,11 @@ async function uploadFile(file: File, row: UploadRow): Promise<void> {
     row.fail('refused', refusal.code, refusal.message);
     return;
   }
+  // Each upload keeps the token that created it: the only one that may read it.
   const client = new AirlockClient({
     baseUrl: grant.apiUrl,
     authorization: `Bearer ${grant.token}`,
+    hashWorker: HASH_WORKER_URL,
   });
   row.setState('hashing');
   let uploadId: string | undefined;
@@ -99,10 +102,7 @@ async function uploadFile(file: File, row: UploadRow): Promise<void> {
     contentType: contentTypeOf(file),
     onProgress: (progress) => {
       row.hashed(progress.bytesHashed, progress.totalBytes);
-      if (progress.phase !== 'hashing') {
-        const sent = (progress as { bytesSent?: number }).bytesSent ?? progress.bytesConfirmed;
-        row.sent(sent, progress.totalBytes);
-      }
+      if (progress.phase !== 'hashing') row.sent(progress.bytesSent, progress.totalBytes);
       noteCreated();
     },
   });
@@ -116,8 +116,15 @@ async function uploadFile(file: File, row: UploadRow): Promise<void> {
     if (result.duplicate) row.nothingToSend();
     else row.sent(1, 1);
     inFlight.remove(result.uploadId);
-    row.setState(result.state as never);
-    await follow(client, result.uploadId, row, file.name);
+    row.setState(result.state as RowState);
+    // Verification, the scan and renditions follow: poll until the pipeline is done with it.
+    const final = await client.follow(result.uploadId, {
+      poll: { initialDelayMs: 300, factor: 1.3, maxDelayMs: 2_000, timeoutMs: FOLLOW_TIMEOUT_MS },
+      onState: (upload) => row.setState(upload.state),
+      ...(result.inProgress && result.retryAfterMs ? { firstDelayMs: result.retryAfterMs } : {}),
+    });
+    row.settle(final.state, final.reason, final.history, final.renditions.length > 0);
+    if (final.downloads) row.showDownloads(final.downloads, final.renditions, file.name);
   } catch (error) {
     if (uploadId) inFlight.remove(uploadId);
     failed(row, error);
@@ -134,25 +141,6 @@ function failed(row: UploadRow, error: unknown) {
     row.fail('failed', 'cancelled', 'Cancelled: nothing was kept.');
   } else {
     row.fail('failed', 'error', (error as Error).message || 'The upload failed.');
-  }
-}
-
-/** Polls the upload until the pipeline is done with it, showing each state on the way. */
-async function follow(client: AirlockClient, uploadId: string, row: UploadRow, fileName: string) {
-  const deadline = Date.now() + FOLLOW_TIMEOUT_MS;
-  for (;;) {
-    const status = await client.api.getUpload(uploadId);
-    if (TERMINAL.has(status.state)) {
-      row.settle(status.state as never, status.reason);
-      if (status.downloads) row.showDownloads(status.downloads, status.renditions ?? [], fileName);
-      return;
-    }
-    row.setState(status.state as never);
-    if (Date.now() > deadline) {
-      row.setMessage(`Still ${status.state} after ten minutes: see the stack's logs.`, 'error');
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
@@ -205,8 +193,10 @@ async function showInterrupted() {
   for (const { entry, state, reason } of await recoverInterrupted()) {
     const row = addRow({ name: entry.fileName, size: entry.size });
     row.setUploadId(entry.uploadId);
+    row.element.classList.add('interrupted');
     if (state) {
-      row.settle(state as never, reason);
+      // It was pending when the page went away; the answer says where it ended.
+      row.settle(state as RowState, reason, [{ to: 'pending' }, { to: state }]);
       if (state === 'expired' && reason === 'cancelled')
         row.setMessage('Interrupted when the page was left: cancelled, nothing was kept.', 'info');
     } else {

@@ -146,10 +146,32 @@ export class UploadRow {
     this.setState(state, message);
   }
 
-  /** The pipeline's outcome (`ready`, `quarantined`, …) with its reason. */
-  settle(state: RowState, reason: string | null | undefined): void {
+  /**
+   * The pipeline's outcome (`ready`, `quarantined`, …) with its reason; with
+   * the upload's history, the steps it passed are marked and the one that
+   * stopped it named.
+   */
+  settle(
+    state: RowState,
+    reason: string | null | undefined,
+    history?: ReadonlyArray<{ readonly to: string }>,
+    processed = false,
+  ): void {
     if (reason) this.element.dataset.reason = reason;
-    this.setState(state, describeOutcome(state, reason));
+    this.setState(state, describeOutcome(state, reason, processed));
+    if (!history || state === 'ready') return;
+    const passed = new Set(history.map((step) => step.to));
+    for (const step of this.#steps.children) {
+      step.classList.remove('current');
+      step.classList.toggle('done', passed.has(step.getAttribute('data-step') ?? ''));
+    }
+    const stop = element('li', { 'data-step': state, class: 'stopped' }, STATE_LABELS[state]);
+    const next = [...this.#steps.children].find((step) => !step.classList.contains('done'));
+    if (next) next.replaceWith(stop);
+    else this.#steps.append(stop);
+    for (const step of [...this.#steps.children]) {
+      if (step !== stop && !step.classList.contains('done')) step.remove();
+    }
   }
 
   setMessage(text: string, kind: 'info' | 'error'): void {

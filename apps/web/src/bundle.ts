@@ -11,6 +11,8 @@ const page = (name: string) => fileURLToPath(new URL(`../page/${name}`, import.m
 export const ENTRIES: Record<string, string> = {
   main: page('main.ts'),
   uppy: page('uppy.ts'),
+  // The client's hash worker, its own bundle: the pages pass `hashWorker: '/hash-worker.js'`.
+  'hash-worker': fileURLToPath(import.meta.resolve('@airlock/client/hash-worker')),
 };
 
 export type Bundle = ReadonlyMap<string, { contentType: string; body: Buffer }>;
