@@ -56,6 +56,7 @@ describe('@airlock/client upload() on the real stack', () => {
     const { file, sha256 } = textFile(9 * MiB);
     const progress: UploadProgress[] = [];
     const states: string[] = [];
+    const created: Array<{ uploadId: string; putsSoFar: number }> = [];
     const before = puts();
 
     const outcome = await upload(file, {
@@ -63,6 +64,7 @@ describe('@airlock/client upload() on the real stack', () => {
       siteId: tenant.siteId,
       onProgress: (p) => progress.push(p),
       onState: (u) => states.push(u.state),
+      onCreated: (uploadId) => created.push({ uploadId, putsSoFar: puts() - before }),
     });
 
     expect(outcome).toMatchObject({
@@ -82,6 +84,8 @@ describe('@airlock/client upload() on the real stack', () => {
       sha256,
     });
     expect(puts() - before).toBe(1);
+    // Named before any byte was sent (a page records it to cancel it if it goes away).
+    expect(created).toEqual([{ uploadId: outcome.uploadId, putsSoFar: 0 }]);
 
     // Hashing reported chunk by chunk (4 MiB), rising to the whole file, before any byte was sent.
     const hashing = progress.filter((p) => p.phase === 'hashing').map((p) => p.bytesHashed);

@@ -74,6 +74,12 @@ export type UploadOptions = Omit<CreateUploadRequest, 'size' | 'sha256'> & {
   readonly onPart?: (event: PartEvent) => void;
   /** Called once a multipart upload exists: persist it to resume after a crash or reload. */
   readonly onSession?: (session: UploadSession) => void;
+  /**
+   * Called once the upload's id is known (created, or named by the API as a
+   * duplicate or as content on its way), before any byte is sent: e.g. to
+   * record it and cancel it if the page goes away.
+   */
+  readonly onCreated?: (uploadId: string) => void;
 };
 
 export type UploadResult = {
@@ -381,6 +387,7 @@ class UploadRun {
       onProgress: _p,
       onPart: _o,
       onSession: _session,
+      onCreated: _created,
       ...request
     } = this.options;
     let created;
@@ -395,6 +402,7 @@ class UploadRun {
       if (!inProgress) throw error;
       this.uploadId = inProgress.uploadId;
       this.#settleCreated(inProgress.uploadId);
+      this.options.onCreated?.(inProgress.uploadId);
       this.#ledger.complete();
       this.#progress('done');
       return {
@@ -411,6 +419,7 @@ class UploadRun {
     }
     this.uploadId = created.uploadId;
     this.#settleCreated(created.uploadId);
+    this.options.onCreated?.(created.uploadId);
     if ('duplicate' in created) {
       this.#ledger.complete();
       this.#progress('done');
