@@ -40,6 +40,8 @@ const uppy = new Uppy({ restrictions: restrictionsFromGrant(grant) })
   .use(AirlockUppy, {
     endpoint: grant.apiUrl,
     token,
+    // Hashing off the main thread: the client's worker, bundled by this app's server.
+    clientOptions: { hashWorker: '/hash-worker.js' },
     // Parts in parallel from 16 MiB (the API's part size) on; above 100 MiB always.
     shouldUseMultipart: (file) => (file.size ?? 0) >= 16 * MiB,
   });
