@@ -126,7 +126,10 @@ export class UploadRow {
       this.#state = state;
       this.element.dataset.state = state;
       this.#badge.textContent = STATE_LABELS[state];
-      const reached = PIPELINE.indexOf(state as (typeof PIPELINE)[number]);
+      // While its bytes are sent, the upload is already `pending` at the API.
+      const reached = PIPELINE.indexOf(
+        (state === 'uploading' ? 'pending' : state) as (typeof PIPELINE)[number],
+      );
       for (const [index, step] of [...this.#steps.children].entries()) {
         step.classList.toggle('done', reached >= 0 && index < reached);
         step.classList.toggle('current', index === reached && state !== 'ready');

@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { demoTenant, webUrl } from './support/demo-page.ts';
+
+const cli = fileURLToPath(new URL('../../ops/src/cli.ts', import.meta.url));
+const airlock = async (...args: string[]) =>
+  (await promisify(execFile)(process.execPath, [cli, ...args], { env: process.env })).stdout;
+
+const mint = (origin?: string) =>
+  fetch(`${webUrl()}/token`, { method: 'POST', headers: origin ? { origin } : {} });
+
+describe('the demo web app on the local stack', () => {
+  it('is its own origin, printed by dev up, dev status and dev status --env', async () => {
+    const web = new URL(webUrl());
+    expect(web.origin).not.toBe(new URL(process.env.AIRLOCK_API_URL!).origin);
+    expect(await airlock('dev', 'status', '--env')).toContain(
+      `export AIRLOCK_WEB_URL='${web.origin}'`,
+    );
+    expect(await airlock('dev', 'status')).toMatch(new RegExp(`demo page\\s+${web.origin}\\n`));
+    expect(await airlock('dev', 'up')).toContain(
+      `Demo page (upload from a browser): ${web.origin}`,
+    );
+  });
+
+  it('serves the page with a strict Content-Security-Policy and its bundles, the hash worker included', async () => {
+    const page = await fetch(webUrl());
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(csp).toContain(`connect-src 'self' ${process.env.AIRLOCK_API_URL}`);
+    const html = await page.text();
+    expect(html).toContain('<input id="file" type="file" multiple');
+    for (const script of ['/main.js', '/hash-worker.js']) {
+      const response = await fetch(`${webUrl()}${script}`);
+      expect({
+        script,
+        status: response.status,
+        type: response.headers.get('content-type'),
+      }).toEqual({ script, status: 200, type: 'text/javascript; charset=utf-8' });
+    }
+    expect((await fetch(`${webUrl()}/../../etc/passwd`)).status).toBe(404);
+  });
+
+  it("mints upload tokens only for its own pages' origin, scoped to the demo site", async () => {
+    for (const origin of [undefined, 'http://evil.example', 'null']) {
+      const refused = await mint(origin);
+      expect({ origin, status: refused.status }).toEqual({ origin, status: 403 });
+    }
+    const origin = new URL(webUrl()).origin;
+    const response = await mint(origin);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const grant = (await response.json()) as Record<string, unknown>;
+    expect(grant).toMatchObject({
+      token: expect.stringMatching(/^ut_/),
+      apiUrl: process.env.AIRLOCK_API_URL,
+      siteId: demoTenant().siteId,
+      maxSize: 100 * 1024 * 1024,
+    });
+    // The API key never reaches the page.
+    expect(JSON.stringify(grant)).not.toContain(demoTenant().apiKey);
+
+    // The token answers CORS for the page's origin, and only there.
+    const preflight = (from: string) =>
+      fetch(`${process.env.AIRLOCK_API_URL}/v1/uploads`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: from,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      });
+    expect((await preflight(origin)).headers.get('access-control-allow-origin')).toBe(origin);
+    expect(
+      (await preflight('http://127.0.0.1:1')).headers.get('access-control-allow-origin'),
+    ).toBeNull();
+  });
+});
