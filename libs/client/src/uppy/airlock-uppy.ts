@@ -7,7 +7,7 @@ import {
   type UppyFile,
 } from '@uppy/core';
 import type { Authorization, UploadStatus } from '../api.ts';
-import { sleep } from '../sleep.ts';
+import type { PollPolicy } from '../follow.ts';
 import {
   AirlockClient,
   type ClientOptions,
@@ -52,10 +52,12 @@ export type AirlockUppyOptions = PluginOpts & {
    * as soon as the store holds the bytes (follow the state yourself).
    */
   readonly waitFor?: 'ready' | 'stored';
-  /** How often the upload's state is read while the workers check it (default 1000 ms). */
-  readonly pollIntervalMs?: number;
-  /** Give up following the state after this long (default 15 min): the file shows an error. */
-  readonly readyTimeoutMs?: number;
+  /**
+   * How the upload's state is polled while the workers check it (the
+   * client's `follow()`: 500 ms growing to 5 s; `timeoutMs` default 30 min,
+   * after which the file shows an error).
+   */
+  readonly poll?: Partial<PollPolicy>;
 };
 
 declare module '@uppy/core/utils' {
@@ -71,13 +73,11 @@ declare module '@uppy/core/utils' {
 export type AirlockBody = Body & UploadStatus & { readonly duplicate: boolean };
 
 type Required<O, K extends keyof O> = O & { [P in K]-?: NonNullable<O[P]> };
-type Opts = Required<AirlockUppyOptions, 'limit' | 'waitFor' | 'pollIntervalMs' | 'readyTimeoutMs'>;
+type Opts = Required<AirlockUppyOptions, 'limit' | 'waitFor'>;
 
 const DEFAULTS = {
   limit: 3,
   waitFor: 'ready',
-  pollIntervalMs: 1000,
-  readyTimeoutMs: 15 * 60_000,
 } as const;
 
 /** S3's smallest part: the API plans no multipart upload below it. */
@@ -255,7 +255,12 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
         state: result.state,
       };
       if (this.opts.waitFor === 'stored') return this.#succeed(file.id, stored, result.duplicate);
-      const status = await this.#follow(file.id, stored, signal);
+      const status = await this.#follow(
+        file.id,
+        result.uploadId,
+        signal,
+        result.inProgress ? result.retryAfterMs : undefined,
+      );
       const refusal = refusalOf(status);
       if (refusal) this.#fail(file.id, refusal);
       else this.#succeed(file.id, status, result.duplicate);
@@ -277,39 +282,42 @@ export class AirlockUppy<M extends Meta, B extends Body> extends BasePlugin<Opts
     return wanted && (file.size ?? 0) >= MIN_PART_BYTES;
   }
 
-  /** Reads the upload's state until it is terminal, showing each step as Uppy's postprocessing. */
-  async #follow(fileId: string, first: UploadStatus, signal: AbortSignal): Promise<UploadStatus> {
-    const deadline = Date.now() + this.opts.readyTimeoutMs;
-    let status = first;
-    let shown: string | undefined;
-    for (;;) {
-      if (isTerminal(status.state)) return status;
-      const file = this.uppy.getFile(fileId);
-      if (!file) throw new DOMException('File removed', 'AbortError');
-      if (shown === undefined)
-        // The bytes are stored: the upload itself is done, the workers' checks are not.
-        this.uppy.setFileState(fileId, {
-          progress: {
-            ...file.progress,
-            uploadComplete: true,
-            percentage: 100,
-            bytesUploaded: file.progress.bytesTotal ?? file.size ?? 0,
-          },
-        } as Partial<UppyFile<M, B>>);
-      if (status.state !== shown) {
-        shown = status.state;
-        this.uppy.emit('postprocess-progress', this.uppy.getFile(fileId), {
+  /**
+   * Follows the upload to its terminal state (the client's `follow()`), the
+   * file shown as uploaded and each state as Uppy's postprocessing meanwhile.
+   */
+  async #follow(
+    fileId: string,
+    uploadId: string,
+    signal: AbortSignal,
+    firstDelayMs: number | undefined,
+  ): Promise<UploadStatus> {
+    const file = this.uppy.getFile(fileId);
+    if (!file) throw new DOMException('File removed', 'AbortError');
+    // The bytes are stored: the upload itself is done, the workers' checks are not.
+    this.uppy.setFileState(fileId, {
+      progress: {
+        ...file.progress,
+        uploadComplete: true,
+        percentage: 100,
+        bytesUploaded: file.progress.bytesTotal ?? file.size ?? 0,
+      },
+    } as Partial<UppyFile<M, B>>);
+    const show = (state: string) => {
+      const now = this.uppy.getFile(fileId);
+      if (now && !isTerminal(state))
+        this.uppy.emit('postprocess-progress', now, {
           mode: 'indeterminate',
-          message: stateMessage(status.state),
+          message: stateMessage(state),
         });
-      }
-      if (Date.now() > deadline)
-        throw new Error(
-          `Still ${status.state} after ${Math.round(this.opts.readyTimeoutMs / 1000)} s`,
-        );
-      await sleep(this.opts.pollIntervalMs, signal);
-      status = await this.#client.api.getUpload(first.uploadId, signal);
-    }
+    };
+    show('pending');
+    return this.#client.follow(uploadId, {
+      signal,
+      onState: (upload) => show(upload.state),
+      ...(this.opts.poll ? { poll: this.opts.poll } : {}),
+      ...(firstDelayMs ? { firstDelayMs } : {}),
+    });
   }
 
   #succeed(fileId: string, status: UploadStatus, duplicate: boolean) {
