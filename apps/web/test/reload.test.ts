@@ -1,7 +1,7 @@
 import type { Browser, CDPSession, Page } from 'puppeteer-core';
 import { StackClients, waitForState } from '@airlock/testing';
 import { launchBrowser, openPage, waitForAttribute, type TestPage } from '@airlock/testing/browser';
-import { PageFiles, row, rows, shoot, webUrl } from './support/demo-page.ts';
+import { PageFiles, row, rows, shootUploads, webUrl } from './support/demo-page.ts';
 
 const MiB = 1024 * 1024;
 const stack = new StackClients();
@@ -71,7 +71,7 @@ async function expectCancelled(uploadId: string) {
 describe('leaving the demo page mid-upload (headless Chromium)', () => {
   it('a reload cancels the upload in flight and shows it cancelled: nothing is left pending', async () => {
     const uploadId = await startSending(files.pdf('big-report.pdf', 20), 'big-report.pdf');
-    await shoot(page, 'demo-page-sending', { selector: 'main' });
+    await shootUploads(page, 'demo-page-sending');
 
     await page.reload({ waitUntil: 'load' });
     // After the reload the page lists what the last visit left in flight, with the API's answer.

@@ -71,10 +71,21 @@ export async function openPage(browser: Browser, url?: string): Promise<TestPage
 export async function screenshot(
   page: Page,
   path: string,
-  options: { readonly selector?: string; readonly fullPage?: boolean } = {},
+  options: {
+    readonly selector?: string;
+    readonly fullPage?: boolean;
+    /** A region of the page, in CSS pixels from its top left. */
+    readonly clip?: { x: number; y: number; width: number; height: number };
+  } = {},
 ): Promise<string> {
   mkdirSync(dirname(path), { recursive: true });
-  if (options.selector) {
+  if (options.clip) {
+    await page.screenshot({
+      path: path as `${string}.png`,
+      clip: options.clip,
+      captureBeyondViewport: true,
+    });
+  } else if (options.selector) {
     const element = await page.$(options.selector);
     if (!element) throw new Error(`no ${options.selector} to screenshot`);
     await element.screenshot({ path: path as `${string}.png` });

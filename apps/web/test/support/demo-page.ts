@@ -30,6 +30,22 @@ export const screenshotDir = () =>
 export const shoot = (page: Page, name: string, options?: { selector?: string }) =>
   screenshot(page, join(screenshotDir(), `${name}.png`), options);
 
+/** The page from its heading to the last upload row, with a margin. */
+export async function shootUploads(page: Page, name: string): Promise<string> {
+  const clip = await page.evaluate(() => {
+    const main = document.querySelector('main')!.getBoundingClientRect();
+    const last = Array.from(document.querySelectorAll('.upload')).at(-1)!.getBoundingClientRect();
+    const top = main.top + window.scrollY;
+    return {
+      x: main.left,
+      y: top,
+      width: main.width,
+      height: last.bottom + window.scrollY + 24 - top,
+    };
+  });
+  return screenshot(page, join(screenshotDir(), `${name}.png`), { clip });
+}
+
 /** Files a user would pick, unique per run (no dedup against earlier runs), in a temp folder. */
 export class PageFiles {
   readonly dir = mkdtempSync(join(tmpdir(), 'airlock-web-'));
