@@ -1,6 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ensureWebDemoTenant } from '@airlock/dev-stack';
+import { createPool, PgTenantAdmin } from '@airlock/postgres';
 import { demoTenant, webUrl } from './support/demo-page.ts';
 
 const cli = fileURLToPath(new URL('../../ops/src/cli.ts', import.meta.url));
@@ -75,5 +80,30 @@ describe('the demo web app on the local stack', () => {
     expect(
       (await preflight('http://127.0.0.1:1')).headers.get('access-control-allow-origin'),
     ).toBeNull();
+  });
+});
+
+describe("the demo tenant dev up makes for the web app's backend", () => {
+  const home = mkdtempSync(join(tmpdir(), 'airlock-web-demo-'));
+  const origins = ['http://127.0.0.1:4999', 'http://localhost:4999'];
+  const pool = createPool(process.env.DATABASE_URL!, { max: 1 });
+  const tenants = new PgTenantAdmin({ pool });
+  afterAll(async () => {
+    await pool.end();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('is kept across restarts (its site allowing the current origins), and made anew once its key is revoked', async () => {
+    const first = await ensureWebDemoTenant(process.env.DATABASE_URL!, home, origins);
+    expect(statSync(join(home, 'web-demo.json')).mode & 0o777).toBe(0o600);
+    const moved = ['http://127.0.0.1:5001'];
+    expect(await ensureWebDemoTenant(process.env.DATABASE_URL!, home, moved)).toEqual(first);
+    const [site] = await tenants.listSites(first.customerId);
+    expect(site).toMatchObject({ id: first.siteId, allowedOrigins: moved });
+
+    expect(await tenants.revokeKey(first.apiKey.split('_')[1]!)).toBe(true);
+    const next = await ensureWebDemoTenant(process.env.DATABASE_URL!, home, origins);
+    expect(next.customerId).not.toBe(first.customerId);
+    expect(await tenants.authenticate(next.apiKey)).toMatchObject({ customerId: next.customerId });
   });
 });
