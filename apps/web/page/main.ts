@@ -1,4 +1,4 @@
-import { AirlockApiError, AirlockClient, type UploadTask } from '@airlock/client';
+import { AirlockApiError, AirlockClient } from '@airlock/client';
 import {
   contentTypeOf,
   describeApiError,
@@ -79,23 +79,6 @@ async function uploadFile(file: File, row: UploadRow): Promise<void> {
   });
   row.setState('hashing');
   let uploadId: string | undefined;
-  // Progress may be reported before startUpload returns: the task is looked up lazily.
-  const started: { task?: UploadTask } = {};
-  // Once the API created the upload, it is in flight until the store holds its bytes.
-  const noteCreated = () => {
-    const id = started.task?.uploadId();
-    if (!id || uploadId) return;
-    uploadId = id;
-    row.setUploadId(id);
-    row.setState('uploading');
-    inFlight.add({
-      uploadId: id,
-      token: grant.token,
-      apiUrl: grant.apiUrl,
-      fileName: file.name,
-      size: file.size,
-    });
-  };
   const task = client.startUpload(file, {
     siteId: grant.siteId,
     fileName: file.name,
@@ -103,17 +86,25 @@ async function uploadFile(file: File, row: UploadRow): Promise<void> {
     onProgress: (progress) => {
       row.hashed(progress.bytesHashed, progress.totalBytes);
       if (progress.phase !== 'hashing') row.sent(progress.bytesSent, progress.totalBytes);
-      noteCreated();
+    },
+    // The API named the upload, before any byte is sent: it is in flight until the store holds them.
+    onCreated: (id) => {
+      uploadId = id;
+      row.setUploadId(id);
+      row.setState('uploading');
+      inFlight.add({
+        uploadId: id,
+        token: grant.token,
+        apiUrl: grant.apiUrl,
+        fileName: file.name,
+        size: file.size,
+      });
     },
   });
-  started.task = task;
-  // The client names the upload once it exists (no event for it): look often.
-  const watcher = setInterval(noteCreated, 50);
   row.onCancel(() => void task.cancel());
   try {
     const result = await task.done;
-    noteCreated();
-    if (result.duplicate) row.nothingToSend();
+    if (result.duplicate || result.inProgress) row.nothingToSend();
     else row.sent(1, 1);
     inFlight.remove(result.uploadId);
     row.setState(result.state as RowState);
@@ -127,9 +118,10 @@ async function uploadFile(file: File, row: UploadRow): Promise<void> {
     if (final.downloads) row.showDownloads(final.downloads, final.renditions, file.name);
   } catch (error) {
     if (uploadId) inFlight.remove(uploadId);
-    failed(row, error);
-  } finally {
-    clearInterval(watcher);
+    // Cancelled with the button: the client cancelled it at the API too.
+    if (uploadId && error instanceof DOMException && error.name === 'AbortError')
+      row.settle('expired', 'cancelled', [{ to: 'pending' }, { to: 'expired' }]);
+    else failed(row, error);
   }
 }
 

@@ -135,8 +135,10 @@ export class UploadRow {
         step.classList.toggle('current', index === reached && state !== 'ready');
         step.classList.toggle('done-last', state === 'ready' && index === reached);
       }
+      // Only bytes on their way can be cancelled; the pipeline then runs to its end.
+      this.#cancel.hidden =
+        this.#cancel.onclick === null || (state !== 'hashing' && state !== 'uploading');
       if (FINAL_STATES.includes(state)) {
-        this.#cancel.hidden = true;
         this.#announce(`${this.element.dataset.fileName}: ${STATE_LABELS[state]}`);
       }
     }

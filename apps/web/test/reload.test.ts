@@ -101,4 +101,17 @@ describe('leaving the demo page mid-upload (headless Chromium)', () => {
     await page.goto('about:blank');
     await expectCancelled(uploadId);
   });
+
+  it('the Cancel button stops sending and cancels the upload at the API', async () => {
+    const uploadId = await startSending(files.pdf('cancel-me.pdf', 20), 'cancel-me.pdf');
+    await page.click(`${row('cancel-me.pdf')} button`);
+    expect(
+      await waitForAttribute(page, row('cancel-me.pdf'), 'data-state', ['expired'], 15_000),
+    ).toBe('expired');
+    expect(await page.$eval(row('cancel-me.pdf'), (item) => item.textContent)).toContain(
+      'Cancelled: nothing was kept.',
+    );
+    await expectCancelled(uploadId);
+    expect(await page.evaluate(() => localStorage.getItem('airlock-demo:in-flight'))).toBeNull();
+  });
 });
