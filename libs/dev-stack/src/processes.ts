@@ -70,12 +70,23 @@ export async function stopProcess(
   const pid = runningPid(dirs, name);
   rmSync(pidFile(dirs, name), { force: true });
   if (pid === undefined) return false;
-  process.kill(pid, 'SIGTERM');
+  if (!signal(pid, 'SIGTERM')) return true;
   for (const deadline = Date.now() + graceMs; Date.now() < deadline; await sleep(100)) {
     if (!isAlive(pid)) return true;
   }
-  process.kill(pid, 'SIGKILL');
+  signal(pid, 'SIGKILL');
   return true;
+}
+
+/** Sends `sig`; false when the process had already gone (it may exit between check and kill). */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }
 
 /** Polls `probe` until it resolves true; fails with the log's tail otherwise. */
