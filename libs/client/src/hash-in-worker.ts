@@ -4,8 +4,18 @@ import { sha256OfBlob, type HashOptions } from './hashing.ts';
 /** Starts the worker a `HashWorkerSource` names. */
 export function startHashWorker(source: HashWorkerSource): HashWorkerLike {
   if (typeof source === 'function') return source();
-  return new Worker(source, { type: 'module', name: 'airlock-hash' }) as HashWorkerLike;
+  const Worker = globalWorker();
+  if (!Worker) throw new TypeError('Web Workers are not available here');
+  return new Worker(source, { type: 'module', name: 'airlock-hash' });
 }
+
+/** The Worker constructor where one exists, typed without the DOM library (see transport.ts). */
+type WorkerConstructor = new (
+  url: string | URL,
+  options: { type: 'module'; name: string },
+) => HashWorkerLike;
+const globalWorker = (): WorkerConstructor | undefined =>
+  (globalThis as { Worker?: WorkerConstructor }).Worker;
 
 /**
  * The SHA-256 (hex) of `file`, computed in a hash worker (see
@@ -67,7 +77,7 @@ export function hashFile(
   source: HashWorkerSource | undefined,
   options: HashOptions,
 ): Promise<string> {
-  const canStart = typeof source === 'function' || typeof Worker === 'function';
+  const canStart = typeof source === 'function' || typeof globalWorker() === 'function';
   return source !== undefined && canStart
     ? sha256InWorker(file, source, options)
     : sha256OfBlob(file, options);

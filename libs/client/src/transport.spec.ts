@@ -5,6 +5,7 @@ import {
   fetchTransport,
   isForbiddenHeader,
   xhrTransport,
+  type XhrLike,
 } from './transport.ts';
 
 describe('PUT transports', () => {
@@ -101,7 +102,7 @@ describe('PUT transports', () => {
       for (const listener of this.listeners.get(type) ?? []) listener({});
     }
   }
-  const Xhr = ScriptedXhr as unknown as new () => XMLHttpRequest;
+  const Xhr = ScriptedXhr as unknown as new () => XhrLike;
 
   it('XMLHttpRequest: reports upload progress, sets only safe headers, answers the status', async () => {
     const loaded: number[] = [];

@@ -75,10 +75,32 @@ export function fetchTransport(fetchImpl: typeof fetch): PutTransport {
   };
 }
 
-type XhrConstructor = new () => XMLHttpRequest;
+/**
+ * The part of XMLHttpRequest used here. Declared, not taken from the DOM
+ * library, so the package also type-checks beside Node's types (the Node
+ * services' program), where DOM's Buffer and fetch types would clash.
+ */
+export type XhrLike = {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  responseType: string;
+  readonly upload: {
+    addEventListener(type: 'progress', listener: (event: { loaded: number }) => void): void;
+  };
+  addEventListener(type: 'load' | 'error' | 'timeout' | 'abort', listener: () => void): void;
+  send(body: Blob): void;
+  abort(): void;
+  readonly status: number;
+  readonly responseText: string | null;
+};
+type XhrConstructor = new () => XhrLike;
+
+const globalXhr = (): XhrConstructor | undefined =>
+  (globalThis as { XMLHttpRequest?: XhrConstructor }).XMLHttpRequest;
 
 /** PUT through XMLHttpRequest (browsers): the only browser API that reports upload progress. */
-export function xhrTransport(Xhr: XhrConstructor = XMLHttpRequest): PutTransport {
+export function xhrTransport(Xhr: XhrConstructor | undefined = globalXhr()): PutTransport {
+  if (!Xhr) throw new TypeError('XMLHttpRequest is not available here');
   return ({ url, headers, body, signal, onUploadProgress }) =>
     new Promise<PutResponse>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
@@ -116,6 +138,6 @@ export function xhrTransport(Xhr: XhrConstructor = XMLHttpRequest): PutTransport
  */
 export function defaultTransport(fetchOverride?: typeof fetch): PutTransport {
   if (fetchOverride) return fetchTransport(fetchOverride);
-  if (typeof XMLHttpRequest === 'function') return xhrTransport();
+  if (typeof globalXhr() === 'function') return xhrTransport();
   return fetchTransport((input, init) => fetch(input, init));
 }

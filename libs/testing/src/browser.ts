@@ -110,6 +110,10 @@ export async function waitForAttribute(
   try {
     const handle = await page.waitForFunction(
       (sel: string, attr: string, wanted: string[]) => {
+        // Runs in the page; typed without the DOM library (see tsconfig.json).
+        const { document } = globalThis as unknown as {
+          document: { querySelector(s: string): { getAttribute(a: string): string | null } | null };
+        };
         const value = document.querySelector(sel)?.getAttribute(attr);
         return value && wanted.includes(value) ? value : false;
       },

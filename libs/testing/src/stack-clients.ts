@@ -137,7 +137,13 @@ export class StackClients {
 }
 
 export async function putPresigned(presigned: PresignedRequest, body: Buffer): Promise<number> {
-  const response = await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body });
+  const response = await fetch(presigned.url, {
+    method: 'PUT',
+    headers: presigned.headers,
+    // A copy typed Uint8Array<ArrayBuffer>: with the DOM library (the browser
+    // tests' config) a Buffer is not a BodyInit.
+    body: Uint8Array.from(body),
+  });
   await response.arrayBuffer();
   return response.status;
 }
