@@ -147,6 +147,7 @@ describe('@airlock/client: large files on the real stack', () => {
         expect(progress.at(-1)).toEqual({
           phase: 'done',
           bytesHashed: file.size,
+          bytesSent: file.size,
           bytesConfirmed: file.size,
           totalBytes: file.size,
           partsDone: 19,

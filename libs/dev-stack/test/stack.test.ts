@@ -51,6 +51,7 @@ describe('up()', () => {
       'scanner',
       'media',
       'notifier',
+      'web',
     ]);
     expect(before.services.every((s) => s.running && s.pid !== undefined)).toBe(true);
 
