@@ -66,6 +66,13 @@ const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const uuid: JsonSchema = { type: 'string', format: 'uuid' };
 const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
 const nullableString: JsonSchema = { type: ['string', 'null'] };
+const uploadIdParameter = {
+  name: 'uploadId',
+  in: 'path',
+  required: true,
+  description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
+  schema: uuid,
+};
 
 // --- The request body, derived from the zod schema the route parses with ---
 
@@ -834,15 +841,7 @@ export const openApiDocument: OpenApiDocument = {
         operationId: 'getUpload',
         tags: ['uploads'],
         summary: 'An upload, its state and its history',
-        parameters: [
-          {
-            name: 'uploadId',
-            in: 'path',
-            required: true,
-            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
-            schema: uuid,
-          },
-        ],
+        parameters: [uploadIdParameter],
         responses: {
           '200': {
             description: 'The upload.',
@@ -869,15 +868,7 @@ export const openApiDocument: OpenApiDocument = {
           'that still arrive through a URL handed out before are never taken: the verifier moves ' +
           'them to quarantine. An upload that is no longer pending, or whose parts were already ' +
           'completed, is 409.',
-        parameters: [
-          {
-            name: 'uploadId',
-            in: 'path',
-            required: true,
-            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
-            schema: uuid,
-          },
-        ],
+        parameters: [uploadIdParameter],
         responses: {
           '200': {
             description: 'Cancelled.',
@@ -908,15 +899,7 @@ export const openApiDocument: OpenApiDocument = {
           'expired); the latest bytes stored for a part number win. 409 `upload_not_multipart` ' +
           'for an upload sent in one request, `upload_not_pending` once it left `pending`, ' +
           '`upload_in_progress` once its parts were completed.',
-        parameters: [
-          {
-            name: 'uploadId',
-            in: 'path',
-            required: true,
-            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
-            schema: uuid,
-          },
-        ],
+        parameters: [uploadIdParameter],
         requestBody: { required: true, content: json(ref('SignPartsRequest')) },
         responses: {
           '200': {
@@ -942,15 +925,7 @@ export const openApiDocument: OpenApiDocument = {
         operationId: 'listUploadParts',
         tags: ['uploads'],
         summary: 'The parts the store already holds, to resume without sending them again',
-        parameters: [
-          {
-            name: 'uploadId',
-            in: 'path',
-            required: true,
-            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
-            schema: uuid,
-          },
-        ],
+        parameters: [uploadIdParameter],
         responses: {
           '200': {
             description: 'Every stored part (S3 ListParts, all pages), by part number.',
@@ -984,15 +959,7 @@ export const openApiDocument: OpenApiDocument = {
           '409 `parts_missing` (`details.missing`: the part numbers), `parts_mismatch` ' +
           '(`details.parts`: number, expected and stored size), `upload_not_multipart`, ' +
           '`upload_not_pending`.',
-        parameters: [
-          {
-            name: 'uploadId',
-            in: 'path',
-            required: true,
-            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
-            schema: uuid,
-          },
-        ],
+        parameters: [uploadIdParameter],
         responses: {
           '200': {
             description: 'Completed (or completed before): the upload’s state now.',
