@@ -987,13 +987,7 @@ export const openApiDocument: OpenApiDocument = {
         tags: ['uploads'],
         summary: 'Redirects to a short-lived signed GET of clean content, or of one rendition',
         parameters: [
-          {
-            name: 'uploadId',
-            in: 'path',
-            required: true,
-            description: 'Anything that is not the UUID of one of the caller’s uploads is 404.',
-            schema: uuid,
-          },
+          uploadIdParameter,
           {
             name: 'rendition',
             in: 'query',
