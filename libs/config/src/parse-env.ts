@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { CLAMD_MAX_SCAN_BYTES } from '@airlock/core';
 
 export class ConfigError extends Error {
   constructor(issues: readonly string[]) {
@@ -64,3 +65,14 @@ export const cidrList = z
     }
     return entries;
   });
+
+/** SCAN_MAX_BYTES, read by the upload-api and the scanner alike: what clamd scans whole. */
+export const scanMaxBytes = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(
+    CLAMD_MAX_SCAN_BYTES,
+    `ClamAV scans at most ${CLAMD_MAX_SCAN_BYTES} bytes (2 GiB − 3) whole, whatever MaxFileSize says`,
+  )
+  .optional();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CLAMD_MAX_SCAN_BYTES, type LimitsPolicy } from '@airlock/core';
-import { envInt, parseEnv } from './parse-env.ts';
+import type { LimitsPolicy } from '@airlock/core';
+import { envInt, parseEnv, scanMaxBytes } from './parse-env.ts';
 import { queueUrl, toWorkerConfig, workerEnv, type WorkerConfig } from './worker.config.ts';
 
 const scannerEnv = z
@@ -14,15 +14,7 @@ const scannerEnv = z
     SCAN_LIMITS_POLICY: z.enum(['quarantine', 'hold']).default('quarantine'),
     // The largest object clamd scans whole (as the upload-api's): a bigger one
     // is never sent to clamd and ends like a limit hit. Unset: clamd's limits answer.
-    SCAN_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .positive()
-      .max(
-        CLAMD_MAX_SCAN_BYTES,
-        `ClamAV scans at most ${CLAMD_MAX_SCAN_BYTES} bytes (2 GiB − 3) whole, whatever MaxFileSize says`,
-      )
-      .optional(),
+    SCAN_MAX_BYTES: scanMaxBytes,
   })
   .extend(workerEnv.shape);
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import {
-  CLAMD_MAX_SCAN_BYTES,
   DEFAULT_EXPIRY_POLICY,
   DEFAULT_SIZE_LIMITS,
   effectiveSizeLimits,
@@ -18,7 +17,7 @@ import {
   type AwsConfig,
 } from './common.config.ts';
 import { multipartEnv, toMultipartPolicy } from './multipart.config.ts';
-import { cidrList, envBoolean, envInt, parseEnv } from './parse-env.ts';
+import { cidrList, envBoolean, envInt, parseEnv, scanMaxBytes } from './parse-env.ts';
 
 /** A category's size limit: at least 1 byte, at most S3's single-PUT ceiling (5 GiB). */
 const categoryLimit = (fallback: number) =>
@@ -93,15 +92,7 @@ const uploadApiEnv = z
     // StreamMaxLength): nothing bigger is accepted, since it could only be
     // quarantined or held unscanned, unless its category is named in
     // SCAN_OVERSIZE_CATEGORIES. ClamAV 1.4 scans at most 2 GiB − 3 bytes whole.
-    SCAN_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .positive()
-      .max(
-        CLAMD_MAX_SCAN_BYTES,
-        `ClamAV scans at most ${CLAMD_MAX_SCAN_BYTES} bytes (2 GiB − 3) whole, whatever MaxFileSize says`,
-      )
-      .optional(),
+    SCAN_MAX_BYTES: scanMaxBytes,
     // Categories accepted above SCAN_MAX_BYTES (up to their MAX_*_BYTES): such
     // uploads are never sent to clamd and never become clean; the scanner
     // quarantines them, or holds them at verified under SCAN_LIMITS_POLICY=hold.
