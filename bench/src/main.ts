@@ -42,7 +42,7 @@ const program = new Command('bench')
   .option('--quick', 'smoke run: every code path, small sizes, under a minute; for CI')
   .option('--only <stages>', `comma-separated subset of: ${STAGES.map((s) => s.name).join(', ')}`)
   .option('--out <file>', 'where to write the JSON results')
-  .option('--markdown', "print the table as Markdown too, for the README's Performance section")
+  .option('--markdown', 'print the table as Markdown too, for bench/README.md')
   .parse();
 const options = program.opts<Options>();
 

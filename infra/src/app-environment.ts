@@ -20,8 +20,8 @@ type EnvironmentDeps = {
 };
 
 /**
- * The variables each app's zod config reads (libs/config, README
- * "Configuration"): what every app shares, then its own queues and knobs.
+ * The variables each app's zod config reads (libs/config,
+ * docs/configuration.md): what every app shares, then its own queues and knobs.
  * AWS credentials come from the task role, never from the environment.
  */
 export function appEnvironment(
