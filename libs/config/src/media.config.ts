@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_SIZE_LIMITS } from '@airlock/core';
+import { DEFAULT_SIZE_LIMITS, type MediaFailurePolicy } from '@airlock/core';
 import { envInt, parseEnv } from './parse-env.ts';
 import { queueUrl, toWorkerConfig, workerEnv, type WorkerConfig } from './worker.config.ts';
 
@@ -11,13 +11,7 @@ export type MediaRendition = {
   readonly format: 'webp' | 'avif';
 };
 
-/**
- * `reject`: an image sharp cannot decode within the limits is rejected, with
- * `image_unprocessable: <sharp's message>` as the reason.
- * `ready`: it is served as it is, with no renditions; the message is kept in
- * the transition's detail.
- */
-export type MediaFailurePolicy = 'reject' | 'ready';
+export type { MediaFailurePolicy };
 
 export const DEFAULT_MEDIA_RENDITIONS =
   'w256-webp:256:webp,w1024-webp:1024:webp,w1024-avif:1024:avif';

@@ -1,16 +1,9 @@
+import type { ObjectIncident, ObjectIncidents } from '@airlock/core';
 import type { Pool } from './pool.ts';
 
-export type ObjectIncident = {
-  readonly bucket: string;
-  readonly key: string;
-  readonly eTag: string | undefined;
-  readonly size: number | undefined;
-  readonly uploadId: string | undefined;
-  readonly reason: string;
-  readonly quarantine: { bucket: string; key: string } | undefined;
-};
+export type { ObjectIncident };
 
-export class PgObjectIncidents {
+export class PgObjectIncidents implements ObjectIncidents {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

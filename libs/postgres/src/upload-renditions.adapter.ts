@@ -1,16 +1,9 @@
+import type { Rendition, UploadRenditions } from '@airlock/core';
 import type { Pool } from './pool.ts';
 
-export type Rendition = {
-  readonly name: string;
-  readonly format: string;
-  readonly width: number;
-  readonly height: number;
-  readonly size: number;
-  readonly bucket: string;
-  readonly key: string;
-};
+export type { Rendition };
 
-export class PgUploadRenditions {
+export class PgUploadRenditions implements UploadRenditions {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

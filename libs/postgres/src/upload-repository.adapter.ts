@@ -2,7 +2,9 @@ import {
   allowedSources,
   type MultipartRecord,
   type NewUpload,
+  type TransitionRequest,
   type Upload,
+  type UploadProgress,
   type UploadRepository,
   type UploadState,
   type UploadTransition,
@@ -22,20 +24,9 @@ export const UPLOAD_COLUMNS = `
   part_size AS "partSize", part_count AS "partCount",
   multipart_completed_at AS "multipartCompletedAt", upload_token_id AS "uploadTokenId"`;
 
-export type TransitionRequest = {
-  readonly uploadId: string;
-  readonly to: UploadState;
-  readonly reason?: string | null;
-  readonly actor: string;
-  readonly detail?: Record<string, unknown>;
-  /** Set with the move to `verified`: what the bytes turned out to be. */
-  readonly detectedContentType?: string;
-  readonly verifiedEtag?: string | undefined;
-  /** Set with the move to `verified`: the object version whose bytes were checked. */
-  readonly versionId?: string | undefined;
-};
+export type { TransitionRequest };
 
-export class PgUploadRepository implements UploadRepository {
+export class PgUploadRepository implements UploadRepository, UploadProgress {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

@@ -1,25 +1,16 @@
-import { allowedSources, type ScanResult, type Upload, type UploadState } from '@airlock/core';
+import {
+  allowedSources,
+  type Upload,
+  type UploadScan,
+  type UploadScans,
+  type VerdictMove,
+} from '@airlock/core';
 import type { Pool } from './pool.ts';
 import { UPLOAD_COLUMNS } from './upload-repository.adapter.ts';
 
-export type UploadScan = {
-  readonly uploadId: string;
-  readonly trigger: 'upload' | 'rescan';
-  readonly result: ScanResult;
-  readonly signature: string | undefined;
-  readonly engine: string;
-  readonly signatures: string;
-};
+export type { UploadScan, VerdictMove };
 
-/** The move a verdict decides: a compare-and-set from a state the state machine allows. */
-export type VerdictMove = {
-  readonly to: UploadState;
-  readonly reason?: string | null;
-  readonly actor: string;
-  readonly detail?: Record<string, unknown>;
-};
-
-export class PgUploadScans {
+export class PgUploadScans implements UploadScans {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

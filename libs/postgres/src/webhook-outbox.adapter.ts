@@ -1,23 +1,13 @@
-import type { WebhookEventSource, WebhookState } from '@airlock/core';
+import type {
+  PendingWebhook,
+  WebhookAttempt,
+  WebhookEventSource,
+  WebhookOutbox,
+  WebhookState,
+} from '@airlock/core';
 import type { Pool } from './pool.ts';
 
-/** A delivery with everything needed to send it, as of now. */
-export type PendingWebhook = {
-  readonly event: WebhookEventSource;
-  readonly customerId: string;
-  readonly attempts: number;
-  /** Set once a 2xx came back: a replayed job does nothing. */
-  readonly deliveredAt: Date | undefined;
-  readonly abandonedAt: Date | undefined;
-  /** The customer's endpoint now; undefined once it was removed. */
-  readonly endpoint: { readonly url: string; readonly secret: string } | undefined;
-};
-
-export type WebhookAttempt = {
-  readonly status: number | undefined;
-  readonly error: string | undefined;
-  readonly delivered: boolean;
-};
+export type { PendingWebhook, WebhookAttempt };
 
 export type WebhookDeliveryRecord = {
   readonly id: string;
@@ -39,7 +29,7 @@ type Row<T> = { [K in keyof T]: undefined extends T[K] ? Exclude<T[K], undefined
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
 
 /** The webhook outbox the terminal-transition trigger fills (see the webhooks migration). */
-export class PgWebhookOutbox {
+export class PgWebhookOutbox implements WebhookOutbox {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {

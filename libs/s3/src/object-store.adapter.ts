@@ -12,35 +12,16 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { StoredObjectHeaders } from '@airlock/core';
+import type {
+  NewObject,
+  ObjectRef,
+  ObjectStore,
+  OpenedObject,
+  OpenOptions,
+  VersionedRef,
+} from '@airlock/core';
 
-export type ObjectRef = { readonly bucket: string; readonly key: string };
-
-/** An object, optionally one version of it (`null`/absent: the current one). */
-export type VersionedRef = ObjectRef & { readonly versionId?: string | null | undefined };
-
-export type OpenOptions = {
-  readonly signal?: AbortSignal | undefined;
-  /** Hash the bytes as the body is read: {@link OpenedObject.sha256} then answers. */
-  readonly sha256?: boolean | undefined;
-};
-
-export type NewObject = ObjectRef & { readonly contentType: string; readonly body: Buffer };
-
-export type OpenedObject = {
-  readonly body: Readable;
-  readonly size: number;
-  readonly eTag: string | undefined;
-  /** The version read; `undefined` where the store keeps no versions. */
-  readonly versionId: string | undefined;
-  /** What S3 would serve with the object besides its bytes. */
-  readonly headers: StoredObjectHeaders;
-  /**
-   * Hex SHA-256 of the body, once it was read to its end (opened with
-   * `sha256: true`); `undefined` before that, or when it was not read whole.
-   */
-  readonly sha256: () => string | undefined;
-};
+export type { NewObject, ObjectRef, OpenedObject, OpenOptions, VersionedRef };
 
 const isMissing = (error: unknown) =>
   error instanceof NoSuchKey ||
@@ -48,7 +29,7 @@ const isMissing = (error: unknown) =>
   (error instanceof S3ServiceException && error.name === 'NoSuchKey');
 
 /** Object reads and moves, in domain terms: a missing object is `undefined`/`false`, not an error. */
-export class S3ObjectStore {
+export class S3ObjectStore implements ObjectStore {
   readonly #s3: S3Client;
 
   constructor(deps: { s3: S3Client }) {

@@ -1,23 +1,25 @@
 import type { Readable } from 'node:stream';
-import type { MediaFailurePolicy } from '@airlock/config';
 import {
   findAllowedType,
   mediaRequested,
   parseMessage,
   PermanentFailure,
+  type MediaFailurePolicy,
   type MessageHandler,
+  type NewObject as RenditionObject,
+  type ObjectStore,
+  type Rendition,
   type Upload,
+  type UploadProgress,
+  type UploadRenditions,
 } from '@airlock/core';
 import { UnprocessableImageError, type RenderedRendition } from '@airlock/imaging';
-import type { PgUploadRenditions, PgUploadRepository, Rendition } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
-import type { S3ObjectStore } from '@airlock/s3';
-import type { NewObject as RenditionObject } from '@airlock/s3';
 
 export type MediaDependencies = {
-  readonly uploads: Pick<PgUploadRepository, 'find' | 'transition'>;
-  readonly renditions: Pick<PgUploadRenditions, 'save'>;
-  readonly objects: Pick<S3ObjectStore, 'open'>;
+  readonly uploads: Pick<UploadProgress, 'find' | 'transition'>;
+  readonly renditions: Pick<UploadRenditions, 'save'>;
+  readonly objects: Pick<ObjectStore, 'open'>;
   /** Creates or overwrites one object in the processed bucket. */
   readonly putObject: (object: RenditionObject) => Promise<void>;
   /**

@@ -6,14 +6,14 @@ import {
   type MessageHandler,
   type WebhookDeliveryJob,
   type WebhookEventSource,
+  type WebhookOutbox,
 } from '@airlock/core';
-import type { PgWebhookOutbox } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
 import { ForbiddenDestination, signWebhook, type WebhookResponse } from '@airlock/webhooks';
 import type { EndpointSlots } from '../endpoint-slots.ts';
 
 export type WebhookDeliveryDependencies = {
-  readonly outbox: Pick<PgWebhookOutbox, 'find' | 'claim' | 'recordAttempt' | 'abandon'>;
+  readonly outbox: Pick<WebhookOutbox, 'find' | 'claim' | 'recordAttempt' | 'abandon'>;
   readonly post: (
     url: string,
     body: string,

@@ -9,13 +9,15 @@ import {
   type LimitsPolicy,
   type MediaRequested,
   type MessageHandler,
+  type ObjectStore,
   type ScanJob,
   type ScanResult,
   type Upload,
+  type UploadProgress,
+  type UploadRenditions,
+  type UploadScans,
 } from '@airlock/core';
-import type { PgUploadRenditions, PgUploadRepository, PgUploadScans } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
-import type { S3ObjectStore } from '@airlock/s3';
 
 export type ScanVerdict = {
   result: ScanResult;
@@ -25,11 +27,11 @@ export type ScanVerdict = {
 };
 
 export type ScannerDependencies = {
-  readonly uploads: Pick<PgUploadRepository, 'find' | 'transition' | 'markMediaRequested'>;
+  readonly uploads: Pick<UploadProgress, 'find' | 'transition' | 'markMediaRequested'>;
   /** Records a verdict together with the move it decides (one statement). */
-  readonly scans: Pick<PgUploadScans, 'recordVerdict'>;
-  readonly objects: Pick<S3ObjectStore, 'open' | 'move' | 'tag' | 'delete'>;
-  readonly renditions: Pick<PgUploadRenditions, 'forUpload' | 'remove'>;
+  readonly scans: Pick<UploadScans, 'recordVerdict'>;
+  readonly objects: Pick<ObjectStore, 'open' | 'move' | 'tag' | 'delete'>;
+  readonly renditions: Pick<UploadRenditions, 'forUpload' | 'remove'>;
   /** Streams the bytes to clamd. Throws when there is no definite answer: never a verdict then. */
   readonly scan: (body: Readable) => Promise<ScanVerdict>;
   /** clamd's engine and signature versions, recorded with a verdict reached without a scan. */

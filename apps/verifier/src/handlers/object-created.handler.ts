@@ -6,23 +6,25 @@ import {
   PermanentFailure,
   type MeasuredObject,
   type MessageHandler,
+  type ObjectIncidents,
+  type ObjectStore,
+  type OpenedObject,
   type S3ObjectEvent,
   type ScanRequested,
   type Upload,
+  type UploadProgress,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
-import type { PgObjectIncidents, PgUploadRepository } from '@airlock/postgres';
-import type { OpenedObject, S3ObjectStore } from '@airlock/s3';
 
 export type VerifierDependencies = {
   readonly uploads: Pick<
-    PgUploadRepository,
+    UploadProgress,
     'findByObject' | 'transition' | 'markScanRequested' | 'issuerRevoked'
   >;
-  readonly objects: Pick<S3ObjectStore, 'open' | 'move'>;
+  readonly objects: Pick<ObjectStore, 'open' | 'move'>;
   readonly inspect: (body: Readable) => Promise<MeasuredObject>;
   readonly scanJobs: { publish(job: ScanRequested): Promise<unknown> };
-  readonly incidents: Pick<PgObjectIncidents, 'record'>;
+  readonly incidents: Pick<ObjectIncidents, 'record'>;
   readonly logger: Logger;
 };
 
