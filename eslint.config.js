@@ -114,6 +114,24 @@ export default [
     },
   },
   {
+    files: ['apps/*/src/handlers/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      // Handlers know core's ports, not the adapters or configuration that fill
+      // them (compose.ts wires those in). Repeats the rule above: this one replaces it here.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            '@airlock/testing',
+            { name: '@airlock/postgres', message: "Depend on core's ports (@airlock/core)." },
+            { name: '@airlock/config', message: "Depend on core's types (@airlock/core)." },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/jest.config.js', '**/jest.integration.config.js'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
