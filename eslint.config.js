@@ -126,6 +126,7 @@ export default [
             '@airlock/testing',
             { name: '@airlock/postgres', message: "Depend on core's ports (@airlock/core)." },
             { name: '@airlock/config', message: "Depend on core's types (@airlock/core)." },
+            { name: '@airlock/s3', message: "Depend on core's ObjectStore port (@airlock/core)." },
           ],
         },
       ],
