@@ -3,7 +3,8 @@
  * guarantees the real adapters give (one live upload per scope and hash,
  * compare-and-set transitions, an audit trail) and nothing more.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { allowedSources, DEAD_STATES, type UploadState } from './upload-state.ts';
 import type { StoredPart } from './uploads/multipart-plan.ts';
 import type {
@@ -21,6 +22,27 @@ import type {
   UploadUrlSigner,
 } from './uploads/upload.ports.ts';
 import type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';
+import type { StoredObjectHeaders } from './verification/object-metadata.ts';
+import type {
+  NewObject,
+  ObjectIncident,
+  ObjectIncidents,
+  ObjectRef,
+  ObjectStore,
+  OpenedObject,
+  OpenOptions,
+  PendingWebhook,
+  Rendition,
+  TransitionRequest,
+  UploadProgress,
+  UploadRenditions,
+  UploadScan,
+  UploadScans,
+  VerdictMove,
+  VersionedRef,
+  WebhookAttempt,
+  WebhookOutbox,
+} from './workers/worker.ports.ts';
 
 export class InMemorySiteDirectory implements SiteDirectory {
   readonly #sites = new Map<string, Site>();
@@ -312,5 +334,293 @@ export class InMemoryUploadTokenCounter implements UploadTokenCounter {
 
   async releaseUpload(tokenId: string): Promise<void> {
     this.created.set(tokenId, Math.max(0, (this.created.get(tokenId) ?? 0) - 1));
+  }
+}
+
+/* ---- Fakes of the workers' ports (worker.ports.ts) ---- */
+
+/** An upload as a test wants it, everything else filled in. */
+export function anUpload(overrides: Partial<Upload> = {}): Upload {
+  const at = new Date('2026-01-01T00:00:00Z');
+  return {
+    id: randomUUID(),
+    customerId: 'customer-1',
+    siteId: 'site-1',
+    dedupScope: 'site-1',
+    originalName: 'photo.png',
+    declaredContentType: 'image/png',
+    declaredSize: 10,
+    declaredSha256: 'a'.repeat(64),
+    detectedContentType: null,
+    category: 'images',
+    bucket: 'uploads',
+    key: 'tenant/photo.png',
+    state: 'pending',
+    reason: null,
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: new Date(at.getTime() + 3_600_000),
+    verifiedEtag: null,
+    scanRequestedAt: null,
+    mediaRequestedAt: null,
+    versionId: null,
+    apiKeyId: null,
+    ...overrides,
+  };
+}
+
+export type RecordedTransition = TransitionRequest & { readonly from: UploadState };
+
+/** Uploads as the workers move them: compare-and-set moves following core's state machine. */
+export class InMemoryUploadProgress implements UploadProgress {
+  readonly #rows = new Map<string, Upload>();
+  readonly #revoked = new Set<string>();
+  /** Every move made, oldest first (refused ones are not recorded). */
+  readonly transitions: RecordedTransition[] = [];
+
+  add(upload: Upload): Upload {
+    this.#rows.set(upload.id, { ...upload });
+    return { ...upload };
+  }
+
+  revokeIssuer(uploadId: string): void {
+    this.#revoked.add(uploadId);
+  }
+
+  async find(uploadId: string): Promise<Upload | undefined> {
+    const upload = this.#rows.get(uploadId);
+    return upload && { ...upload };
+  }
+
+  async findByObject(bucket: string, key: string): Promise<Upload | undefined> {
+    const matching = [...this.#rows.values()].filter((u) => u.bucket === bucket && u.key === key);
+    const waiting = matching.find((u) => u.state === 'pending' || u.state === 'uploaded');
+    const found = waiting ?? matching.at(-1);
+    return found && { ...found };
+  }
+
+  async issuerRevoked(uploadId: string): Promise<boolean> {
+    return this.#revoked.has(uploadId);
+  }
+
+  async markScanRequested(uploadId: string): Promise<boolean> {
+    const upload = this.#rows.get(uploadId);
+    if (!upload || upload.scanRequestedAt) return false;
+    this.#rows.set(uploadId, { ...upload, scanRequestedAt: new Date() });
+    return true;
+  }
+
+  async markMediaRequested(uploadId: string): Promise<boolean> {
+    const upload = this.#rows.get(uploadId);
+    if (!upload || upload.mediaRequestedAt) return false;
+    this.#rows.set(uploadId, { ...upload, mediaRequestedAt: new Date() });
+    return true;
+  }
+
+  async transition(request: TransitionRequest): Promise<Upload | undefined> {
+    const upload = this.#rows.get(request.uploadId);
+    if (!upload || !allowedSources(request.to).includes(upload.state)) return undefined;
+    const moved: Upload = {
+      ...upload,
+      state: request.to,
+      reason: request.reason ?? null,
+      updatedAt: new Date(),
+      ...(request.detectedContentType !== undefined
+        ? { detectedContentType: request.detectedContentType }
+        : {}),
+      ...(request.verifiedEtag !== undefined ? { verifiedEtag: request.verifiedEtag } : {}),
+      ...(request.versionId !== undefined ? { versionId: request.versionId } : {}),
+    };
+    this.#rows.set(upload.id, moved);
+    this.transitions.push({ ...request, from: upload.state });
+    return { ...moved };
+  }
+}
+
+/** Scans recorded with their moves, made through an {@link InMemoryUploadProgress}. */
+export class InMemoryUploadScans implements UploadScans {
+  readonly scans: UploadScan[] = [];
+
+  readonly #uploads: InMemoryUploadProgress;
+
+  constructor(uploads: InMemoryUploadProgress) {
+    this.#uploads = uploads;
+  }
+
+  async record(scan: UploadScan): Promise<void> {
+    this.scans.push({ ...scan });
+  }
+
+  async recordVerdict(scan: UploadScan, move?: VerdictMove): Promise<Upload | undefined> {
+    this.scans.push({ ...scan });
+    if (!move) return undefined;
+    return this.#uploads.transition({ uploadId: scan.uploadId, ...move });
+  }
+}
+
+export class InMemoryUploadRenditions implements UploadRenditions {
+  readonly #rows = new Map<string, Rendition[]>();
+
+  async save(uploadId: string, renditions: readonly Rendition[]): Promise<void> {
+    this.#rows.set(
+      uploadId,
+      renditions.map((r) => ({ ...r })),
+    );
+  }
+
+  async forUpload(uploadId: string): Promise<Rendition[]> {
+    return (this.#rows.get(uploadId) ?? []).map((r) => ({ ...r }));
+  }
+
+  async remove(uploadId: string): Promise<void> {
+    this.#rows.delete(uploadId);
+  }
+}
+
+export class InMemoryObjectIncidents implements ObjectIncidents {
+  readonly incidents: ObjectIncident[] = [];
+
+  async record(incident: ObjectIncident): Promise<void> {
+    this.incidents.push({ ...incident });
+  }
+}
+
+type StoredObject = {
+  body: Buffer;
+  contentType: string;
+  headers: StoredObjectHeaders;
+  metadata: Record<string, string>;
+  tags: Record<string, string>;
+  versionId: string | undefined;
+  eTag: string;
+};
+
+const objectId = (ref: ObjectRef) => `${ref.bucket}/${ref.key}`;
+
+/** Objects held in memory; a version id per write when `versioned`. */
+export class InMemoryObjectStore implements ObjectStore {
+  readonly #objects = new Map<string, StoredObject>();
+  readonly #versioned: boolean;
+
+  constructor(options: { versioned?: boolean } = {}) {
+    this.#versioned = options.versioned ?? false;
+  }
+
+  /** Stores bytes with the headers S3 would serve (`contentType` among them). */
+  add(
+    ref: ObjectRef,
+    body: Buffer | string,
+    headers: StoredObjectHeaders = {},
+  ): string | undefined {
+    const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    const versionId = this.#versioned ? randomUUID() : undefined;
+    this.#objects.set(objectId(ref), {
+      body: buffer,
+      contentType: headers.contentType ?? 'application/octet-stream',
+      headers: { ...headers },
+      metadata: {},
+      tags: {},
+      versionId,
+      eTag: `"${createHash('md5').update(buffer).digest('hex')}"`,
+    });
+    return versionId;
+  }
+
+  has(ref: ObjectRef): boolean {
+    return this.#objects.has(objectId(ref));
+  }
+
+  get(ref: ObjectRef): { body: Buffer; metadata: Record<string, string> } | undefined {
+    const stored = this.#objects.get(objectId(ref));
+    return stored && { body: stored.body, metadata: { ...stored.metadata } };
+  }
+
+  async open(object: VersionedRef, options: OpenOptions = {}): Promise<OpenedObject | undefined> {
+    const stored = this.#objects.get(objectId(object));
+    if (!stored) return undefined;
+    if (object.versionId && stored.versionId !== object.versionId) return undefined;
+    let digest: string | undefined;
+    const hash = options.sha256 ? createHash('sha256') : undefined;
+    const body = Readable.from([stored.body]);
+    if (hash) {
+      body.on('data', (chunk: Buffer) => hash.update(chunk));
+      body.on('end', () => (digest = hash.digest('hex')));
+    }
+    return {
+      body,
+      size: stored.body.length,
+      eTag: stored.eTag,
+      versionId: stored.versionId,
+      headers: { ...stored.headers },
+      sha256: () => digest,
+    };
+  }
+
+  async move(from: ObjectRef, to: ObjectRef, metadata: Record<string, string>): Promise<boolean> {
+    const stored = this.#objects.get(objectId(from));
+    if (!stored) return false;
+    this.#objects.set(objectId(to), { ...stored, metadata: { ...metadata } });
+    this.#objects.delete(objectId(from));
+    return true;
+  }
+
+  async tag(object: ObjectRef, tags: Record<string, string>): Promise<boolean> {
+    const stored = this.#objects.get(objectId(object));
+    if (!stored) return false;
+    stored.tags = { ...tags };
+    return true;
+  }
+
+  async tags(object: ObjectRef): Promise<Record<string, string> | undefined> {
+    const stored = this.#objects.get(objectId(object));
+    return stored && { ...stored.tags };
+  }
+
+  async put(object: NewObject): Promise<void> {
+    this.add(object, object.body, { contentType: object.contentType });
+  }
+
+  async delete(object: ObjectRef): Promise<void> {
+    this.#objects.delete(objectId(object));
+  }
+}
+
+/** Deliveries as the notifier sees them; `claim` holds one until an attempt is recorded. */
+export class InMemoryWebhookOutbox implements WebhookOutbox {
+  readonly #rows = new Map<string, { delivery: PendingWebhook; claimed: boolean }>();
+  readonly attempts: (WebhookAttempt & { deliveryId: string })[] = [];
+  readonly abandoned: { deliveryId: string; reason: string }[] = [];
+
+  add(delivery: PendingWebhook): void {
+    this.#rows.set(delivery.event.deliveryId, { delivery, claimed: false });
+  }
+
+  async find(deliveryId: string): Promise<PendingWebhook | undefined> {
+    return this.#rows.get(deliveryId)?.delivery;
+  }
+
+  async claim(deliveryId: string): Promise<boolean> {
+    const row = this.#rows.get(deliveryId);
+    if (!row || row.claimed || row.delivery.deliveredAt || row.delivery.abandonedAt) return false;
+    row.claimed = true;
+    return true;
+  }
+
+  async recordAttempt(deliveryId: string, attempt: WebhookAttempt): Promise<void> {
+    this.attempts.push({ deliveryId, ...attempt });
+    const row = this.#rows.get(deliveryId);
+    if (!row) return;
+    row.claimed = false;
+    row.delivery = {
+      ...row.delivery,
+      attempts: row.delivery.attempts + 1,
+      deliveredAt: attempt.delivered ? new Date() : row.delivery.deliveredAt,
+    };
+  }
+
+  async abandon(deliveryId: string, reason: string): Promise<void> {
+    this.abandoned.push({ deliveryId, reason });
+    const row = this.#rows.get(deliveryId);
+    if (row) row.delivery = { ...row.delivery, abandonedAt: new Date() };
   }
 }
