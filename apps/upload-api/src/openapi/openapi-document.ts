@@ -76,12 +76,39 @@ const uploadIdParameter = {
 
 // --- The request body, derived from the zod schema the route parses with ---
 
-function createUploadRequestSchema(): JsonSchema {
+/**
+ * A request body's schema from the zod schema its route parses with (so the
+ * two never drift), with a description and, per property, one of its own.
+ */
+function requestBodySchema(
+  body: z.ZodType,
+  description: string,
+  propertyDescriptions: Record<string, string> = {},
+): JsonSchema {
   const schema: Record<string, unknown> = {
-    ...z.toJSONSchema(createUploadBody, { target: 'draft-2020-12' }),
+    ...z.toJSONSchema(body, { target: 'draft-2020-12' }),
   };
   delete schema['$schema']; // the document's dialect applies
-  const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+  const properties = schema['properties'] as Record<string, Record<string, unknown>> | undefined;
+  return {
+    ...schema,
+    description,
+    ...(properties
+      ? {
+          properties: Object.fromEntries(
+            Object.entries(properties).map(([name, property]) => [
+              name,
+              propertyDescriptions[name]
+                ? { ...property, description: propertyDescriptions[name] }
+                : property,
+            ]),
+          ),
+        }
+      : {}),
+  };
+}
+
+function createUploadRequestSchema(): JsonSchema {
   const describe: Record<string, string> = {
     siteId:
       'The site the file belongs to: required with an API key (400 without). A site of another ' +
@@ -109,38 +136,19 @@ function createUploadRequestSchema(): JsonSchema {
       '`true`: a presigned POST for an HTML form (`upload.method` `POST`), up to 5 GiB. ' +
       'Cannot be combined with `multipart: true` (400).',
   };
-  return {
-    ...schema,
-    description: 'A request for a presigned upload URL.',
-    properties: Object.fromEntries(
-      Object.entries(properties).map(([name, property]) => [
-        name,
-        describe[name] ? { ...property, description: describe[name] } : property,
-      ]),
-    ),
-  };
+  return requestBodySchema(createUploadBody, 'A request for a presigned upload URL.', describe);
 }
 
 function signPartsRequestSchema(): JsonSchema {
-  const schema: Record<string, unknown> = {
-    ...z.toJSONSchema(signPartsBody, { target: 'draft-2020-12' }),
-  };
-  delete schema['$schema'];
-  return {
-    ...schema,
-    description:
-      'The parts to sign, 1 to 100 a call: each `partNumber` within 1..`partCount` (once), its ' +
+  return requestBodySchema(
+    signPartsBody,
+    'The parts to sign, 1 to 100 a call: each `partNumber` within 1..`partCount` (once), its ' +
       '`size` the plan’s (every part `partSize` except the last), its `sha256` the hex SHA-256 ' +
       'of that part’s bytes. Otherwise 400 `invalid_request` with `details.issues`.',
-  };
+  );
 }
 
 function mintUploadTokenRequestSchema(): JsonSchema {
-  const schema: Record<string, unknown> = {
-    ...z.toJSONSchema(mintUploadTokenBody, { target: 'draft-2020-12' }),
-  };
-  delete schema['$schema'];
-  const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
   const describe: Record<string, string> = {
     siteId:
       'The site the token uploads to: one of the API key’s customer’s sites (another customer’s ' +
@@ -157,34 +165,20 @@ function mintUploadTokenRequestSchema(): JsonSchema {
       'A browser origin (`https://shop.example`): browser requests with the token must come from ' +
       'it, and it must also be one of the site’s allowed origins.',
   };
-  return {
-    ...schema,
-    description: 'What an upload token may do.',
-    properties: Object.fromEntries(
-      Object.entries(properties).map(([name, property]) => [
-        name,
-        describe[name] ? { ...property, description: describe[name] } : property,
-      ]),
-    ),
-  };
+  return requestBodySchema(mintUploadTokenBody, 'What an upload token may do.', describe);
 }
 
 function putWebhookRequestSchema(): JsonSchema {
-  const schema: Record<string, unknown> = {
-    ...z.toJSONSchema(putWebhookBody, { target: 'draft-2020-12' }),
-  };
-  delete schema['$schema'];
-  return {
-    ...schema,
-    description:
-      'Where completion webhooks go: an https URL (http only where the operator allows it). ' +
+  return requestBodySchema(
+    putWebhookBody,
+    'Where completion webhooks go: an https URL (http only where the operator allows it). ' +
       'A host that is an IP address must be a public unicast one (not loopback, private, ' +
       'link-local such as 169.254.169.254, IPv4-mapped or IPv4-compatible IPv6, in any ' +
       'spelling such as `2130706433`), unless the operator allows it (`WEBHOOK_ALLOWED_CIDRS`); ' +
       'otherwise 400 `invalid_request` with an issue at `url`. A name is checked where it ' +
       'resolves, at every delivery. ' +
       'Set `rotateSecret` to replace the signing secret; otherwise a new URL keeps the old one.',
-  };
+  );
 }
 
 const webhookProperties = {
