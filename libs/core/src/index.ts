@@ -46,13 +46,16 @@ export {
 } from './type-policy.ts';
 export {
   allowedSources,
+  AWAITING_CONFIRMATION_STATES,
   canTransition,
   CONFIRMED_STATES,
   DEAD_STATES,
   isConfirmed,
   isServable,
   isTerminal,
+  LIVE_STATES,
   SERVABLE_STATES,
+  TERMINAL_STATES,
   UPLOAD_STATES,
   type UploadState,
 } from './upload-state.ts';

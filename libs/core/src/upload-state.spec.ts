@@ -1,10 +1,14 @@
 import {
   allowedSources,
+  AWAITING_CONFIRMATION_STATES,
   canTransition,
   CONFIRMED_STATES,
   DEAD_STATES,
   isConfirmed,
   isTerminal,
+  LIVE_STATES,
+  SERVABLE_STATES,
+  TERMINAL_STATES,
   UPLOAD_STATES,
   type UploadState,
 } from './upload-state.ts';
@@ -127,6 +131,27 @@ describe('upload state machine', () => {
     it('is never true of a dead state', () => {
       for (const dead of DEAD_STATES) expect(isConfirmed(dead)).toBe(false);
       expect(CONFIRMED_STATES.filter((s) => DEAD_STATES.includes(s))).toEqual([]);
+    });
+  });
+
+  describe('named state sets', () => {
+    it('splits every state into live and dead', () => {
+      expect(LIVE_STATES).toEqual(['pending', 'uploaded', 'verified', 'clean', 'ready']);
+      expect([...LIVE_STATES, ...DEAD_STATES].sort()).toEqual([...UPLOAD_STATES].sort());
+    });
+
+    it('splits the live states into awaiting confirmation and confirmed', () => {
+      expect(AWAITING_CONFIRMATION_STATES).toEqual(['pending', 'uploaded']);
+      expect([...AWAITING_CONFIRMATION_STATES, ...CONFIRMED_STATES]).toEqual([...LIVE_STATES]);
+    });
+
+    it('serves only confirmed content', () => {
+      expect(SERVABLE_STATES.every(isConfirmed)).toBe(true);
+    });
+
+    it('names the terminal states the webhooks announce', () => {
+      expect(TERMINAL_STATES).toEqual(['ready', 'rejected', 'quarantined', 'expired']);
+      expect(TERMINAL_STATES).toEqual(UPLOAD_STATES.filter(isTerminal));
     });
   });
 });

@@ -28,18 +28,32 @@ const TRANSITIONS: Readonly<Record<UploadState, readonly UploadState[]>> = {
   expired: [],
 };
 
+/** States that hold no usable content and never will. */
+export const DEAD_STATES: readonly UploadState[] = ['rejected', 'quarantined', 'expired'];
+
+/**
+ * Every other state: the upload still needs (or serves) the object at its key,
+ * and owns its hash in its dedup scope (the store's partial unique index
+ * `uploads_live_content` allows one live upload per scope and hash).
+ */
+export const LIVE_STATES: readonly UploadState[] = UPLOAD_STATES.filter(
+  (state) => !DEAD_STATES.includes(state),
+);
+
 /** States whose content a worker has hashed and found to match its claim. */
 export const CONFIRMED_STATES: readonly UploadState[] = ['verified', 'clean', 'ready'];
 
 /** States whose content may be served: scanned and found clean. */
 export const SERVABLE_STATES: readonly UploadState[] = ['clean', 'ready'];
 
+/** Live states whose content no worker has confirmed yet: the upload waits for its bytes or their check. */
+export const AWAITING_CONFIRMATION_STATES: readonly UploadState[] = LIVE_STATES.filter(
+  (state) => !CONFIRMED_STATES.includes(state),
+);
+
 export function isServable(state: UploadState): boolean {
   return SERVABLE_STATES.includes(state);
 }
-
-/** States that hold no usable content and never will. */
-export const DEAD_STATES: readonly UploadState[] = ['rejected', 'quarantined', 'expired'];
 
 export function canTransition(from: UploadState, to: UploadState): boolean {
   return TRANSITIONS[from].includes(to);
@@ -56,3 +70,6 @@ export function isTerminal(state: UploadState): boolean {
 export function isConfirmed(state: UploadState): boolean {
   return CONFIRMED_STATES.includes(state);
 }
+
+/** States an upload ends its processing in: each is announced by webhook (the outbox trigger's condition). */
+export const TERMINAL_STATES: readonly UploadState[] = UPLOAD_STATES.filter(isTerminal);

@@ -1,4 +1,6 @@
+import { LIVE_STATES } from '@airlock/core';
 import type { Pool } from './pool.ts';
+import { uploadMoveQuery } from './upload-move.ts';
 
 /** A pending upload whose URL expired: what a sweep moves to `expired`. */
 export type ExpiredUpload = {
@@ -20,11 +22,12 @@ export type ExpiredUploadsQuery = {
 const COLUMNS = `id, customer_id AS "customerId", bucket, key, expires_at AS "expiresAt",
   multipart_upload_id AS "multipartUploadId"`;
 
-/** States whose upload still needs (or serves) the object at its bucket/key. */
-const LIVE_STATES = ['pending', 'uploaded', 'verified', 'clean', 'ready'];
+/** Past its expiry by more than the grace (in seconds) held by that parameter. */
+function pastExpiry(graceParam: string): string {
+  return `expires_at < now() - make_interval(secs => ${graceParam})`;
+}
 
-const EXPIRED = `state = 'pending' AND expires_at < now() - make_interval(secs => $1)
-  AND ($2::uuid IS NULL OR customer_id = $2)`;
+const EXPIRED = `state = 'pending' AND ${pastExpiry('$1')} AND ($2::uuid IS NULL OR customer_id = $2)`;
 
 /**
  * Pending uploads past their expiry (uses the `uploads_pending_expiry` index).
@@ -65,25 +68,20 @@ export class PgExpiredUploads {
   }
 
   /**
-   * Compare-and-set pending → expired, with the audit event in the same
-   * statement. `undefined` when the upload moved on (its bytes arrived), had
-   * its expiry extended, or another sweep got there first.
+   * The move to `expired` of an upload still past its expiry, with its audit
+   * event, by the statement every move runs. `undefined` when the upload moved
+   * on (its bytes arrived), had its expiry extended, or another sweep got
+   * there first.
    */
   async expire(
     uploadId: string,
     query: { graceSeconds: number; actor: string },
   ): Promise<ExpiredUpload | undefined> {
     const { rows } = await this.#pool.query<ExpiredUpload>(
-      `WITH moved AS (
-         UPDATE uploads SET state = 'expired', reason = 'expired', updated_at = now()
-         WHERE id = $3 AND ${EXPIRED}
-         RETURNING ${COLUMNS}
-       ), audit AS (
-         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor)
-         SELECT id, 'pending', 'expired', 'expired', $4 FROM moved
-       )
-       SELECT * FROM moved`,
-      [query.graceSeconds, null, uploadId, query.actor],
+      uploadMoveQuery(
+        { uploadId, to: 'expired', reason: 'expired', actor: query.actor },
+        { returning: COLUMNS, guard: pastExpiry('$7'), params: [query.graceSeconds] },
+      ),
     );
     return rows[0];
   }

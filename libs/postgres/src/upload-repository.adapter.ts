@@ -1,15 +1,17 @@
 import {
-  allowedSources,
+  AWAITING_CONFIRMATION_STATES,
+  LIVE_STATES,
+  SERVABLE_STATES,
   type MultipartRecord,
   type NewUpload,
   type TransitionRequest,
   type Upload,
   type UploadProgress,
   type UploadRepository,
-  type UploadState,
   type UploadTransition,
 } from '@airlock/core';
 import { isUniqueViolation, type Pool } from './pool.ts';
+import { uploadMoveQuery } from './upload-move.ts';
 
 /** Every column of an upload, named as `Upload` names them; shared by the adapters that return one. */
 export const UPLOAD_COLUMNS = `
@@ -36,9 +38,8 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
   async findLiveByHash(dedupScope: string, sha256: string): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
       `SELECT ${UPLOAD_COLUMNS} FROM uploads
-       WHERE dedup_scope = $1 AND declared_sha256 = $2
-         AND state NOT IN ('rejected', 'quarantined', 'expired')`,
-      [dedupScope, sha256],
+       WHERE dedup_scope = $1 AND declared_sha256 = $2 AND state = ANY($3::upload_state[])`,
+      [dedupScope, sha256, LIVE_STATES],
     );
     return rows[0];
   }
@@ -92,8 +93,8 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
   async findByObject(bucket: string, key: string): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
       `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE bucket = $1 AND key = $2
-       ORDER BY (state IN ('pending', 'uploaded')) DESC, created_at DESC LIMIT 1`,
-      [bucket, key],
+       ORDER BY (state = ANY($3::upload_state[])) DESC, created_at DESC LIMIT 1`,
+      [bucket, key, AWAITING_CONFIRMATION_STATES],
     );
     return rows[0];
   }
@@ -146,10 +147,10 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
     for (;;) {
       const { rows }: { rows: Upload[] } = await this.#pool.query<Upload>(
         `SELECT ${UPLOAD_COLUMNS} FROM uploads
-         WHERE state IN ('clean', 'ready') AND created_at >= $1 AND ($2::uuid IS NULL OR customer_id = $2)
+         WHERE state = ANY($5::upload_state[]) AND created_at >= $1 AND ($2::uuid IS NULL OR customer_id = $2)
            AND ($3::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM uploads WHERE id = $3))
          ORDER BY created_at, id LIMIT $4`,
-        [since, customerId ?? null, afterId, pageSize],
+        [since, customerId ?? null, afterId, pageSize, SERVABLE_STATES],
       );
       if (rows.length === 0) return;
       yield rows;
@@ -160,8 +161,8 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
   async countCleanSince(since: Date, customerId?: string): Promise<number> {
     const { rows } = await this.#pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM uploads
-       WHERE state IN ('clean', 'ready') AND created_at >= $1 AND ($2::uuid IS NULL OR customer_id = $2)`,
-      [since, customerId ?? null],
+       WHERE state = ANY($3::upload_state[]) AND created_at >= $1 AND ($2::uuid IS NULL OR customer_id = $2)`,
+      [since, customerId ?? null, SERVABLE_STATES],
     );
     return rows[0]!.n;
   }
@@ -224,21 +225,15 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
   }
 
   /**
-   * Compare-and-set pending (parts not completed) → expired, reason
-   * `cancelled`, with its audit event (whose trigger queues the webhook).
+   * The move to `expired`, reason `cancelled`, of an upload whose parts were
+   * not completed, with its audit event (whose trigger queues the webhook).
    */
   async cancelPending(uploadId: string, actor: string): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
-      `WITH moved AS (
-         UPDATE uploads SET state = 'expired', reason = 'cancelled', updated_at = now()
-         WHERE id = $1 AND state = 'pending' AND multipart_completed_at IS NULL
-         RETURNING ${UPLOAD_COLUMNS}
-       ), audit AS (
-         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor)
-         SELECT id, 'pending', 'expired', 'cancelled', $2 FROM moved
-       )
-       SELECT * FROM moved`,
-      [uploadId, actor],
+      uploadMoveQuery(
+        { uploadId, to: 'expired', reason: 'cancelled', actor },
+        { returning: UPLOAD_COLUMNS, guard: 'multipart_completed_at IS NULL' },
+      ),
     );
     return rows[0];
   }
@@ -267,30 +262,17 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
    */
   async transition(request: TransitionRequest): Promise<Upload | undefined> {
     const { rows } = await this.#pool.query<Upload>(
-      `WITH moved AS (
-         UPDATE uploads SET state = $3, reason = $4, updated_at = now(),
-           detected_content_type = COALESCE($7, detected_content_type),
+      uploadMoveQuery(request, {
+        returning: UPLOAD_COLUMNS,
+        set: `detected_content_type = COALESCE($7, detected_content_type),
            verified_etag = COALESCE($8, verified_etag),
-           version_id = COALESCE($9, version_id)
-         FROM (SELECT state AS from_state FROM uploads WHERE id = $1 FOR UPDATE) AS before
-         WHERE id = $1 AND state = ANY($2::upload_state[])
-         RETURNING ${UPLOAD_COLUMNS}, before.from_state
-       ), audit AS (
-         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor, detail)
-         SELECT id, from_state, $3, $4, $5, $6 FROM moved
-       )
-       SELECT * FROM moved`,
-      [
-        request.uploadId,
-        allowedSources(request.to),
-        request.to,
-        request.reason ?? null,
-        request.actor,
-        request.detail ?? null,
-        request.detectedContentType ?? null,
-        request.verifiedEtag ?? null,
-        request.versionId ?? null,
-      ],
+           version_id = COALESCE($9, version_id)`,
+        params: [
+          request.detectedContentType ?? null,
+          request.verifiedEtag ?? null,
+          request.versionId ?? null,
+        ],
+      }),
     );
     return rows[0];
   }

@@ -1,11 +1,6 @@
-import {
-  allowedSources,
-  type Upload,
-  type UploadScan,
-  type UploadScans,
-  type VerdictMove,
-} from '@airlock/core';
+import { type Upload, type UploadScan, type UploadScans, type VerdictMove } from '@airlock/core';
 import type { Pool } from './pool.ts';
+import { uploadMoveQuery } from './upload-move.ts';
 import { UPLOAD_COLUMNS } from './upload-repository.adapter.ts';
 
 export type { UploadScan, VerdictMove };
@@ -46,32 +41,17 @@ export class PgUploadScans implements UploadScans {
       return undefined;
     }
     const { rows } = await this.#pool.query<Upload>(
-      `WITH scan AS (
-         INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures)
-         VALUES ($1, $2, $3, $4, $5, $6)
-       ), moved AS (
-         UPDATE uploads SET state = $8, reason = $9, updated_at = now()
-         FROM (SELECT state AS from_state FROM uploads WHERE id = $1 FOR UPDATE) AS before
-         WHERE id = $1 AND state = ANY($7::upload_state[])
-         RETURNING ${UPLOAD_COLUMNS}, before.from_state
-       ), audit AS (
-         INSERT INTO upload_events (upload_id, from_state, to_state, reason, actor, detail)
-         SELECT id, from_state, $8, $9, $10, $11 FROM moved
-       )
-       SELECT * FROM moved`,
-      [
-        scan.uploadId,
-        scan.trigger,
-        scan.result,
-        scan.signature ?? null,
-        scan.engine,
-        scan.signatures,
-        allowedSources(move.to),
-        move.to,
-        move.reason ?? null,
-        move.actor,
-        move.detail ?? null,
-      ],
+      uploadMoveQuery(
+        { uploadId: scan.uploadId, ...move },
+        {
+          returning: UPLOAD_COLUMNS,
+          alongside: `scan AS (
+            INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures)
+            VALUES ($1, $7, $8, $9, $10, $11)
+          )`,
+          params: [scan.trigger, scan.result, scan.signature ?? null, scan.engine, scan.signatures],
+        },
+      ),
     );
     return rows[0];
   }
