@@ -23,6 +23,7 @@ import type {
 } from './uploads/upload.ports.ts';
 import type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';
 import type { StoredObjectHeaders } from './verification/object-metadata.ts';
+import { isWebhookState } from './webhooks/webhook-event.ts';
 import type {
   NewObject,
   ObjectIncident,
@@ -324,6 +325,11 @@ export class InMemoryUploadTokenCounter implements UploadTokenCounter {
     return this;
   }
 
+  /** Revoked or expired: claims no more (gives back stay possible, as in the store). */
+  revoke(tokenId: string): void {
+    this.#limits.set(tokenId, 0);
+  }
+
   async claimUpload(tokenId: string): Promise<boolean> {
     const limit = this.#limits.get(tokenId) ?? 0;
     const created = this.created.get(tokenId) ?? 0;
@@ -371,12 +377,21 @@ export function anUpload(overrides: Partial<Upload> = {}): Upload {
 
 export type RecordedTransition = TransitionRequest & { readonly from: UploadState };
 
-/** Uploads as the workers move them: compare-and-set moves following core's state machine. */
+/**
+ * Uploads as the workers move them: compare-and-set moves following core's
+ * state machine. With an `outbox`, a move to a webhook state queues a delivery
+ * there when the customer has an endpoint, as the store's trigger does.
+ */
 export class InMemoryUploadProgress implements UploadProgress {
   readonly #rows = new Map<string, Upload>();
   readonly #revoked = new Set<string>();
+  readonly #outbox: InMemoryWebhookOutbox | undefined;
   /** Every move made, oldest first (refused ones are not recorded). */
   readonly transitions: RecordedTransition[] = [];
+
+  constructor(options: { outbox?: InMemoryWebhookOutbox } = {}) {
+    this.#outbox = options.outbox;
+  }
 
   add(upload: Upload): Upload {
     this.#rows.set(upload.id, { ...upload });
@@ -394,7 +409,7 @@ export class InMemoryUploadProgress implements UploadProgress {
 
   async findByObject(bucket: string, key: string): Promise<Upload | undefined> {
     const matching = [...this.#rows.values()].filter((u) => u.bucket === bucket && u.key === key);
-    const waiting = matching.find((u) => u.state === 'pending' || u.state === 'uploaded');
+    const waiting = matching.findLast((u) => u.state === 'pending' || u.state === 'uploaded');
     const found = waiting ?? matching.at(-1);
     return found && { ...found };
   }
@@ -433,6 +448,7 @@ export class InMemoryUploadProgress implements UploadProgress {
     };
     this.#rows.set(upload.id, moved);
     this.transitions.push({ ...request, from: upload.state });
+    this.#outbox?.queue(moved);
     return { ...moved };
   }
 }
@@ -461,15 +477,18 @@ export class InMemoryUploadScans implements UploadScans {
 export class InMemoryUploadRenditions implements UploadRenditions {
   readonly #rows = new Map<string, Rendition[]>();
 
+  /** Upserts by name, as the store does: a name the new list lacks is kept. */
   async save(uploadId: string, renditions: readonly Rendition[]): Promise<void> {
-    this.#rows.set(
-      uploadId,
-      renditions.map((r) => ({ ...r })),
-    );
+    const byName = new Map((this.#rows.get(uploadId) ?? []).map((r) => [r.name, r]));
+    for (const r of renditions) byName.set(r.name, { ...r });
+    this.#rows.set(uploadId, [...byName.values()]);
   }
 
+  /** Ordered by name, as the store orders them. */
   async forUpload(uploadId: string): Promise<Rendition[]> {
-    return (this.#rows.get(uploadId) ?? []).map((r) => ({ ...r }));
+    return (this.#rows.get(uploadId) ?? [])
+      .map((r) => ({ ...r }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async remove(uploadId: string): Promise<void> {
@@ -585,24 +604,78 @@ export class InMemoryObjectStore implements ObjectStore {
   }
 }
 
-/** Deliveries as the notifier sees them; `claim` holds one until an attempt is recorded. */
+type WebhookEndpoint = NonNullable<PendingWebhook['endpoint']>;
+
+/**
+ * Deliveries as the notifier sees them; `claim` holds one for its seconds or
+ * until an attempt is recorded. Endpoints are the customers' current ones:
+ * a delivery of a customer whose endpoint was removed has none.
+ */
 export class InMemoryWebhookOutbox implements WebhookOutbox {
-  readonly #rows = new Map<string, { delivery: PendingWebhook; claimed: boolean }>();
+  readonly #rows = new Map<
+    string,
+    { delivery: Omit<PendingWebhook, 'endpoint'>; claimedUntil: number }
+  >();
+  readonly #endpoints = new Map<string, WebhookEndpoint>();
   readonly attempts: (WebhookAttempt & { deliveryId: string })[] = [];
   readonly abandoned: { deliveryId: string; reason: string }[] = [];
 
+  /** Stores a delivery; its `endpoint` becomes the customer's (none: removed). */
   add(delivery: PendingWebhook): void {
-    this.#rows.set(delivery.event.deliveryId, { delivery, claimed: false });
+    const { endpoint, ...rest } = delivery;
+    this.setEndpoint(delivery.customerId, endpoint);
+    this.#rows.set(delivery.event.deliveryId, { delivery: rest, claimedUntil: 0 });
+  }
+
+  setEndpoint(customerId: string, endpoint: WebhookEndpoint | undefined): void {
+    if (endpoint) this.#endpoints.set(customerId, { ...endpoint });
+    else this.#endpoints.delete(customerId);
+  }
+
+  /** What the store's trigger does for a move: a delivery when it is terminal and the customer has an endpoint. */
+  queue(moved: Upload): void {
+    if (!isWebhookState(moved.state) || !this.#endpoints.has(moved.customerId)) return;
+    const deliveryId = randomUUID();
+    const event = {
+      deliveryId,
+      uploadId: moved.id,
+      siteId: moved.siteId,
+      state: moved.state,
+      reason: moved.reason ?? undefined,
+      occurredAt: moved.updatedAt,
+      fileName: moved.originalName,
+      contentType: moved.declaredContentType,
+      size: moved.declaredSize,
+      sha256: moved.declaredSha256,
+    };
+    const delivery = {
+      event,
+      customerId: moved.customerId,
+      attempts: 0,
+      deliveredAt: undefined,
+      abandonedAt: undefined,
+    };
+    this.#rows.set(deliveryId, { delivery, claimedUntil: 0 });
+  }
+
+  /** The deliveries queued for an upload, oldest first. */
+  forUpload(uploadId: string): PendingWebhook[] {
+    return [...this.#rows.keys()]
+      .map((id) => this.#current(id)!)
+      .filter((d) => d.event.uploadId === uploadId);
   }
 
   async find(deliveryId: string): Promise<PendingWebhook | undefined> {
-    return this.#rows.get(deliveryId)?.delivery;
+    return this.#current(deliveryId);
   }
 
-  async claim(deliveryId: string): Promise<boolean> {
+  /** `seconds` defaults to a hold no unit test outlives. */
+  async claim(deliveryId: string, seconds = 60): Promise<boolean> {
     const row = this.#rows.get(deliveryId);
-    if (!row || row.claimed || row.delivery.deliveredAt || row.delivery.abandonedAt) return false;
-    row.claimed = true;
+    const now = Date.now();
+    if (!row || row.delivery.deliveredAt || row.delivery.abandonedAt) return false;
+    if (row.claimedUntil >= now) return false;
+    row.claimedUntil = now + seconds * 1000;
     return true;
   }
 
@@ -610,7 +683,7 @@ export class InMemoryWebhookOutbox implements WebhookOutbox {
     this.attempts.push({ deliveryId, ...attempt });
     const row = this.#rows.get(deliveryId);
     if (!row) return;
-    row.claimed = false;
+    row.claimedUntil = 0;
     row.delivery = {
       ...row.delivery,
       attempts: row.delivery.attempts + 1,
@@ -618,9 +691,21 @@ export class InMemoryWebhookOutbox implements WebhookOutbox {
     };
   }
 
+  /** The first abandonment stands: a second one changes nothing. */
   async abandon(deliveryId: string, reason: string): Promise<void> {
     this.abandoned.push({ deliveryId, reason });
     const row = this.#rows.get(deliveryId);
-    if (row) row.delivery = { ...row.delivery, abandonedAt: new Date() };
+    if (row && !row.delivery.abandonedAt)
+      row.delivery = { ...row.delivery, abandonedAt: new Date() };
+  }
+
+  #current(deliveryId: string): PendingWebhook | undefined {
+    const row = this.#rows.get(deliveryId);
+    if (!row) return undefined;
+    const endpoint = this.#endpoints.get(row.delivery.customerId);
+    return { ...row.delivery, endpoint: endpoint && { ...endpoint } };
   }
 }
+
+/* ---- Behaviour suites every adapter of a port runs (port-contracts/) ---- */
+export * from './port-contracts/index.ts';

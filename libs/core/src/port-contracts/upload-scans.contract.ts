@@ -1,0 +1,93 @@
+import type { UploadScan, UploadScans } from '../workers/worker.ports.ts';
+import { eachTest, type UploadWorld } from './upload-world.ts';
+
+export type UploadScansSubject = UploadWorld & {
+  readonly scans: UploadScans;
+  /** The scans recorded for the upload, oldest first. */
+  scansOf(uploadId: string): Promise<UploadScan[]>;
+};
+
+const scanOf = (uploadId: string, overrides: Partial<UploadScan> = {}): UploadScan => ({
+  uploadId,
+  trigger: 'upload',
+  result: 'clean',
+  signature: undefined,
+  engine: 'ClamAV 1.4.3',
+  signatures: '27800',
+  ...overrides,
+});
+
+/** The behaviour every {@link UploadScans} shares: a verdict and its move, together. */
+export function describeUploadScansContract(
+  name: string,
+  setup: () => UploadScansSubject | Promise<UploadScansSubject>,
+): void {
+  describe(`UploadScans contract: ${name}`, () => {
+    const subject = eachTest(setup);
+
+    it('records every scan, oldest first', async () => {
+      const { scans, seed, scansOf } = subject();
+      const upload = await seed({ state: 'ready' });
+      const first = scanOf(upload.id);
+      const second = scanOf(upload.id, {
+        trigger: 'rescan',
+        result: 'infected',
+        signature: 'Eicar-Test-Signature',
+      });
+      await scans.record(first);
+      await scans.record(second);
+      await expect(scansOf(upload.id)).resolves.toEqual([first, second]);
+    });
+
+    it('records a verdict without a move and moves nothing', async () => {
+      const { scans, seed, scansOf, moves } = subject();
+      const upload = await seed({ state: 'ready' });
+      const scan = scanOf(upload.id, { trigger: 'rescan' });
+      await expect(scans.recordVerdict(scan)).resolves.toBeUndefined();
+      await expect(scansOf(upload.id)).resolves.toEqual([scan]);
+      await expect(moves(upload.id)).resolves.toEqual([]);
+    });
+
+    it('records a verdict with its move, audit event and webhook delivery', async () => {
+      const { scans, seed, scansOf, moves, deliveries } = subject();
+      const upload = await seed({ state: 'verified', webhookEndpoint: true });
+      const scan = scanOf(upload.id, { result: 'infected', signature: 'Eicar-Test-Signature' });
+      const move = {
+        to: 'quarantined' as const,
+        reason: 'infected',
+        actor: 'scanner',
+        detail: { signature: 'Eicar-Test-Signature' },
+      };
+      await expect(scans.recordVerdict(scan, move)).resolves.toMatchObject({
+        id: upload.id,
+        state: 'quarantined',
+        reason: 'infected',
+      });
+      await expect(scansOf(upload.id)).resolves.toEqual([scan]);
+      await expect(moves(upload.id)).resolves.toEqual([{ from: 'verified', ...move }]);
+      await expect(deliveries(upload.id)).resolves.toMatchObject([{ state: 'quarantined' }]);
+    });
+
+    it('still records the scan of a replay whose upload already moved, and moves nothing', async () => {
+      const { scans, seed, scansOf, moves } = subject();
+      const upload = await seed({ state: 'verified' });
+      const scan = scanOf(upload.id);
+      const move = { to: 'clean' as const, actor: 'scanner' };
+      await expect(scans.recordVerdict(scan, move)).resolves.toMatchObject({ state: 'clean' });
+      await expect(scans.recordVerdict(scan, move)).resolves.toBeUndefined();
+      await expect(scansOf(upload.id)).resolves.toEqual([scan, scan]);
+      await expect(moves(upload.id)).resolves.toHaveLength(1);
+    });
+
+    it('refuses a move the state machine does not allow, keeping the scan', async () => {
+      const { scans, seed, scansOf, moves } = subject();
+      const upload = await seed({ state: 'pending' });
+      const scan = scanOf(upload.id);
+      await expect(
+        scans.recordVerdict(scan, { to: 'clean', actor: 'scanner' }),
+      ).resolves.toBeUndefined();
+      await expect(scansOf(upload.id)).resolves.toEqual([scan]);
+      await expect(moves(upload.id)).resolves.toEqual([]);
+    });
+  });
+}
