@@ -114,6 +114,28 @@ export default [
     },
   },
   {
+    files: ['apps/ops/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      // The dev stack is loaded with import() inside `dev` and `demo` only, so
+      // no other command loads it (apps/ops/test/dev-stack-lazy.test.ts).
+      // Repeats the rule above: this one replaces it here.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            '@airlock/testing',
+            {
+              name: '@airlock/dev-stack',
+              message: "import('@airlock/dev-stack') inside the `dev` or `demo` action.",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/*/src/handlers/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {

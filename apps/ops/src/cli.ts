@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { status } from '@airlock/dev-stack';
+import { localStackEnv } from '@airlock/config';
 import { dbCommand } from './commands/db.command.ts';
 import { demoCommand } from './commands/demo.command.ts';
 import { devCommand } from './commands/dev.command.ts';
@@ -10,8 +10,9 @@ import { sweepCommand } from './commands/sweep.command.ts';
 import { customersCommand, keysCommand, sitesCommand } from './commands/tenants.command.ts';
 import { uploadsCommand } from './commands/uploads.command.ts';
 
-// With the local stack up, its environment fills in whatever the shell does not set.
-Object.assign(process.env, { ...status().env, ...process.env });
+// With the local stack up, its environment fills in whatever the shell does not
+// set (read from its state file: the dev stack itself is loaded by `dev` and `demo` only).
+Object.assign(process.env, { ...localStackEnv(process.env), ...process.env });
 
 const program = new Command('airlock')
   .description("Airlock operators' CLI")

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { localStackHome, localStackStateFile } from '@airlock/config';
 import { parseCorsOrigins } from './upload-cors.ts';
 
 /** Finds the workspace root (the folder with nx.json) above this file. */
@@ -26,14 +27,15 @@ export type StackSettings = ReturnType<typeof stackSettings>;
 /** Every knob of the local stack; each can be moved by an environment variable. */
 export function stackSettings() {
   const root = workspaceRoot();
-  const home = resolve(process.env.AIRLOCK_HOME ?? join(root, '.airlock'));
+  const home = localStackHome(process.env);
   const apiPort = port('AIRLOCK_DEV_API_PORT', 4600);
   return {
     root,
     home,
     logs: join(home, 'logs'),
     run: join(home, 'run'),
-    stateFile: join(home, 'stack.json'),
+    // The CLI reads it too (libs/config), without loading the dev stack.
+    stateFile: localStackStateFile(process.env),
     secretFile: join(home, 'folder-secret'),
     host: '127.0.0.1',
     // Inside a container the emulators listen on every interface and are

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localStackEnv } from '@airlock/config';
 import {
   appLoginRole,
   DATABASE_APPS,
@@ -273,9 +274,7 @@ export type ServiceStatus = { name: string; running: boolean; pid: number | unde
 export function status(): { services: ServiceStatus[]; env: StackEnv | undefined } {
   const settings = stackSettings();
   const names = ['emulators', 'clamd', ...services(settings).map((s) => s.name)];
-  const env = existsSync(settings.stateFile)
-    ? (JSON.parse(readFileSync(settings.stateFile, 'utf8')) as { env: StackEnv }).env
-    : undefined;
+  const env = localStackEnv(process.env);
   return {
     services: names.map((name) => {
       const pid = runningPid(settings, name);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import { loadOpsConfig } from '@airlock/config';
 import { migrate } from '@airlock/postgres';
-import { databaseUrl } from '../database.ts';
 import { createOutput } from '../output.ts';
 
 export function dbCommand(): Command {
@@ -9,7 +9,7 @@ export function dbCommand(): Command {
     .description('apply every pending forward migration (safe to run on every deploy)')
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
-      const applied = await migrate(databaseUrl());
+      const applied = await migrate(loadOpsConfig().databaseUrl());
       createOutput(Boolean(options.json)).result({ applied }, () =>
         applied.length ? applied.map((name) => `applied ${name}`) : 'schema is up to date',
       );

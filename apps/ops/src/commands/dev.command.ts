@@ -1,6 +1,9 @@
 import { Command } from 'commander';
-import { down, status, up } from '@airlock/dev-stack';
 import { createOutput } from '../output.ts';
+
+// The dev stack (and what it starts: the emulators, clamd, a PostgreSQL
+// cluster) is loaded only when a `dev` command runs: never in production.
+const devStack = () => import('@airlock/dev-stack');
 
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
@@ -15,6 +18,7 @@ export function devCommand(): Command {
     .option('--json', 'print the environment as JSON')
     .action(async (options: { json?: boolean }) => {
       const out = createOutput(Boolean(options.json));
+      const { up } = await devStack();
       const env = await up((line) => out.progress(line));
       out.result({ env }, () => [
         '',
@@ -31,6 +35,7 @@ export function devCommand(): Command {
     .action(async (options: { json?: boolean }) => {
       const out = createOutput(Boolean(options.json));
       const stopped: string[] = [];
+      const { down } = await devStack();
       await down((line) => {
         stopped.push(line);
         out.progress(line);
@@ -43,8 +48,8 @@ export function devCommand(): Command {
     .description('what runs, and the environment to reach it')
     .option('--env', 'print KEY=VALUE lines for `eval`')
     .option('--json', 'machine-readable output')
-    .action((options: { env?: boolean; json?: boolean }) => {
-      const current = status();
+    .action(async (options: { env?: boolean; json?: boolean }) => {
+      const current = (await devStack()).status();
       if (options.env) {
         if (!current.env) throw new Error('The local stack is not up: run `npx airlock dev up`');
         for (const [key, value] of Object.entries(current.env)) {

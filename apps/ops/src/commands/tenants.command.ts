@@ -1,14 +1,15 @@
 import { Command } from 'commander';
+import { loadOpsConfig } from '@airlock/config';
 import { normalizeOrigin } from '@airlock/core';
 import { PgTenantAdmin, type SiteRow } from '@airlock/postgres';
-import { withPool } from '../database.ts';
+import { withPool } from '../clients.ts';
 import { createOutput } from '../output.ts';
 import { isUuid } from '../uuid.ts';
 
 type JsonOption = { json?: boolean };
 
 const admin = <T>(work: (tenants: PgTenantAdmin) => Promise<T>) =>
-  withPool((pool) => work(new PgTenantAdmin({ pool })));
+  withPool(loadOpsConfig(), (pool) => work(new PgTenantAdmin({ pool })));
 
 export function customersCommand(): Command {
   const customers = new Command('customers').description('customers (tenants)');
