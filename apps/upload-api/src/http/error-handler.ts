@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, Errors } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
+import { presentError } from './error.responses.ts';
 
 /**
  * `upload_in_progress` is a "wait", not a failure: the content is on its way
@@ -12,13 +13,7 @@ export const UPLOAD_IN_PROGRESS_RETRY_AFTER_SECONDS = 2;
 export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {
   if (error.code === 'upload_in_progress')
     res.setHeader('Retry-After', String(UPLOAD_IN_PROGRESS_RETRY_AFTER_SECONDS));
-  res.status(error.httpStatus).json({
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-    },
-  });
+  res.status(error.httpStatus).json(presentError(error));
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { RequestUpload } from '@airlock/core';
 import { actorOf, callerOf } from '../http/authenticate.middleware.ts';
 import { parseBody } from '../http/parse-body.ts';
+import { presentRequestedUpload } from '../http/requested-upload.responses.ts';
 import { createUploadBody } from '../http/upload.schemas.ts';
 
 export function createUploadRoute(requestUpload: RequestUpload): Router {
@@ -15,22 +16,7 @@ export function createUploadRoute(requestUpload: RequestUpload): Router {
       apiKeyId: caller.apiKeyId,
       token: caller.token,
     });
-    const { upload } = result;
-    if (result.outcome === 'duplicate') {
-      res
-        .status(200)
-        .json({ uploadId: upload.id, state: upload.state, key: upload.key, duplicate: true });
-      return;
-    }
-    const expiresAt = upload.expiresAt.toISOString();
-    res.status(201).json({
-      uploadId: upload.id,
-      state: upload.state,
-      key: upload.key,
-      upload:
-        result.outcome === 'multipart'
-          ? { method: 'MULTIPART', ...result.plan, expiresAt }
-          : { ...result.presigned, expiresAt },
-    });
+    const { status, body: answer } = presentRequestedUpload(result);
+    res.status(status).json(answer);
   });
 }

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { callerMaySee, Errors, type DownloadLinks, type UploadRepository } from '@airlock/core';
 import { callerOf, uploadCallerOf } from '../http/authenticate.middleware.ts';
-import { presentUpload, uploadIdParam } from '../http/upload.schemas.ts';
+import { presentUpload } from '../http/upload.responses.ts';
+import { uploadIdParam } from '../http/upload.schemas.ts';
 
 export function getUploadRoute(
   uploads: Pick<UploadRepository, 'findWithHistory'>,

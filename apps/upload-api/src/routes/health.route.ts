@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { runReadinessChecks, type Logger, type ReadinessCheck } from '@airlock/runtime';
+import { presentReadiness } from '../http/health.responses.ts';
 
 export type { ReadinessCheck };
 
@@ -10,7 +11,7 @@ export function healthRoutes(checks: readonly ReadinessCheck[], logger: Logger):
       res.json({ status: 'ok' });
     })
     .get('/readyz', async (_req, res) => {
-      const readiness = await runReadinessChecks(checks, logger);
-      res.status(readiness.ready ? 200 : 503).json(readiness.body);
+      const { status, body } = presentReadiness(await runReadinessChecks(checks, logger));
+      res.status(status).json(body);
     });
 }

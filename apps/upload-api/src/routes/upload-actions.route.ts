@@ -2,6 +2,8 @@ import { Router, type Response } from 'express';
 import { Errors, type UploadActions } from '@airlock/core';
 import { actorOf, callerOf } from '../http/authenticate.middleware.ts';
 import { parseBody } from '../http/parse-body.ts';
+import { presentSignedParts, presentStoredParts } from '../http/parts.responses.ts';
+import { presentCancelled, presentUploadState } from '../http/upload.responses.ts';
 import { signPartsBody, uploadIdParam } from '../http/upload.schemas.ts';
 
 /**
@@ -28,24 +30,18 @@ export function uploadActionsRoutes(actions: UploadActions): Router {
       const request = own(req.params.uploadId, res);
       const body = parseBody(signPartsBody, req.body, 'parts request');
       const parts = await actions.signParts({ ...request, parts: body.parts });
-      res.json({
-        parts: parts.map((part) => ({ ...part, expiresAt: part.expiresAt.toISOString() })),
-      });
+      res.json(presentSignedParts(parts));
     })
     .get('/v1/uploads/:uploadId/parts', async (req, res) => {
       const listed = await actions.listParts(own(req.params.uploadId, res));
-      res.json({
-        parts: listed.parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag })),
-        partSize: listed.partSize,
-        partCount: listed.partCount,
-      });
+      res.json(presentStoredParts(listed));
     })
     .post('/v1/uploads/:uploadId/complete', async (req, res) => {
       const upload = await actions.complete(own(req.params.uploadId, res));
-      res.json({ uploadId: upload.id, state: upload.state });
+      res.json(presentUploadState(upload));
     })
     .delete('/v1/uploads/:uploadId', async (req, res) => {
       const upload = await actions.cancel(own(req.params.uploadId, res));
-      res.json({ uploadId: upload.id, state: upload.state, reason: upload.reason });
+      res.json(presentCancelled(upload));
     });
 }

@@ -2,13 +2,8 @@ import { Router } from 'express';
 import { Errors, uploadTokenLimits, type SizeLimits, type UploadTokenLimits } from '@airlock/core';
 import { callerOf } from '../http/authenticate.middleware.ts';
 import { parseBody } from '../http/parse-body.ts';
+import { presentUploadToken, type MintedToken } from '../http/upload-token.responses.ts';
 import { mintUploadTokenBody, uploadTokenIdParam } from '../http/upload-token.schemas.ts';
-
-export type MintedToken = Omit<UploadTokenLimits, 'ttlSeconds'> & {
-  readonly id: string;
-  readonly token: string;
-  readonly expiresAt: Date;
-};
 
 export type UploadTokenIssuer = {
   /** `undefined` when the site is not the customer's. */
@@ -33,16 +28,7 @@ export function uploadTokenRoutes(tokens: UploadTokenIssuer, sizeLimits: SizeLim
       const minted = await tokens.mint(caller.customerId, caller.apiKeyId, limits);
       // Another customer's site is answered exactly like a missing one.
       if (!minted) throw Errors.siteNotFound(body.siteId);
-      res.status(201).json({
-        tokenId: minted.id,
-        token: minted.token,
-        expiresAt: minted.expiresAt.toISOString(),
-        siteId: minted.siteId,
-        contentTypes: minted.contentTypes,
-        maxSize: minted.maxSize,
-        maxUploads: minted.maxUploads,
-        origin: minted.origin,
-      });
+      res.status(201).json(presentUploadToken(minted));
     })
     .delete('/v1/upload-tokens/:tokenId', async (req, res) => {
       const tokenId = req.params.tokenId ?? '';

@@ -2,11 +2,8 @@ import { Router } from 'express';
 import { Errors, parseWebhookUrl, type WebhookUrlPolicy } from '@airlock/core';
 import { callerOf } from '../http/authenticate.middleware.ts';
 import { parseBody } from '../http/parse-body.ts';
-import {
-  presentWebhook,
-  putWebhookBody,
-  type WebhookRegistration,
-} from '../http/webhook.schemas.ts';
+import { presentWebhook, type WebhookRegistration } from '../http/webhook.responses.ts';
+import { putWebhookBody } from '../http/webhook.schemas.ts';
 
 export type WebhookRegistry = {
   put(
