@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_PART_COUNT, type ListedParts, type SignedPart } from '@airlock/core';
 import { base64Sha256, conforming, timestamp } from './response.primitives.ts';
-import { partCountSchema, partSizeSchema } from './requested-upload.responses.ts';
+import { plannedPartCount, plannedPartSize } from './requested-upload.responses.ts';
 
 export const signedPartsSchema = z.strictObject({
   parts: z.array(
@@ -40,8 +40,8 @@ export const storedPartsSchema = z
     parts: z.array(
       z.strictObject({ partNumber: z.int().min(1), size: z.int().min(0), etag: z.string() }),
     ),
-    partSize: partSizeSchema,
-    partCount: partCountSchema,
+    partSize: plannedPartSize,
+    partCount: plannedPartCount,
   })
   .describe('The parts the store holds, by part number, and the plan.');
 

@@ -48,14 +48,14 @@ export const presignedPostSchema = z
       'A success is 204.',
   );
 
-export const partSizeSchema = z.int().min(MIN_PART_SIZE);
-export const partCountSchema = z.int().min(1).max(MAX_PART_COUNT);
+export const plannedPartSize = z.int().min(MIN_PART_SIZE);
+export const plannedPartCount = z.int().min(1).max(MAX_PART_COUNT);
 
 export const multipartPlanSchema = z
   .strictObject({
     method: z.literal('MULTIPART'),
-    partSize: partSizeSchema,
-    partCount: partCountSchema,
+    partSize: plannedPartSize,
+    partCount: plannedPartCount,
     expiresAt: timestamp.describe(
       'The upload can be resumed until then (`MULTIPART_UPLOAD_TTL_SECONDS`); afterwards it is ' +
         'expired and its parts deleted.',

@@ -2,11 +2,20 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import type { Express } from 'express';
+import type { z } from 'zod';
 import { ALLOWED_TYPES, DEFAULT_SIZE_LIMITS, ERROR_STATUS, UPLOAD_STATES } from '@airlock/core';
 import { pino } from 'pino';
 import { createApp } from '../app.ts';
+import * as errorResponses from '../http/error.responses.ts';
+import * as healthResponses from '../http/health.responses.ts';
+import * as partsResponses from '../http/parts.responses.ts';
+import * as requestedUploadResponses from '../http/requested-upload.responses.ts';
+import * as uploadTokenResponses from '../http/upload-token.responses.ts';
+import * as uploadResponses from '../http/upload.responses.ts';
+import * as webhookResponses from '../http/webhook.responses.ts';
 import { openApiRoute } from '../routes/openapi.route.ts';
 import { openApiDocument } from './openapi-document.ts';
+import { schemaFor } from './schemas.ts';
 
 // ajv-formats is CommonJS: imported from ESM, its default export is `module.exports`.
 const addFormats = ajvFormats.default;
@@ -157,6 +166,33 @@ describe('the OpenAPI document', () => {
         }
       }
     }
+  });
+
+  it('documents every response schema the presenters are typed by', () => {
+    const modules = [
+      errorResponses,
+      healthResponses,
+      partsResponses,
+      requestedUploadResponses,
+      uploadTokenResponses,
+      uploadResponses,
+      webhookResponses,
+    ];
+    const schemas = modules.flatMap((module) =>
+      Object.entries(module).filter(([name]) => name.endsWith('Schema')),
+    );
+    expect(schemas.length).toBeGreaterThanOrEqual(20);
+    const undocumented = schemas.filter(([, schema]) => {
+      try {
+        return !schemaFor(schema as z.ZodType);
+      } catch {
+        return true;
+      }
+    });
+    expect(undocumented.map(([name]) => name)).toEqual([]);
+    expect(() => schemaFor(uploadResponses.uploadSchema.pick({ key: true }))).toThrow(
+      /not one of the document’s schemas/,
+    );
   });
 
   it('takes upload states from the state machine', () => {
