@@ -1,16 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import {
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadMediaConfig } from '@airlock/config';
 import type { MediaRequested, Upload } from '@airlock/core';
 import { PgUploadRenditions } from '@airlock/postgres';
 import { createLogger } from '@airlock/runtime';
-import { ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
-import { fileOf, StackClients, type Tenant } from '@airlock/testing';
+import type { QueueUrls } from '@airlock/sqs';
+import { fileOf, StackClients, testQueues, type Tenant } from '@airlock/testing';
 import { composeMedia } from '../src/compose.ts';
 
 /**
@@ -36,19 +31,9 @@ export class MediaHarness {
   }
 
   async queues(maxReceiveCount = 3): Promise<QueueUrls> {
-    const queue = await ensureQueueWithDlq(this.stack.sqs, {
-      name: `test-media-${randomUUID().slice(0, 8)}`,
-      maxReceiveCount,
-      retentionSeconds: 3600,
-      dlqRetentionSeconds: 7200,
-      visibilityTimeoutSeconds: 30,
-    });
-    this.#cleanups.push(async () => {
-      for (const url of [queue.url, queue.dlqUrl]) {
-        await this.stack.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => {});
-      }
-    });
-    return queue;
+    const { queues, remove } = await testQueues(this.stack.sqs, ['media'], maxReceiveCount);
+    this.#cleanups.push(remove);
+    return queues.media;
   }
 
   startWorker(queue: QueueUrls, env: Record<string, string> = {}) {
@@ -147,13 +132,7 @@ export class MediaHarness {
   async processedKeys(upload: Upload): Promise<string[]> {
     const found: string[] = [];
     for (const key of this.#defaultKeys(upload)) {
-      const exists = await this.stack.s3
-        .send(new HeadObjectCommand({ Bucket: this.processed, Key: key }))
-        .then(
-          () => true,
-          () => false,
-        );
-      if (exists) found.push(key);
+      if (await this.stack.objectExists(this.processed, key)) found.push(key);
     }
     return found;
   }

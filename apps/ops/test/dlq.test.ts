@@ -10,8 +10,8 @@ import type { ScanRequested, Upload } from '@airlock/core';
 import { PgMessageFailures } from '@airlock/postgres';
 import { ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
 import {
+  airlockJson,
   notifyObjectCreated,
-  putPresigned,
   receiveAll,
   StackClients,
   uniqueText,
@@ -20,12 +20,6 @@ import {
   type Tenant,
 } from '@airlock/testing';
 import { airlock } from './support/run-cli.ts';
-
-async function airlockJson<T>(...args: string[]): Promise<T> {
-  const run = await airlock(...args, '--json');
-  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  return JSON.parse(run.stdout) as T;
-}
 
 const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
@@ -239,10 +233,8 @@ describe('airlock uploads show', () => {
     const tenant = await stack.tenant();
     // Through the running API and the stack's workers: verified, scanned, then ready.
     const file = uniqueText('show');
-    const created = await stack.requestUpload(tenant, file, 'text/plain');
-    expect(created.status).toBe(201);
-    expect(await putPresigned(created.body.upload, file.bytes)).toBe(200);
-    const staged = { id: created.body.uploadId as string };
+    const created = await stack.uploadThroughApi(tenant, file, 'text/plain');
+    const staged = { id: created.uploadId };
     await waitForState(stack.uploads, staged.id, ['ready']);
 
     const shown = await airlockJson<{

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadScannerConfig } from '@airlock/config';
 import type { ScanRequested, Upload } from '@airlock/core';
 import { PgUploadScans } from '@airlock/postgres';
 import { createLogger } from '@airlock/runtime';
-import { ensureQueueWithDlq } from '@airlock/sqs';
-import { fileOf, StackClients, until, waitForState, type Tenant } from '@airlock/testing';
+import {
+  fileOf,
+  StackClients,
+  testQueues,
+  until,
+  waitForState,
+  type Tenant,
+} from '@airlock/testing';
 import { composeScanner } from '../src/compose.ts';
 
 // Issue 12, finding 5: the scanner's verdict is about the bytes it read, and
@@ -29,26 +35,9 @@ afterEach(async () => {
 afterAll(() => stack.close());
 
 async function startScanner() {
-  const suffix = randomUUID().slice(0, 8);
-  const spec = {
-    maxReceiveCount: 3,
-    retentionSeconds: 3600,
-    dlqRetentionSeconds: 7200,
-    visibilityTimeoutSeconds: 30,
-  };
-  const scanQueue = await ensureQueueWithDlq(stack.sqs, {
-    name: `test-vb-scan-${suffix}`,
-    ...spec,
-  });
-  const mediaQueue = await ensureQueueWithDlq(stack.sqs, {
-    name: `test-vb-media-${suffix}`,
-    ...spec,
-  });
-  cleanups.push(async () => {
-    for (const url of [scanQueue.url, scanQueue.dlqUrl, mediaQueue.url, mediaQueue.dlqUrl]) {
-      await stack.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => {});
-    }
-  });
+  const { queues, remove } = await testQueues(stack.sqs, ['vb-scan', 'vb-media']);
+  cleanups.push(remove);
+  const { 'vb-scan': scanQueue, 'vb-media': mediaQueue } = queues;
   const scanner = composeScanner(
     loadScannerConfig({
       ...process.env,
@@ -85,11 +74,7 @@ const send = (queueUrl: string, upload: Upload) => {
 
 const pdf = (label: string) => fileOf(`%PDF-1.7\n% ${label} ${randomUUID()}\n%%EOF\n`);
 
-const existsIn = (bucket: string, key: string) =>
-  stack.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
-    () => true,
-    () => false,
-  );
+const existsIn = (bucket: string, key: string) => stack.objectExists(bucket, key);
 
 describe('the scanner acts only on the verified bytes', () => {
   it('the verified bytes, hashed as clamd reads them, are marked clean', async () => {
