@@ -17,7 +17,7 @@ import {
   PgWebhookOutbox,
   type Pool,
 } from '../src/index.ts';
-import { contractDatabase, pgWorld, tenant, uploadToken } from './contract-database.ts';
+import { testDatabase, pgWorld, tenant, uploadToken } from './test-database.ts';
 
 // The suites core's fakes run (libs/core/src/port-contracts/in-memory.spec.ts),
 // here against the adapters on a real, freshly migrated PostgreSQL database.
@@ -25,7 +25,7 @@ import { contractDatabase, pgWorld, tenant, uploadToken } from './contract-datab
 let pool: Pool;
 let drop: () => Promise<void>;
 beforeAll(async () => {
-  ({ pool, drop } = await contractDatabase());
+  ({ pool, drop } = await testDatabase());
 });
 afterAll(async () => drop());
 

@@ -11,13 +11,13 @@ import {
 } from '../src/index.ts';
 
 /**
- * A database of the suite's own on the stack's PostgreSQL, migrated from
+ * A database of the test file's own on the stack's PostgreSQL, migrated from
  * scratch: the stack's running workers (the notifier's relay above all) never
  * touch its rows, and it is dropped afterwards.
  */
-export async function contractDatabase(): Promise<{ pool: Pool; drop: () => Promise<void> }> {
+export async function testDatabase(): Promise<{ pool: Pool; drop: () => Promise<void> }> {
   const ownerUrl = process.env.DATABASE_URL!;
-  const name = `airlock_contracts_${randomBytes(4).toString('hex')}`;
+  const name = `airlock_test_${randomBytes(4).toString('hex')}`;
   const admin = createPool(ownerUrl, { max: 1 });
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(ownerUrl);
