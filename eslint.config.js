@@ -34,11 +34,12 @@ export default [
         {
           enforceBuildableLibDependency: true,
           allow: [],
-          // apps → adapters → core; tooling (the dev stack) sits beside apps.
+          // apps → (composition →) adapters → core; tooling (the dev stack) sits beside apps.
           depConstraints: [
             {
               sourceTag: 'type:app',
               onlyDependOnLibsWithTags: [
+                'type:composition',
                 'type:adapter',
                 'type:domain',
                 'type:tooling',
@@ -60,6 +61,12 @@ export default [
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: [] },
             {
               sourceTag: 'type:tooling',
+              onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'],
+            },
+            // Composition libs (@airlock/worker, the shell every worker shares) wire
+            // several adapters together, which an adapter may not do. Only apps import them.
+            {
+              sourceTag: 'type:composition',
               onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'],
             },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },

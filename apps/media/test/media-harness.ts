@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadMediaConfig } from '@airlock/config';
-import type { MediaRequested, Upload } from '@airlock/core';
+import { mediaRequested, type Upload } from '@airlock/core';
 import { PgUploadRenditions } from '@airlock/postgres';
 import { createLogger } from '@airlock/runtime';
 import type { QueueUrls } from '@airlock/sqs';
@@ -71,17 +71,7 @@ export class MediaHarness {
   }
 
   async send(queue: QueueUrls, upload: Upload): Promise<string> {
-    const job: MediaRequested = {
-      type: 'media.requested',
-      version: 1,
-      producedBy: 'test',
-      uploadId: upload.id,
-      bucket: upload.bucket,
-      key: upload.key,
-      contentType: upload.detectedContentType ?? upload.declaredContentType,
-      size: upload.declaredSize,
-      requestedAt: new Date().toISOString(),
-    };
+    const job = mediaRequested(upload, { producedBy: 'test' });
     const sent = await this.stack.sqs.send(
       new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(job) }),
     );

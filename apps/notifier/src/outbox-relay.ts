@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { webhookDeliveryJobFor } from '@airlock/core';
+import { webhookDelivery } from '@airlock/core';
 import type { PgWebhookOutbox } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
 
@@ -46,7 +46,7 @@ export class OutboxRelay {
   relayOnce(): Promise<number> {
     return this.#deps.outbox.relay(this.#options.batchSize, async (ids) => {
       const sends = await Promise.allSettled(
-        ids.map((id) => this.#deps.publish(webhookDeliveryJobFor(id))),
+        ids.map((id) => this.#deps.publish(webhookDelivery(id))),
       );
       const failed = sends.filter((send) => send.status === 'rejected');
       if (failed.length > 0) {

@@ -6,7 +6,7 @@ import {
   SendMessageCommand,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
-import type { ScanRequested, Upload } from '@airlock/core';
+import { scanRequested, type Upload } from '@airlock/core';
 import { PgMessageFailures } from '@airlock/postgres';
 import { ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
 import {
@@ -57,18 +57,7 @@ describe('airlock dlq', () => {
 
   /** A scan job dead-lettered as the consumer does it, with its failure recorded. */
   async function deadLetter(target: Upload, error: string): Promise<string> {
-    const job: ScanRequested = {
-      type: 'scan.requested',
-      version: 1,
-      producedBy: 'test',
-      uploadId: target.id,
-      bucket: target.bucket,
-      key: target.key,
-      sha256: target.declaredSha256,
-      contentType: target.declaredContentType,
-      size: target.declaredSize,
-      requestedAt: new Date().toISOString(),
-    };
+    const job = scanRequested(target, { producedBy: 'test' });
     const sent = await stack.sqs.send(
       new SendMessageCommand({
         QueueUrl: queues.dlqUrl,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadScannerConfig } from '@airlock/config';
-import type { ScanRequested, Upload } from '@airlock/core';
+import { scanRequested, type Upload } from '@airlock/core';
 import { PgUploadRenditions, PgUploadScans } from '@airlock/postgres';
 import { createLogger, runReadinessChecks } from '@airlock/runtime';
 import {
@@ -63,18 +63,7 @@ function startScanner(
   return scanner;
 }
 
-const scanJob = (upload: Upload): ScanRequested => ({
-  type: 'scan.requested',
-  version: 1,
-  producedBy: 'test',
-  uploadId: upload.id,
-  bucket: upload.bucket,
-  key: upload.key,
-  sha256: upload.declaredSha256,
-  contentType: upload.declaredContentType,
-  size: upload.declaredSize,
-  requestedAt: new Date().toISOString(),
-});
+const scanJob = (upload: Upload) => scanRequested(upload, { producedBy: 'test' });
 
 const stagePdf = (label: string) =>
   stack.stageVerified(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadScannerConfig } from '@airlock/config';
-import type { ScanRequested, Upload } from '@airlock/core';
+import { scanRequested, type Upload } from '@airlock/core';
 import { PgUploadScans } from '@airlock/postgres';
 import { createLogger } from '@airlock/runtime';
 import {
@@ -55,18 +55,7 @@ async function startScanner() {
 }
 
 const send = (queueUrl: string, upload: Upload) => {
-  const job: ScanRequested = {
-    type: 'scan.requested',
-    version: 1,
-    producedBy: 'test',
-    uploadId: upload.id,
-    bucket: upload.bucket,
-    key: upload.key,
-    sha256: upload.declaredSha256,
-    contentType: upload.declaredContentType,
-    size: upload.declaredSize,
-    requestedAt: new Date().toISOString(),
-  };
+  const job = scanRequested(upload, { producedBy: 'test' });
   return stack.sqs.send(
     new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job) }),
   );

@@ -15,6 +15,7 @@ export {
   toHealthConfig,
   type ConsumerConfig,
   type HealthConfig,
+  type WorkerConfig,
 } from './worker.config.ts';
 export { loadScannerConfig, type ScannerConfig } from './scanner.config.ts';
 export {

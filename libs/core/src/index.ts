@@ -113,13 +113,19 @@ export type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload
 export {
   decodeNotificationKey,
   parseS3Notification,
+  s3NotificationSchema,
   type S3Notification,
   type S3ObjectEvent,
 } from './contracts/s3-notification.ts';
-export { mediaRequested, type MediaRequested } from './contracts/media-job.ts';
+export { judgedContentType, type JobSubject } from './contracts/job-subject.ts';
 export {
-  webhookDeliveryJob,
-  webhookDeliveryJobFor,
+  mediaRequested,
+  mediaRequestedSchema,
+  type MediaRequested,
+} from './contracts/media-job.ts';
+export {
+  webhookDelivery,
+  webhookDeliverySchema,
   type WebhookDeliveryJob,
 } from './contracts/webhook-job.ts';
 export {
@@ -139,7 +145,12 @@ export {
   webhookAddressRefusal,
   type WebhookUrlPolicy,
 } from './webhooks/webhook-url.ts';
-export { scanRequested, type ScanJob, type ScanRequested } from './contracts/scan-job.ts';
+export {
+  scanRequested,
+  scanRequestedSchema,
+  type ScanJob,
+  type ScanRequested,
+} from './contracts/scan-job.ts';
 export {
   decideAfterScan,
   type LimitsPolicy,

@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { pino } from 'pino';
+import { z } from 'zod';
 import {
   DEFAULT_HEARTBEAT_SECONDS,
   DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
@@ -22,6 +23,7 @@ describe('QueueConsumer options', () => {
   const deps = {
     sqs: {} as SQSClient,
     logger: pino({ level: 'silent' }),
+    schema: z.unknown(),
     handler: async () => 'success' as const,
   };
   const options = { queue: 'q', queueUrl: 'http://localhost/q', dlqUrl: 'http://localhost/q-dlq' };

@@ -7,9 +7,15 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { PermanentFailure, type MessageContext, type MessageHandler } from '@airlock/core';
+import {
+  parseMessage,
+  PermanentFailure,
+  type MessageContext,
+  type MessageHandler,
+} from '@airlock/core';
 import type { Logger } from 'pino';
 import { Consumer } from 'sqs-consumer';
+import type { z } from 'zod';
 import { forEachWithConcurrency } from './concurrency.ts';
 
 export type FailureRecord = {
@@ -49,10 +55,17 @@ export type QueueConsumerOptions = {
   retryDelaySeconds?: (receiveCount: number) => number;
 };
 
-export type QueueConsumerDependencies = {
+export type QueueConsumerDependencies<Job> = {
   sqs: SQSClient;
   logger: Logger;
-  handler: MessageHandler;
+  /**
+   * The queue's message contract. Every body is parsed as JSON against it
+   * before the handler sees it; one that fails can never succeed, so it is
+   * dead-lettered at once like any {@link PermanentFailure}
+   * (`unparseable_message` or `invalid_message`).
+   */
+  schema: z.ZodType<Job>;
+  handler: MessageHandler<Job>;
   /** Told of every failed delivery, after the message is settled; best effort (a throw is only logged). */
   onFailure?: (record: FailureRecord) => Promise<void>;
 };
@@ -81,16 +94,18 @@ export const defaultRetryDelaySeconds = (receiveCount: number): number =>
 type Heartbeat = { stop(): Promise<void> };
 
 /**
- * The consumer every worker shares: polls with sqs-consumer and gives each
+ * The consumer every worker shares: polls with sqs-consumer, parses each body
+ * against the queue's schema, hands the handler the typed job and gives each
  * message one of three ends (see `MessageOutcome` in core). `success` deletes
  * it; `retryLater` or a thrown error leaves it on the queue with a backoff, so
  * the queue's RedrivePolicy moves it to the DLQ after maxReceiveCount; a thrown
  * {@link PermanentFailure} copies it to the DLQ at once and then deletes it.
  */
-export class QueueConsumer {
+export class QueueConsumer<Job> {
   readonly #sqs: SQSClient;
   readonly #log: Logger;
-  readonly #handler: MessageHandler;
+  readonly #schema: z.ZodType<Job>;
+  readonly #handler: MessageHandler<Job>;
   readonly #onFailure: ((record: FailureRecord) => Promise<void>) | undefined;
   readonly #queue: string;
   readonly #queueUrl: string;
@@ -108,7 +123,7 @@ export class QueueConsumer {
   #started = false;
   #closing: Promise<void> | undefined;
 
-  constructor(deps: QueueConsumerDependencies, options: QueueConsumerOptions) {
+  constructor(deps: QueueConsumerDependencies<Job>, options: QueueConsumerOptions) {
     const batchSize = options.batchSize ?? 10;
     this.#concurrency = options.concurrency ?? 4;
     this.#visibilityTimeout =
@@ -123,6 +138,7 @@ export class QueueConsumer {
 
     this.#sqs = deps.sqs;
     this.#log = deps.logger.child({ queue: options.queue });
+    this.#schema = deps.schema;
     this.#handler = deps.handler;
     this.#onFailure = deps.onFailure;
     this.#queue = options.queue;
@@ -246,7 +262,7 @@ export class QueueConsumer {
     let outcome: unknown;
     let thrown: unknown;
     try {
-      outcome = await this.#handler(body, context);
+      outcome = await this.#handler(parseMessage(this.#schema, body), context);
     } catch (error) {
       thrown = error;
     }

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PermanentFailure, type MessageContext, type MessageHandler } from '@airlock/core';
 import { pino } from 'pino';
+import { z } from 'zod';
 import {
   createSqsClient,
   DEFAULT_HEARTBEAT_SECONDS,
@@ -38,7 +39,12 @@ type Setup = QueueUrls & {
   name: string;
   logs: LogLine[];
   failures: FailureRecord[];
-  consumer: (handler: MessageHandler, options?: Partial<QueueConsumerOptions>) => QueueConsumer;
+  /** A consumer whose messages are JSON strings. */
+  consumer: (
+    handler: MessageHandler<string>,
+    options?: Partial<QueueConsumerOptions>,
+  ) => QueueConsumer<string>;
+  consumerOf: <Job>(schema: z.ZodType<Job>, handler: MessageHandler<Job>) => QueueConsumer<Job>;
 };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -68,9 +74,19 @@ async function setup(): Promise<Setup> {
     { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   );
   const failures: FailureRecord[] = [];
-  const consumer: Setup['consumer'] = (handler, options = {}) => {
+  const consumerOf = <Job>(
+    schema: z.ZodType<Job>,
+    handler: MessageHandler<Job>,
+    options: Partial<QueueConsumerOptions> = {},
+  ) => {
     const created = new QueueConsumer(
-      { sqs, logger, handler, onFailure: async (record) => void failures.push(record) },
+      {
+        sqs,
+        logger,
+        schema,
+        handler,
+        onFailure: async (record) => void failures.push(record),
+      },
       {
         queue: name,
         queueUrl: urls.url,
@@ -85,8 +101,13 @@ async function setup(): Promise<Setup> {
     cleanups.push(() => created.close());
     return created;
   };
-  return { name, ...urls, logs, failures, consumer };
+  const consumer: Setup['consumer'] = (handler, options) =>
+    consumerOf(z.string(), handler, options);
+  return { name, ...urls, logs, failures, consumer, consumerOf };
 }
+
+/** Every test message is a JSON string: the consumers here parse bodies with `z.string()`. */
+const text = (value: string) => JSON.stringify(value);
 
 /** Polls `probe` until it returns something truthy. */
 async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000) {
@@ -130,9 +151,9 @@ async function receiveOne(queueUrl: string): Promise<Message> {
 type Call = { body: string; context: MessageContext; at: number };
 
 /** A handler that records its calls and answers with `respond`. */
-function recording(respond: (call: Call, calls: Call[]) => ReturnType<MessageHandler>) {
+function recording(respond: (call: Call, calls: Call[]) => ReturnType<MessageHandler<string>>) {
   const calls: Call[] = [];
-  const handler: MessageHandler = (body, context) => {
+  const handler: MessageHandler<string> = (body, context) => {
     const call = { body, context, at: Date.now() };
     calls.push(call);
     return respond(call, calls);
@@ -141,10 +162,14 @@ function recording(respond: (call: Call, calls: Call[]) => ReturnType<MessageHan
 }
 
 describe('QueueConsumer', () => {
-  it('hands the message to the handler and deletes it on success', async () => {
+  it('hands the handler the job parsed against the schema and deletes it on success', async () => {
     const queue = await setup();
-    const { calls, handler } = recording(async () => 'success');
-    const consumer = queue.consumer(handler);
+    const calls: Array<{ job: { hello: string; count: number }; context: MessageContext }> = [];
+    const schema = z.object({ hello: z.string(), count: z.number().default(1) });
+    const consumer = queue.consumerOf(schema, async (job, context) => {
+      calls.push({ job, context });
+      return 'success';
+    });
     consumer.start();
     consumer.start();
 
@@ -154,7 +179,7 @@ describe('QueueConsumer', () => {
 
     await waitFor('the message to be deleted', async () => (await messageCount(queue.url)) === 0);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.body).toBe('{"hello":"world"}');
+    expect(calls[0]!.job).toEqual({ hello: 'world', count: 1 });
     expect(calls[0]!.context).toEqual({ queue: queue.name, messageId, receiveCount: 1 });
     expect(queue.failures).toEqual([]);
   });
@@ -166,7 +191,7 @@ describe('QueueConsumer', () => {
     );
     queue.consumer(handler).start();
     const { MessageId } = await sqs.send(
-      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'flaky' }),
+      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('flaky') }),
     );
 
     await waitFor('the second delivery', () => calls.length === 2);
@@ -180,7 +205,7 @@ describe('QueueConsumer', () => {
         receiveCount: 1,
         error: 'handler returned retryLater',
         permanent: false,
-        body: 'flaky',
+        body: text('flaky'),
         at: expect.any(Date),
       },
     ]);
@@ -201,10 +226,10 @@ describe('QueueConsumer', () => {
       throw new Error('postgres unreachable');
     });
     queue.consumer(handler, { retryDelaySeconds: () => 0 }).start();
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'doomed' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('doomed') }));
 
     const dead = await receiveOne(queue.dlqUrl);
-    expect(dead.Body).toBe('doomed');
+    expect(dead.Body).toBe(text('doomed'));
     expect(calls.map((call) => call.context.receiveCount)).toEqual([1, 2, 3]);
     expect(
       queue.failures.map(({ receiveCount, error, permanent }) => [receiveCount, error, permanent]),
@@ -219,27 +244,27 @@ describe('QueueConsumer', () => {
   it('sends a PermanentFailure to the DLQ at once, with its reason, and deletes the original', async () => {
     const queue = await setup();
     const { calls, handler } = recording(async () => {
-      throw new PermanentFailure('unparseable', 'not JSON');
+      throw new PermanentFailure('unknown_upload', 'no such upload');
     });
     queue.consumer(handler).start();
     const before = Date.now();
     const { MessageId } = await sqs.send(
       new SendMessageCommand({
         QueueUrl: queue.url,
-        MessageBody: '{oops',
+        MessageBody: text('poison'),
         MessageAttributes: { 'trace-id': { DataType: 'String', StringValue: 'abc' } },
       }),
     );
 
     const dead = await receiveOne(queue.dlqUrl);
-    expect(dead.Body).toBe('{oops');
+    expect(dead.Body).toBe(text('poison'));
     const attributes = Object.fromEntries(
       Object.entries(dead.MessageAttributes ?? {}).map(([key, value]) => [key, value.StringValue]),
     );
     expect(attributes).toEqual({
       'trace-id': 'abc',
       'airlock-source-queue': queue.name,
-      'airlock-error': 'unparseable: not JSON',
+      'airlock-error': 'unknown_upload: no such upload',
       'airlock-failed-at': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       'airlock-receive-count': '1',
       'airlock-permanent': 'true',
@@ -253,11 +278,47 @@ describe('QueueConsumer', () => {
     expect(queue.failures[0]).toMatchObject({
       messageId: MessageId,
       receiveCount: 1,
-      error: 'unparseable: not JSON',
+      error: 'unknown_upload: no such upload',
       permanent: true,
-      body: '{oops',
+      body: text('poison'),
     });
   });
+
+  it.each([
+    ['not JSON', '{oops', 'unparseable_message: the message body is not JSON'],
+    ['JSON that fails the schema', '{"uploadId":42}', 'invalid_message: '],
+  ])(
+    'dead-letters a body that is %s at once, as a PermanentFailure, without calling the handler',
+    async (_label, body, error) => {
+      const queue = await setup();
+      const { calls, handler } = recording(async () => 'success');
+      queue.consumer(handler).start();
+      const { MessageId } = await sqs.send(
+        new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }),
+      );
+
+      const dead = await receiveOne(queue.dlqUrl);
+      expect(dead.Body).toBe(body);
+      expect(dead.MessageAttributes?.['airlock-error']?.StringValue?.startsWith(error)).toBe(true);
+      expect(dead.MessageAttributes?.['airlock-permanent']?.StringValue).toBe('true');
+      await waitFor(
+        'the original to be deleted',
+        async () => (await messageCount(queue.url)) === 0,
+      );
+      await waitFor('onFailure', () => queue.failures.length === 1);
+      expect(calls).toHaveLength(0);
+      expect(queue.failures[0]).toMatchObject({
+        messageId: MessageId,
+        receiveCount: 1,
+        permanent: true,
+        body,
+      });
+      expect(queue.failures[0]!.error.startsWith(error)).toBe(true);
+      expect(queue.logs.map((line) => line.msg)).toContain(
+        'message failed permanently: sent to the DLQ',
+      );
+    },
+  );
 
   it('handles at most `concurrency` messages of a batch at once', async () => {
     const queue = await setup();
@@ -273,7 +334,10 @@ describe('QueueConsumer', () => {
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queue.url,
-        Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: `m${i}` })),
+        Entries: Array.from({ length: 10 }, (_, i) => ({
+          Id: `m${i}`,
+          MessageBody: text(`m${i}`),
+        })),
       }),
     );
     const consumer = queue.consumer(handler, { concurrency: 2 });
@@ -298,14 +362,17 @@ describe('QueueConsumer', () => {
       done.push(body);
       return 'success';
     });
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'slow' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('slow') }));
     const consumer = queue.consumer(handler, { concurrency: 4, batchSize: 2 });
     consumer.start();
     await waitFor('the slow message to start', () => active === 1);
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queue.url,
-        Entries: Array.from({ length: 6 }, (_, i) => ({ Id: `f${i}`, MessageBody: `fast-${i}` })),
+        Entries: Array.from({ length: 6 }, (_, i) => ({
+          Id: `f${i}`,
+          MessageBody: text(`fast-${i}`),
+        })),
       }),
     );
 
@@ -325,7 +392,7 @@ describe('QueueConsumer', () => {
     // Two replicas: the second would get the message if its visibility lapsed.
     const first = queue.consumer(handler, options);
     first.start();
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'large' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('large') }));
     await waitFor('the first delivery', () => calls.length === 1);
     queue.consumer(handler, options).start();
 
@@ -356,8 +423,8 @@ describe('QueueConsumer', () => {
       new SendMessageBatchCommand({
         QueueUrl: queue.url,
         Entries: [
-          { Id: 'slow', MessageBody: 'slow' },
-          { Id: 'flaky', MessageBody: 'flaky' },
+          { Id: 'slow', MessageBody: text('slow') },
+          { Id: 'flaky', MessageBody: text('flaky') },
         ],
       }),
     );
@@ -387,7 +454,7 @@ describe('QueueConsumer', () => {
     // Runs first if an expectation fails: a handler left hanging keeps its heartbeat going.
     cleanups.push(async () => release.resolve());
     consumer.start();
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'in flight' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('in flight') }));
     await waitFor('the handler to start', () => calls.length === 1);
 
     let closed = false;
@@ -416,12 +483,12 @@ describe('QueueConsumer', () => {
     const started = Date.now();
     const closing = consumer.close();
     // Arrives while the last poll is still open: released, not hidden for a visibility timeout.
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'late' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('late') }));
     await closing;
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(handled).toEqual([]);
     const late = await receiveOne(queue.url);
-    expect(late.Body).toBe('late');
+    expect(late.Body).toBe(text('late'));
     expect(Date.now() - started).toBeLessThan(4_000);
     consumer.start(); // ignored once closed
     await sleep(100);
@@ -472,7 +539,9 @@ describe('after a worker is SIGKILLed (default visibility timeout and heartbeat)
   it('a message it was working on is handled again within 15 s of the restart', async () => {
     const queue = await setup();
     const worker = startStuckWorker(queue);
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'mid-flight' }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('mid-flight') }),
+    );
     await waitFor('the worker to take it', () => worker.lines.some((l) => l.took === 'mid-flight'));
     // Long enough for heartbeats to have extended it: those cannot outlive the process either.
     await sleep((DEFAULT_HEARTBEAT_SECONDS + 1) * 1000);
@@ -500,7 +569,7 @@ describe('after a worker is SIGKILLed (default visibility timeout and heartbeat)
     worker.child.kill('SIGKILL');
     await once(worker.child, 'exit');
     const sentAt = Date.now();
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'swallowed' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('swallowed') }));
     await sleep(200);
     const handled = restart(queue);
     const [again] = await waitFor(

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { PermanentFailure, type MediaFailurePolicy, type Upload } from '@airlock/core';
+import {
+  mediaRequested,
+  PermanentFailure,
+  type MediaFailurePolicy,
+  type Upload,
+} from '@airlock/core';
 import {
   anUpload,
   InMemoryObjectStore,
@@ -75,17 +80,7 @@ function setup(options: Options = {}) {
       maxInputBytes: options.maxInputBytes ?? 1_000_000,
     },
   );
-  const job = JSON.stringify({
-    type: 'media.requested',
-    version: 1,
-    producedBy: 'scanner',
-    uploadId: upload.id,
-    bucket: upload.bucket,
-    key: upload.key,
-    contentType,
-    size: upload.declaredSize,
-    requestedAt: new Date().toISOString(),
-  });
+  const job = mediaRequested(upload, { producedBy: 'scanner' });
   return { uploads, objects, renditions, upload, handler, job, renders: () => renders };
 }
 
@@ -175,13 +170,26 @@ describe('media-requested handler', () => {
     expect(uploads.transitions).toHaveLength(0);
   });
 
-  it('fails permanently on an unknown upload, a non-image or a malformed job', async () => {
+  it('fails permanently on an unknown upload or a non-image', async () => {
     const { handler, job } = setup();
-    const unknown = JSON.stringify({ ...JSON.parse(job), uploadId: crypto.randomUUID() });
-    await expect(handler(unknown, context)).rejects.toBeInstanceOf(PermanentFailure);
-    await expect(handler('{}', context)).rejects.toBeInstanceOf(PermanentFailure);
+    const unknown = { ...job, uploadId: crypto.randomUUID() };
+    await expect(handler(unknown, context)).rejects.toMatchObject({ reason: 'unknown_upload' });
     const pdf = setup({ contentType: 'application/pdf' });
     await expect(pdf.handler(pdf.job, context)).rejects.toMatchObject({ reason: 'not_an_image' });
+  });
+
+  it('refuses renditions of bytes not read to the end: a retryable error, the upload stays clean', async () => {
+    const { uploads, renditions, objects, upload, handler, job } = setup({
+      render: async () => [thumb], // answers without reading the original
+    });
+    const failure = handler(job, context);
+    await expect(failure).rejects.toThrow('the original was rendered before it was read whole');
+    await expect(failure).rejects.not.toBeInstanceOf(PermanentFailure);
+    expect(await uploads.find(upload.id)).toMatchObject({ state: 'clean' });
+    expect(uploads.transitions).toHaveLength(0);
+    expect(await renditions.forUpload(upload.id)).toEqual([]);
+    const key = renditionKey(upload, 'w256-webp', 'webp');
+    expect(objects.has({ bucket: 'processed', key })).toBe(false);
   });
 
   it('throws a plain (retryable) error when reading the original breaks', async () => {

@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 import {
   findAllowedType,
-  mediaRequested,
-  parseMessage,
   PermanentFailure,
   type MediaFailurePolicy,
+  type MediaRequested,
   type MessageHandler,
   type NewObject as RenditionObject,
   type ObjectStore,
@@ -73,7 +72,7 @@ export function renditionKey(
 export function createMediaRequestedHandler(
   deps: MediaDependencies,
   settings: MediaSettings,
-): MessageHandler {
+): MessageHandler<MediaRequested> {
   const { uploads, logger } = deps;
 
   async function unprocessable(upload: Upload, message: string): Promise<void> {
@@ -189,8 +188,7 @@ export function createMediaRequestedHandler(
     );
   }
 
-  return async (body) => {
-    const job = parseMessage(mediaRequested, body);
+  return async (job) => {
     const upload = await uploads.find(job.uploadId);
     if (!upload)
       throw new PermanentFailure('unknown_upload', `upload ${job.uploadId} does not exist`);

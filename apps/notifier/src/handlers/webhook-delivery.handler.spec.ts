@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { PermanentFailure, type PendingWebhook, type WebhookDeliveryJob } from '@airlock/core';
+import {
+  PermanentFailure,
+  webhookDelivery,
+  type PendingWebhook,
+  type WebhookDeliveryJob,
+} from '@airlock/core';
 import { InMemoryWebhookOutbox } from '@airlock/core/testing';
 import { ForbiddenDestination, type WebhookResponse } from '@airlock/webhooks';
 import { pino } from 'pino';
@@ -50,7 +55,7 @@ function setup(options: { post?: Post; endpoint?: PendingWebhook['endpoint'] | n
     claimSeconds: 30,
     now: () => new Date('2026-01-01T00:00:01Z'),
   });
-  const job = JSON.stringify({ type: 'webhook.delivery', version: 1, deliveryId });
+  const job = webhookDelivery(deliveryId);
   return { outbox, deliveryId, posts, deferred, slots, handler, job };
 }
 
@@ -148,14 +153,10 @@ describe('webhook-delivery handler', () => {
     expect(deferred[0]!.delaySeconds).toBeGreaterThanOrEqual(5);
   });
 
-  it('fails permanently on an unknown delivery or a malformed job', async () => {
+  it('fails permanently on an unknown delivery', async () => {
     const { handler } = setup();
-    const unknown = JSON.stringify({
-      type: 'webhook.delivery',
-      version: 1,
-      deliveryId: randomUUID(),
+    await expect(handler(webhookDelivery(randomUUID()), context)).rejects.toMatchObject({
+      reason: 'unknown_delivery',
     });
-    await expect(handler(unknown, context)).rejects.toBeInstanceOf(PermanentFailure);
-    await expect(handler('{}', context)).rejects.toBeInstanceOf(PermanentFailure);
   });
 });

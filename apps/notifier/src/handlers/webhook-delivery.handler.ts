@@ -1,7 +1,5 @@
 import {
-  parseMessage,
   PermanentFailure,
-  webhookDeliveryJob,
   webhookPayload,
   type MessageHandler,
   type WebhookDeliveryJob,
@@ -43,9 +41,10 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
  * When the customer's endpoint already has its share of attempts in flight,
  * the job is sent again with a delay rather than wait in a slot.
  */
-export function createWebhookDeliveryHandler(deps: WebhookDeliveryDependencies): MessageHandler {
-  return async (body) => {
-    const job = parseMessage(webhookDeliveryJob, body);
+export function createWebhookDeliveryHandler(
+  deps: WebhookDeliveryDependencies,
+): MessageHandler<WebhookDeliveryJob> {
+  return async (job) => {
     const delivery = await deps.outbox.find(job.deliveryId);
     if (!delivery) {
       throw new PermanentFailure('unknown_delivery', `no webhook delivery ${job.deliveryId}`);

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import type { ScanRequested } from '@airlock/core';
+import { scanRequested } from '@airlock/core';
 import { PgUploadRepository } from '@airlock/postgres';
 import { createSqsClient, SqsMessagePublisher } from '@airlock/sqs';
 import { withPool } from '../database.ts';
@@ -41,20 +41,9 @@ export function rescanCommand(): Command {
           let count = 0;
           for await (const page of uploads.cleanSince(options.since, options.customer)) {
             for (const upload of page) {
-              const job: ScanRequested = {
-                type: 'scan.requested',
-                version: 1,
-                producedBy: 'ops',
-                uploadId: upload.id,
-                bucket: upload.bucket,
-                key: upload.key,
-                sha256: upload.declaredSha256,
-                contentType: upload.detectedContentType ?? upload.declaredContentType,
-                size: upload.declaredSize,
-                requestedAt: new Date().toISOString(),
-                trigger: 'rescan',
-              };
-              await publisher.publish(job);
+              await publisher.publish(
+                scanRequested(upload, { producedBy: 'ops', trigger: 'rescan' }),
+              );
               count += 1;
               if (!options.json) bar.update(count);
             }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   PermanentFailure,
+  scanRequested,
+  scanRequestedSchema,
   type LimitsPolicy,
   type MediaRequested,
   type Upload,
@@ -29,6 +31,8 @@ type Options = {
   limitsPolicy?: LimitsPolicy;
   scanMaxBytes?: number;
   bytes?: Buffer | null;
+  /** Replaces the fake clamd, which reads every byte and answers `verdict`. */
+  scan?: (body: Readable) => Promise<ScanVerdict>;
 };
 
 function setup(options: Options = {}) {
@@ -56,10 +60,12 @@ function setup(options: Options = {}) {
       scans,
       objects,
       renditions,
-      scan: async (body: Readable) => {
-        for await (const chunk of body) scanned.push((chunk as Buffer).length);
-        return { result: 'clean', ...VERSION, ...options.verdict };
-      },
+      scan:
+        options.scan ??
+        (async (body: Readable) => {
+          for await (const chunk of body) scanned.push((chunk as Buffer).length);
+          return { result: 'clean', ...VERSION, ...options.verdict };
+        }),
       version: async () => VERSION,
       mediaJobs: { publish: async (job) => published.push(job) },
       logger: pino({ enabled: false }),
@@ -71,19 +77,7 @@ function setup(options: Options = {}) {
     },
   );
   const job = (trigger: 'upload' | 'rescan' = 'upload') =>
-    JSON.stringify({
-      type: 'scan.requested',
-      version: 1,
-      producedBy: 'verifier',
-      uploadId: upload.id,
-      bucket: upload.bucket,
-      key: upload.key,
-      sha256: upload.declaredSha256,
-      contentType,
-      size: upload.declaredSize,
-      requestedAt: new Date().toISOString(),
-      trigger,
-    });
+    scanRequestedSchema.parse(scanRequested(upload, { producedBy: 'verifier', trigger }));
   const inQuarantine = () =>
     objects.has({ bucket: 'quarantine', key: `${upload.id}/${upload.key}` }) &&
     !objects.has({ bucket: upload.bucket, key: upload.key });
@@ -221,33 +215,31 @@ describe('scan-requested handler', () => {
     expect(published).toHaveLength(1);
   });
 
-  it('fails permanently on an unknown upload or a malformed job', async () => {
+  it('fails permanently on an unknown upload', async () => {
     const { handler, job } = setup();
-    const unknown = JSON.stringify({ ...JSON.parse(job()), uploadId: crypto.randomUUID() });
-    await expect(handler(unknown, context)).rejects.toBeInstanceOf(PermanentFailure);
-    await expect(handler('{"type":"nope"}', context)).rejects.toBeInstanceOf(PermanentFailure);
+    const unknown = { ...job(), uploadId: crypto.randomUUID() };
+    await expect(handler(unknown, context)).rejects.toMatchObject({ reason: 'unknown_upload' });
+  });
+
+  it('refuses a clean verdict on bytes clamd did not read to the end: retryable, no move', async () => {
+    const { uploads, scans, objects, upload, handler, job } = setup({
+      scan: async () => ({ result: 'clean', ...VERSION }), // answers without reading
+    });
+    const failure = handler(job(), context);
+    await expect(failure).rejects.toThrow('clamd answered clean before the object was read whole');
+    await expect(failure).rejects.not.toBeInstanceOf(PermanentFailure);
+    expect(await uploads.find(upload.id)).toMatchObject({ state: 'verified' });
+    expect(scans.scans).toHaveLength(0);
+    expect(await objects.tags(upload)).toEqual({});
   });
 
   it('throws a plain (retryable) error when clamd gives no answer, leaving the upload', async () => {
-    const { uploads, upload, job } = setup();
-    const store = new InMemoryObjectStore();
-    store.add(upload, BYTES);
-    const withObject = createScanRequestedHandler(
-      {
-        uploads,
-        scans: new InMemoryUploadScans(uploads),
-        objects: store,
-        renditions: new InMemoryUploadRenditions(),
-        scan: async () => {
-          throw new Error('clamd timed out');
-        },
-        version: async () => VERSION,
-        mediaJobs: { publish: async () => undefined },
-        logger: pino({ enabled: false }),
+    const { uploads, upload, handler, job } = setup({
+      scan: async () => {
+        throw new Error('clamd timed out');
       },
-      { quarantineBucket: 'quarantine', limitsPolicy: 'quarantine' },
-    );
-    const failure = withObject(job(), context);
+    });
+    const failure = handler(job(), context);
     await expect(failure).rejects.toThrow('clamd timed out');
     await expect(failure).rejects.not.toBeInstanceOf(PermanentFailure);
     expect(await uploads.find(upload.id)).toMatchObject({ state: 'verified' });

@@ -2,10 +2,9 @@ import type { Readable } from 'node:stream';
 import {
   decideAfterScan,
   exceedsScanLimit,
-  parseMessage,
+  mediaRequested,
   PermanentFailure,
   SCAN_MAX_BYTES_SIGNATURE,
-  scanRequested,
   type LimitsPolicy,
   type MediaRequested,
   type MessageHandler,
@@ -61,21 +60,11 @@ const ACTOR = 'scanner';
 export function createScanRequestedHandler(
   deps: ScannerDependencies,
   settings: ScannerSettings,
-): MessageHandler {
+): MessageHandler<ScanJob> {
   const { uploads, objects, logger } = deps;
 
   async function requestMedia(upload: Upload): Promise<void> {
-    await deps.mediaJobs.publish({
-      type: 'media.requested',
-      version: 1,
-      producedBy: ACTOR,
-      uploadId: upload.id,
-      bucket: upload.bucket,
-      key: upload.key,
-      contentType: upload.detectedContentType ?? upload.declaredContentType,
-      size: upload.declaredSize,
-      requestedAt: new Date().toISOString(),
-    });
+    await deps.mediaJobs.publish(mediaRequested(upload, { producedBy: ACTOR }));
     await uploads.markMediaRequested(upload.id);
   }
 
@@ -217,8 +206,7 @@ export function createScanRequestedHandler(
     );
   }
 
-  return async (body) => {
-    const job = parseMessage(scanRequested, body);
+  return async (job) => {
     const upload = await uploads.find(job.uploadId);
     if (!upload)
       throw new PermanentFailure('unknown_upload', `upload ${job.uploadId} does not exist`);

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { PermanentFailure, type MeasuredObject, type ScanRequested } from '@airlock/core';
+import {
+  PermanentFailure,
+  type MeasuredObject,
+  type S3Notification,
+  type ScanRequested,
+} from '@airlock/core';
 import {
   anUpload,
   InMemoryObjectIncidents,
@@ -29,16 +34,24 @@ async function inspect(body: Readable): Promise<MeasuredObject> {
   };
 }
 
-function setup(options: { bytes?: Buffer; headers?: Record<string, string> } = {}) {
+function setup(
+  options: { bytes?: Buffer; headers?: Record<string, string>; contentType?: string } = {},
+) {
+  const contentType = options.contentType ?? 'image/png';
   const uploads = new InMemoryUploadProgress();
   const objects = new InMemoryObjectStore({ versioned: true });
   const incidents = new InMemoryObjectIncidents();
   const published: ScanRequested[] = [];
   const upload = uploads.add(
-    anUpload({ declaredSize: PNG.length, declaredSha256: sha256(PNG), state: 'pending' }),
+    anUpload({
+      declaredSize: PNG.length,
+      declaredSha256: sha256(PNG),
+      declaredContentType: contentType,
+      state: 'pending',
+    }),
   );
   const versionId = objects.add({ bucket: 'uploads', key: upload.key }, options.bytes ?? PNG, {
-    contentType: 'image/png',
+    contentType,
     ...options.headers,
   });
   const handler = createObjectCreatedHandler(
@@ -53,23 +66,20 @@ function setup(options: { bytes?: Buffer; headers?: Record<string, string> } = {
     settings,
   );
   const event = (over: { key?: string; bucket?: string; versionId?: string } = {}) =>
-    JSON.stringify({
-      Records: [
+    ({
+      kind: 'objects',
+      objects: [
         {
-          eventSource: 'aws:s3',
           eventName: 'ObjectCreated:Put',
-          s3: {
-            bucket: { name: over.bucket ?? 'uploads' },
-            object: {
-              key: over.key ?? upload.key,
-              size: PNG.length,
-              eTag: 'etag',
-              versionId: over.versionId ?? versionId,
-            },
-          },
+          bucket: over.bucket ?? 'uploads',
+          key: over.key ?? upload.key,
+          size: PNG.length,
+          eTag: 'etag',
+          versionId: over.versionId ?? versionId,
+          sequencer: '01',
         },
       ],
-    });
+    }) satisfies S3Notification;
   return { uploads, objects, incidents, published, upload, versionId, handler, event };
 }
 
@@ -120,6 +130,32 @@ describe('object-created handler', () => {
     });
     expect(quarantined(objects, upload.id, upload.key)).toBe(true);
     expect(incidents.incidents).toHaveLength(0); // in the upload's history already
+    expect(published).toHaveLength(0);
+  });
+
+  it('rejects bytes that are not the declared type (type_mismatch) and quarantines them', async () => {
+    const { uploads, objects, published, upload, handler, event } = setup({
+      contentType: 'application/pdf',
+    });
+    await handler(event(), context);
+    expect(await uploads.find(upload.id)).toMatchObject({
+      state: 'rejected',
+      reason: 'type_mismatch',
+    });
+    expect(uploads.transitions.at(-1)?.detail).toMatchObject({
+      detail: 'declared application/pdf, stored image/png',
+    });
+    expect(quarantined(objects, upload.id, upload.key)).toBe(true);
+    expect(published).toHaveLength(0);
+  });
+
+  it('answers the s3:TestEvent with success and touches nothing', async () => {
+    const { uploads, objects, incidents, published, upload, handler } = setup();
+    await expect(handler({ kind: 'test', bucket: 'uploads' }, context)).resolves.toBe('success');
+    expect(await uploads.find(upload.id)).toMatchObject({ state: 'pending' });
+    expect(uploads.transitions).toHaveLength(0);
+    expect(objects.has({ bucket: 'uploads', key: upload.key })).toBe(true);
+    expect(incidents.incidents).toHaveLength(0);
     expect(published).toHaveLength(0);
   });
 
@@ -181,12 +217,11 @@ describe('object-created handler', () => {
     expect(incidents.incidents).toMatchObject([{ reason: 'unknown_object' }]);
   });
 
-  it('fails permanently on an unparseable message or a foreign bucket', async () => {
+  it('fails permanently on an event for a foreign bucket', async () => {
     const { handler, event } = setup();
-    await expect(handler('not json', context)).rejects.toBeInstanceOf(PermanentFailure);
-    await expect(handler(event({ bucket: 'elsewhere' }), context)).rejects.toBeInstanceOf(
-      PermanentFailure,
-    );
+    await expect(handler(event({ bucket: 'elsewhere' }), context)).rejects.toMatchObject({
+      reason: 'unexpected_bucket',
+    });
   });
 
   it('throws a plain (retryable) error when the store fails', async () => {

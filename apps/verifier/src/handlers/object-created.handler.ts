@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   judgeObject,
-  parseS3Notification,
+  scanRequested,
   unsignedMetadata,
   PermanentFailure,
   type MeasuredObject,
@@ -9,6 +9,7 @@ import {
   type ObjectIncidents,
   type ObjectStore,
   type OpenedObject,
+  type S3Notification,
   type S3ObjectEvent,
   type ScanRequested,
   type Upload,
@@ -43,7 +44,7 @@ const ACTOR = 'verifier';
 export function createObjectCreatedHandler(
   deps: VerifierDependencies,
   settings: VerifierSettings,
-): MessageHandler {
+): MessageHandler<S3Notification> {
   const { uploads, objects, logger } = deps;
 
   /**
@@ -80,18 +81,9 @@ export function createObjectCreatedHandler(
   }
 
   async function requestScan(upload: Upload, detectedContentType: string): Promise<void> {
-    await deps.scanJobs.publish({
-      type: 'scan.requested',
-      version: 1,
-      producedBy: ACTOR,
-      uploadId: upload.id,
-      bucket: upload.bucket,
-      key: upload.key,
-      sha256: upload.declaredSha256,
-      contentType: detectedContentType,
-      size: upload.declaredSize,
-      requestedAt: new Date().toISOString(),
-    });
+    await deps.scanJobs.publish(
+      scanRequested(upload, { producedBy: ACTOR, contentType: detectedContentType }),
+    );
     await uploads.markScanRequested(upload.id);
   }
 
@@ -250,10 +242,7 @@ export function createObjectCreatedHandler(
     }
   }
 
-  return async (body) => {
-    const notification = parseS3Notification(body);
-    if (!notification)
-      throw new PermanentFailure('unparseable_message', 'not an S3 event notification');
+  return async (notification) => {
     if (notification.kind === 'test') return 'success';
     for (const object of notification.objects) await handleObject(object);
     return 'success';

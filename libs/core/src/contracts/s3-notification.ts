@@ -41,8 +41,35 @@ export function decodeNotificationKey(key: string): string {
 }
 
 /**
- * Parses an S3 event notification as SQS delivers it. Returns `undefined` for
- * anything that is not one, so the caller can dead-letter it with a reason.
+ * An S3 event notification as SQS delivers it (the upload-events queue's
+ * message schema): the test event, or the ObjectCreated records with their
+ * keys decoded.
+ */
+export const s3NotificationSchema = envelope.transform((data, ctx): S3Notification => {
+  if ('Event' in data) return { kind: 'test', bucket: data.Bucket };
+  try {
+    return {
+      kind: 'objects',
+      objects: data.Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => ({
+        eventName: r.eventName,
+        bucket: r.s3.bucket.name,
+        key: decodeNotificationKey(r.s3.object.key),
+        size: r.s3.object.size ?? 0,
+        eTag: r.s3.object.eTag,
+        versionId: r.s3.object.versionId,
+        sequencer: r.s3.object.sequencer,
+      })),
+    };
+  } catch {
+    // decodeURIComponent throws on a malformed %XX sequence.
+    ctx.addIssue({ code: 'custom', message: 'an object key is not valid form encoding' });
+    return z.NEVER;
+  }
+});
+
+/**
+ * Parses an S3 event notification. Returns `undefined` for anything that is
+ * not one (not JSON, another shape, a malformed key encoding).
  */
 export function parseS3Notification(body: string): S3Notification | undefined {
   let json: unknown;
@@ -51,26 +78,6 @@ export function parseS3Notification(body: string): S3Notification | undefined {
   } catch {
     return undefined;
   }
-  const parsed = envelope.safeParse(json);
-  if (!parsed.success) return undefined;
-  if ('Event' in parsed.data) return { kind: 'test', bucket: parsed.data.Bucket };
-  try {
-    return {
-      kind: 'objects',
-      objects: parsed.data.Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map(
-        (r) => ({
-          eventName: r.eventName,
-          bucket: r.s3.bucket.name,
-          key: decodeNotificationKey(r.s3.object.key),
-          size: r.s3.object.size ?? 0,
-          eTag: r.s3.object.eTag,
-          versionId: r.s3.object.versionId,
-          sequencer: r.s3.object.sequencer,
-        }),
-      ),
-    };
-  } catch {
-    // decodeURIComponent throws on a malformed %XX sequence.
-    return undefined;
-  }
+  const parsed = s3NotificationSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }

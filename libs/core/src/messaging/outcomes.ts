@@ -29,4 +29,8 @@ export type MessageContext = {
   readonly receiveCount: number;
 };
 
-export type MessageHandler = (body: string, context: MessageContext) => Promise<MessageOutcome>;
+/**
+ * Handles one job: the message body already parsed against the queue's schema
+ * (a body that fails it never reaches the handler: see `parseMessage`).
+ */
+export type MessageHandler<Job> = (job: Job, context: MessageContext) => Promise<MessageOutcome>;

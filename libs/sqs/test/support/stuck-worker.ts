@@ -1,9 +1,10 @@
 /**
  * A worker to SIGKILL: a QueueConsumer with the default visibility timeout,
- * heartbeat and long poll, whose handler never finishes. Prints one JSON line
+ * heartbeat and long poll, whose handler never finishes (messages are JSON strings). Prints one JSON line
  * when it polls and one per message it takes. Run by queue-consumer.test.ts.
  */
 import { pino } from 'pino';
+import { z } from 'zod';
 import { createSqsClient, QueueConsumer } from '../../src/index.ts';
 
 const queueUrl = process.env.STUCK_QUEUE_URL!;
@@ -11,6 +12,7 @@ const consumer = new QueueConsumer(
   {
     sqs: createSqsClient({ region: process.env.AWS_REGION!, endpoint: process.env.SQS_ENDPOINT }),
     logger: pino({ level: 'silent' }),
+    schema: z.string(),
     handler: (body) => {
       console.log(JSON.stringify({ took: body }));
       return new Promise(() => {});

@@ -1,0 +1,9 @@
+export {
+  createWorker,
+  type BackgroundLoop,
+  type Worker,
+  type WorkerClients,
+  type WorkerParts,
+  type WorkerSettings,
+} from './create-worker.ts';
+export { runWorker } from './run-worker.ts';

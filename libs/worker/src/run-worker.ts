@@ -1,0 +1,26 @@
+import type { WorkerConfig } from '@airlock/config';
+import { bindShutdown, createLogger, startHealthServer, type Logger } from '@airlock/runtime';
+import type { Worker } from './create-worker.ts';
+
+/**
+ * A worker's main: its logger, the worker, the health server, then
+ * consuming until SIGTERM/SIGINT close both in order.
+ */
+export async function runWorker<Config extends WorkerConfig>(
+  service: string,
+  config: Config,
+  compose: (config: Config, logger: Logger) => Worker,
+): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, service });
+  const worker = compose(config, logger);
+  const health = await startHealthServer(
+    { ...config.health, service, checks: worker.readiness },
+    logger,
+  );
+  worker.start();
+  logger.info(
+    { queue: worker.queueUrl, ...worker.summary, healthPort: health.port },
+    `${service} consuming`,
+  );
+  bindShutdown(logger, [() => worker.close(), health.close]);
+}
