@@ -1,4 +1,4 @@
-import { LIVE_STATES } from '@airlock/core';
+import { allowedSources, LIVE_STATES } from '@airlock/core';
 import type { Pool } from './pool.ts';
 import { uploadMoveQuery } from './upload-move.ts';
 
@@ -27,7 +27,15 @@ function pastExpiry(graceParam: string): string {
   return `expires_at < now() - make_interval(secs => ${graceParam})`;
 }
 
-const EXPIRED = `state = 'pending' AND ${pastExpiry('$1')} AND ($2::uuid IS NULL OR customer_id = $2)`;
+/** What a sweep lists: uploads in a state the state machine lets expire ($3), past expiry and grace ($1), of one customer or all ($2). */
+const EXPIRED = `state = ANY($3::upload_state[]) AND ${pastExpiry('$1')}
+  AND ($2::uuid IS NULL OR customer_id = $2)`;
+
+const expiredParams = (query: ExpiredUploadsQuery) => [
+  query.graceSeconds,
+  query.customerId ?? null,
+  allowedSources('expired'),
+];
 
 /**
  * Pending uploads past their expiry (uses the `uploads_pending_expiry` index).
@@ -49,9 +57,9 @@ export class PgExpiredUploads {
       const { rows }: { rows: ExpiredUpload[] } = await this.#pool.query<ExpiredUpload>(
         `SELECT ${COLUMNS} FROM uploads
          WHERE ${EXPIRED}
-           AND ($3::uuid IS NULL OR (expires_at, id) > (SELECT expires_at, id FROM uploads WHERE id = $3))
-         ORDER BY expires_at, id LIMIT $4`,
-        [query.graceSeconds, query.customerId ?? null, afterId, pageSize],
+           AND ($4::uuid IS NULL OR (expires_at, id) > (SELECT expires_at, id FROM uploads WHERE id = $4))
+         ORDER BY expires_at, id LIMIT $5`,
+        [...expiredParams(query), afterId, pageSize],
       );
       if (rows.length === 0) return;
       yield rows;
@@ -62,7 +70,7 @@ export class PgExpiredUploads {
   async count(query: ExpiredUploadsQuery): Promise<number> {
     const { rows } = await this.#pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM uploads WHERE ${EXPIRED}`,
-      [query.graceSeconds, query.customerId ?? null],
+      expiredParams(query),
     );
     return rows[0]!.n;
   }
