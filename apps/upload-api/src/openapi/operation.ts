@@ -63,7 +63,7 @@ export function operation(spec: OperationSpec): OpenApiOperation {
       : {}),
     responses: {
       ...Object.fromEntries(
-        Object.entries(spec.answers).map(([status, spec]) => [status, answer(spec)]),
+        Object.entries(spec.answers).map(([status, given]) => [status, answer(given)]),
       ),
       ...(v1 ? errorResponses([...EVERY_V1_OPERATION_ERRORS, ...(spec.errors ?? [])]) : {}),
     },
