@@ -76,8 +76,17 @@ export class InMemoryUploadRepository implements UploadRepository {
     return row && { ...row.upload };
   }
 
-  /** Like the unique index `uploads_live_content`: `undefined` if a live twin exists. */
+  /**
+   * Like the unique index `uploads_live_content`: `undefined` if a live twin
+   * exists. Like the CHECK `uploads_dedup_per_customer`: a scope other than
+   * the customer's own (or its token's) is an error.
+   */
   async insertPending(upload: NewUpload, actor: string): Promise<Upload | undefined> {
+    const ownScope = upload.uploadTokenId
+      ? `customer:${upload.customerId}:token:${upload.uploadTokenId}`
+      : `customer:${upload.customerId}`;
+    if (upload.dedupScope !== ownScope)
+      throw new Error(`dedup scope ${upload.dedupScope} is not ${ownScope}`);
     if (this.#findLive(upload.dedupScope, upload.declaredSha256)) return undefined;
     const at = this.#now();
     const stored: Upload = {

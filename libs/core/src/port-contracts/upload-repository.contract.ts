@@ -92,6 +92,13 @@ export function describeUploadRepositoryContract(
       ).resolves.toMatchObject({ id: upload.id });
     });
 
+    it("refuses a dedup scope other than the customer's own", async () => {
+      const { uploads, tenant } = subject();
+      const [owner, other] = [await tenant(), await tenant()];
+      const foreign = newUpload(owner, { dedupScope: other.dedupScope });
+      await expect(uploads.insertPending(foreign, 'api')).rejects.toThrow();
+    });
+
     it('lets exactly one of two racing twins in', async () => {
       const { uploads, tenant } = subject();
       const request = newUpload(await tenant());

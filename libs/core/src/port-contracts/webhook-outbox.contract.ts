@@ -78,6 +78,16 @@ export function describeWebhookOutboxContract(
       await expect(outbox.claim(deliveryId, 60)).resolves.toBe(true);
     });
 
+    it('lets exactly one of two racing claims win', async () => {
+      const { outbox } = subject();
+      const { deliveryId } = await delivery();
+      const claims = await Promise.all([
+        outbox.claim(deliveryId, 60),
+        outbox.claim(deliveryId, 60),
+      ]);
+      expect(claims.toSorted()).toEqual([false, true]);
+    });
+
     it('lets a claim lapse after its seconds (a crashed attempt)', async () => {
       const { outbox } = subject();
       const { deliveryId } = await delivery();

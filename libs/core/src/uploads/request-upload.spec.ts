@@ -492,7 +492,8 @@ describe('in-memory fakes', () => {
     const first = await repo.insertPending(newUpload(), 'a');
     expect(first?.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await repo.insertPending(newUpload(), 'a')).toBeUndefined();
-    expect(await repo.insertPending(newUpload({ dedupScope: 'other' }), 'a')).toBeDefined();
+    const bob = { customerId: 'customer-bob', dedupScope: 'customer:customer-bob' };
+    expect(await repo.insertPending(newUpload(bob), 'a')).toBeDefined();
     expect(await repo.insertPending(newUpload({ declaredSha256: OTHER_SHA }), 'a')).toBeDefined();
     await repo.transition(first!.id, 'quarantined', { actor: 'w' }); // not allowed from pending
     expect((await repo.findLiveByHash(`customer:${ALICE}`, SHA))?.id).toBe(first!.id);
