@@ -75,6 +75,9 @@ export default [
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: [] },
           ],
           banTransitiveDependencies: false,
+          // Tests may load the dev stack statically; apps/ops/src may not (the
+          // no-restricted-imports rule for apps/ops/src below).
+          checkDynamicDependenciesExceptions: ['@airlock/dev-stack'],
         },
       ],
     },
