@@ -549,7 +549,8 @@ export class InMemoryObjectStore implements ObjectStore {
       metadata: {},
       tags: {},
       versionId,
-      eTag: `"${createHash('md5').update(buffer).digest('hex')}"`,
+      // Unquoted, as S3ObjectStore hands it out.
+      eTag: createHash('md5').update(buffer).digest('hex'),
     });
     return versionId;
   }
