@@ -588,7 +588,12 @@ export class InMemoryObjectStore implements ObjectStore {
   async move(from: ObjectRef, to: ObjectRef, metadata: Record<string, string>): Promise<boolean> {
     const stored = this.#objects.get(objectId(from));
     if (!stored) return false;
-    this.#objects.set(objectId(to), { ...stored, metadata: { ...metadata } });
+    // The copy's user metadata is `metadata` alone, as S3's REPLACE directive makes it.
+    this.#objects.set(objectId(to), {
+      ...stored,
+      metadata: { ...metadata },
+      headers: { ...stored.headers, userMetadata: { ...metadata } },
+    });
     this.#objects.delete(objectId(from));
     return true;
   }

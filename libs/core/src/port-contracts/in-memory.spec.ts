@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   anUpload,
   describeObjectIncidentsContract,
+  describeObjectStoreContract,
   describeSiteDirectoryContract,
   describeUploadProgressContract,
   describeUploadRenditionsContract,
@@ -10,6 +11,7 @@ import {
   describeUploadTokenCounterContract,
   describeWebhookOutboxContract,
   InMemoryObjectIncidents,
+  InMemoryObjectStore,
   InMemorySiteDirectory,
   InMemoryUploadProgress,
   InMemoryUploadRenditions,
@@ -138,3 +140,8 @@ describeSiteDirectoryContract('in memory', () => {
     },
   };
 });
+
+describeObjectStoreContract('in memory', () => ({
+  objects: new InMemoryObjectStore(),
+  bucket: 'uploads',
+}));

@@ -1,3 +1,4 @@
+export { describeObjectStoreContract, type ObjectStoreSubject } from './object-store.contract.ts';
 export {
   describeObjectIncidentsContract,
   type ObjectIncidentsSubject,
