@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PgExpiredUploads, PgUploadRepository, type Pool } from '../src/index.ts';
-import { pgWorld, testDatabase } from './test-database.ts';
+import { pgWorld, useTestDatabase } from './test-database.ts';
 
 // What the ops CLI's sweep and rescan walk through: keyset pages that must
 // hand out every row once even when timestamps tie, with their filters.
 
 let pool: Pool;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ pool, drop } = await testDatabase());
-});
-afterAll(async () => drop());
+useTestDatabase((created) => (pool = created));
 
 async function all<T extends { id: string }>(pages: AsyncGenerator<T[]>, pageSize: number) {
   const ids: string[] = [];

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { PgMessageFailures, type Pool } from '../src/index.ts';
-import { testDatabase } from './test-database.ts';
+import { useTestDatabase } from './test-database.ts';
 
 let pool: Pool;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ pool, drop } = await testDatabase());
-});
-afterAll(async () => drop());
+useTestDatabase((created) => (pool = created));
 
 describe('PgMessageFailures', () => {
   it('keeps one row per queue and message: the last error, the highest receive count, the first failure time', async () => {

@@ -17,17 +17,13 @@ import {
   PgWebhookOutbox,
   type Pool,
 } from '../src/index.ts';
-import { testDatabase, pgWorld, tenant, uploadToken } from './test-database.ts';
+import { useTestDatabase, pgWorld, tenant, uploadToken } from './test-database.ts';
 
 // The suites core's fakes run (libs/core/src/port-contracts/in-memory.spec.ts),
 // here against the adapters on a real, freshly migrated PostgreSQL database.
 
 let pool: Pool;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ pool, drop } = await testDatabase());
-});
-afterAll(async () => drop());
+useTestDatabase((created) => (pool = created));
 
 describeUploadProgressContract('PostgreSQL', () => pgWorld(pool));
 

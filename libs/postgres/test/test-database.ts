@@ -15,7 +15,7 @@ import {
  * scratch: the stack's running workers (the notifier's relay above all) never
  * touch its rows, and it is dropped afterwards.
  */
-export async function testDatabase(): Promise<{ pool: Pool; drop: () => Promise<void> }> {
+async function testDatabase(): Promise<{ pool: Pool; drop: () => Promise<void> }> {
   const ownerUrl = process.env.DATABASE_URL!;
   const name = `airlock_test_${randomBytes(4).toString('hex')}`;
   const admin = createPool(ownerUrl, { max: 1 });
@@ -32,6 +32,17 @@ export async function testDatabase(): Promise<{ pool: Pool; drop: () => Promise<
       await admin.end();
     },
   };
+}
+
+/** A {@link testDatabase} for the test file: created before its tests, dropped after them. */
+export function useTestDatabase(use: (pool: Pool) => void): void {
+  let drop: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    const database = await testDatabase();
+    drop = database.drop;
+    use(database.pool);
+  });
+  afterAll(async () => drop());
 }
 
 export type Tenant = { customerId: string; siteId: string; apiKeyId: string };

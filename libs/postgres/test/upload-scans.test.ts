@@ -1,15 +1,11 @@
 import { PgUploadScans, type Pool } from '../src/index.ts';
-import { pgWorld, testDatabase } from './test-database.ts';
+import { pgWorld, useTestDatabase } from './test-database.ts';
 
 // core's UploadScans contract (port-contracts.test.ts) covers the verdicts;
 // this is what only a failing statement can show.
 
 let pool: Pool;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ pool, drop } = await testDatabase());
-});
-afterAll(async () => drop());
+useTestDatabase((created) => (pool = created));
 
 it('records neither the verdict nor its move when the move cannot be written', async () => {
   const world = pgWorld(pool);

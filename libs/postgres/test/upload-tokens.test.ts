@@ -1,15 +1,11 @@
 import { PgTenantAdmin, PgUploadTokens, type Pool } from '../src/index.ts';
-import { tenant, testDatabase, type Tenant } from './test-database.ts';
+import { tenant, useTestDatabase, type Tenant } from './test-database.ts';
 
 // Minting, authenticating and revoking browser upload tokens; the counter is
 // core's UploadTokenCounter contract (port-contracts.test.ts).
 
 let pool: Pool;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ pool, drop } = await testDatabase());
-});
-afterAll(async () => drop());
+useTestDatabase((created) => (pool = created));
 
 const limits = (owner: Tenant) => ({
   siteId: owner.siteId,

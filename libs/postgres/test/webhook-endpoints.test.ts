@@ -1,12 +1,8 @@
 import { PgWebhookEndpoints, type Pool } from '../src/index.ts';
-import { tenant, testDatabase } from './test-database.ts';
+import { tenant, useTestDatabase } from './test-database.ts';
 
 let pool: Pool;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ pool, drop } = await testDatabase());
-});
-afterAll(async () => drop());
+useTestDatabase((created) => (pool = created));
 
 describe('PgWebhookEndpoints', () => {
   it('keeps the secret when only the URL changes, and replaces it on rotation', async () => {

@@ -1,15 +1,11 @@
 import { PgWebhookOutbox, type Pool } from '../src/index.ts';
-import { pgWorld, testDatabase } from './test-database.ts';
+import { pgWorld, useTestDatabase } from './test-database.ts';
 
 // The outbox's relay (not part of core's port: only the notifier's relay loop
 // uses it) and the delivery history the ops CLI shows.
 
 let pool: Pool;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ pool, drop } = await testDatabase());
-});
-afterAll(async () => drop());
+useTestDatabase((created) => (pool = created));
 
 const relayAll = (outbox: PgWebhookOutbox) => outbox.relay(1000, async (ids) => ids);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectIncident, ObjectIncidents } from '../workers/worker.ports.ts';
-import { eachTest } from './upload-world.ts';
+import { portContract } from './upload-world.ts';
 
 export type ObjectIncidentsSubject = {
   readonly incidents: ObjectIncidents;
@@ -11,13 +11,9 @@ export type ObjectIncidentsSubject = {
 };
 
 /** The behaviour every {@link ObjectIncidents} shares: each incident kept as recorded. */
-export function describeObjectIncidentsContract(
-  name: string,
-  setup: () => ObjectIncidentsSubject | Promise<ObjectIncidentsSubject>,
-): void {
-  describe(`ObjectIncidents contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeObjectIncidentsContract = portContract<ObjectIncidentsSubject>(
+  'ObjectIncidents',
+  (subject) => {
     it('keeps every incident of an object as recorded, oldest first', async () => {
       const { incidents, upload, at } = subject();
       const key = `contract/${randomUUID()}`;
@@ -44,5 +40,5 @@ export function describeObjectIncidentsContract(
       await expect(at('uploads', key)).resolves.toEqual([full, bare]);
       await expect(at('uploads', `${key}-other`)).resolves.toEqual([]);
     });
-  });
-}
+  },
+);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ObjectRef, ObjectStore } from '../workers/worker.ports.ts';
-import { eachTest } from './upload-world.ts';
+import { portContract } from './upload-world.ts';
 
 export type ObjectStoreSubject = {
   readonly objects: ObjectStore;
@@ -20,12 +20,9 @@ const hex = (algorithm: 'md5' | 'sha256', bytes: Buffer) =>
   createHash(algorithm).update(bytes).digest('hex');
 
 /** The behaviour every {@link ObjectStore} shares: a missing object is an answer, not an error. */
-export function describeObjectStoreContract(
-  name: string,
-  setup: () => ObjectStoreSubject | Promise<ObjectStoreSubject>,
-): void {
-  describe(`ObjectStore contract: ${name}`, () => {
-    const subject = eachTest(setup);
+export const describeObjectStoreContract = portContract<ObjectStoreSubject>(
+  'ObjectStore',
+  (subject) => {
     const ref = (): ObjectRef => ({ bucket: subject().bucket, key: `contract/${randomUUID()}` });
 
     async function stored(bytes = BYTES) {
@@ -98,5 +95,5 @@ export function describeObjectStoreContract(
       await subject().objects.delete(object);
       await expect(subject().objects.open(object)).resolves.toBeUndefined();
     });
-  });
-}
+  },
+);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SiteDirectory } from '../uploads/upload.ports.ts';
 import type { Site } from '../uploads/upload.types.ts';
-import { eachTest } from './upload-world.ts';
+import { portContract } from './upload-world.ts';
 
 export type SiteDirectorySubject = {
   readonly sites: SiteDirectory;
@@ -9,18 +9,14 @@ export type SiteDirectorySubject = {
   site(): Promise<Site>;
 };
 
-export function describeSiteDirectoryContract(
-  name: string,
-  setup: () => SiteDirectorySubject | Promise<SiteDirectorySubject>,
-): void {
-  describe(`SiteDirectory contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeSiteDirectoryContract = portContract<SiteDirectorySubject>(
+  'SiteDirectory',
+  (subject) => {
     it('finds a site by id with its customer, and nothing for an unknown id', async () => {
       const { sites, site } = subject();
       const made = await site();
       await expect(sites.findSite(made.id)).resolves.toEqual(made);
       await expect(sites.findSite(randomUUID())).resolves.toBeUndefined();
     });
-  });
-}
+  },
+);

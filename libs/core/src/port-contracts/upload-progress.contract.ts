@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { allowedSources, canTransition, UPLOAD_STATES, type UploadState } from '../upload-state.ts';
 import { WEBHOOK_STATES } from '../webhooks/webhook-event.ts';
 import type { UploadProgress } from '../workers/worker.ports.ts';
-import { eachTest, type UploadWorld } from './upload-world.ts';
+import { portContract, type UploadWorld } from './upload-world.ts';
 
 export type UploadProgressSubject = UploadWorld & { readonly uploads: UploadProgress };
 
@@ -12,13 +12,9 @@ const REFUSED = UPLOAD_STATES.flatMap((from) =>
 );
 
 /** The behaviour every {@link UploadProgress} shares: compare-and-set moves, with audit and outbox. */
-export function describeUploadProgressContract(
-  name: string,
-  setup: () => UploadProgressSubject | Promise<UploadProgressSubject>,
-): void {
-  describe(`UploadProgress contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeUploadProgressContract = portContract<UploadProgressSubject>(
+  'UploadProgress',
+  (subject) => {
     it('finds an upload by id, and nothing for an unknown id', async () => {
       const { uploads, seed } = subject();
       const upload = await seed({ state: 'verified' });
@@ -192,5 +188,5 @@ export function describeUploadProgressContract(
       await uploads.transition({ uploadId: midway.id, to: 'clean', actor: 'contract' });
       await expect(deliveries(midway.id)).resolves.toEqual([]);
     });
-  });
-}
+  },
+);

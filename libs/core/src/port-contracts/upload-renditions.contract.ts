@@ -1,5 +1,5 @@
 import type { Rendition, UploadRenditions } from '../workers/worker.ports.ts';
-import { eachTest } from './upload-world.ts';
+import { portContract } from './upload-world.ts';
 
 export type UploadRenditionsSubject = {
   readonly renditions: UploadRenditions;
@@ -19,13 +19,9 @@ const rendition = (name: string, overrides: Partial<Rendition> = {}): Rendition 
 });
 
 /** The behaviour every {@link UploadRenditions} shares: upserts by name, listed by name. */
-export function describeUploadRenditionsContract(
-  name: string,
-  setup: () => UploadRenditionsSubject | Promise<UploadRenditionsSubject>,
-): void {
-  describe(`UploadRenditions contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeUploadRenditionsContract = portContract<UploadRenditionsSubject>(
+  'UploadRenditions',
+  (subject) => {
     it('lists nothing for an upload with none', async () => {
       const { renditions, upload } = subject();
       await expect(renditions.forUpload(await upload())).resolves.toEqual([]);
@@ -66,5 +62,5 @@ export function describeUploadRenditionsContract(
       await expect(renditions.forUpload(one)).resolves.toEqual([]);
       await expect(renditions.forUpload(other)).resolves.toHaveLength(1);
     });
-  });
-}
+  },
+);

@@ -1,13 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { MultipartRecord, UploadRepository } from '../uploads/upload.ports.ts';
 import type { NewUpload } from '../uploads/upload.types.ts';
-import { eachTest } from './upload-world.ts';
+import { portContract } from './upload-world.ts';
 
 /** Who an upload belongs to; an API key of the customer, for the issuer fields. */
-export type RepositoryTenant = {
-  readonly customerId: string;
-  readonly siteId: string;
-  readonly dedupScope: string;
+export type RepositoryTenant = Pick<NewUpload, 'customerId' | 'siteId' | 'dedupScope'> & {
   readonly apiKeyId: string;
 };
 
@@ -40,13 +37,9 @@ export function newUpload(tenant: RepositoryTenant, overrides: Partial<NewUpload
 const plan: MultipartRecord = { multipartUploadId: 'mpu-1', partSize: 8_388_608, partCount: 3 };
 
 /** The behaviour every {@link UploadRepository} shares: one live upload per scope and hash, compare-and-set. */
-export function describeUploadRepositoryContract(
-  name: string,
-  setup: () => UploadRepositorySubject | Promise<UploadRepositorySubject>,
-): void {
-  describe(`UploadRepository contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeUploadRepositoryContract = portContract<UploadRepositorySubject>(
+  'UploadRepository',
+  (subject) => {
     async function pending(overrides: Partial<NewUpload> = {}) {
       const tenant = await subject().tenant();
       const upload = await subject().uploads.insertPending(newUpload(tenant, overrides), 'api');
@@ -193,5 +186,5 @@ export function describeUploadRepositoryContract(
       await expect(uploads.cancelPending(upload.id, 'caller')).resolves.toBeUndefined();
       await expect(uploads.find(upload.id)).resolves.toMatchObject({ state: 'pending' });
     });
-  });
-}
+  },
+);

@@ -1,5 +1,5 @@
 import type { UploadScan, UploadScans } from '../workers/worker.ports.ts';
-import { eachTest, type UploadWorld } from './upload-world.ts';
+import { portContract, type UploadWorld } from './upload-world.ts';
 
 export type UploadScansSubject = UploadWorld & {
   readonly scans: UploadScans;
@@ -18,13 +18,9 @@ const scanOf = (uploadId: string, overrides: Partial<UploadScan> = {}): UploadSc
 });
 
 /** The behaviour every {@link UploadScans} shares: a verdict and its move, together. */
-export function describeUploadScansContract(
-  name: string,
-  setup: () => UploadScansSubject | Promise<UploadScansSubject>,
-): void {
-  describe(`UploadScans contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeUploadScansContract = portContract<UploadScansSubject>(
+  'UploadScans',
+  (subject) => {
     it('records every scan, oldest first', async () => {
       const { scans, seed, scansOf } = subject();
       const upload = await seed({ state: 'ready' });
@@ -89,5 +85,5 @@ export function describeUploadScansContract(
       await expect(scansOf(upload.id)).resolves.toEqual([scan]);
       await expect(moves(upload.id)).resolves.toEqual([]);
     });
-  });
-}
+  },
+);

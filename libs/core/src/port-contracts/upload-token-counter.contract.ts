@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { UploadTokenCounter } from '../uploads/upload.ports.ts';
-import { eachTest } from './upload-world.ts';
+import { portContract } from './upload-world.ts';
 
 export type UploadTokenCounterSubject = {
   readonly counter: UploadTokenCounter;
@@ -11,13 +11,9 @@ export type UploadTokenCounterSubject = {
 };
 
 /** The behaviour every {@link UploadTokenCounter} shares: never past the limit, never below zero. */
-export function describeUploadTokenCounterContract(
-  name: string,
-  setup: () => UploadTokenCounterSubject | Promise<UploadTokenCounterSubject>,
-): void {
-  describe(`UploadTokenCounter contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeUploadTokenCounterContract = portContract<UploadTokenCounterSubject>(
+  'UploadTokenCounter',
+  (subject) => {
     it('counts up to the limit and no further; a give-back frees one', async () => {
       const { counter, token } = subject();
       const id = await token(2);
@@ -54,5 +50,5 @@ export function describeUploadTokenCounterContract(
     it('claims nothing for an unknown token', async () => {
       await expect(subject().counter.claimUpload(randomUUID())).resolves.toBe(false);
     });
-  });
-}
+  },
+);

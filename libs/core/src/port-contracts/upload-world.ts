@@ -42,14 +42,23 @@ export interface UploadWorld {
   removeEndpoint(customerId: string): Promise<void>;
 }
 
-/** Runs `setup` before each test of the suite and hands out what it made. */
-export function eachTest<T>(setup: () => T | Promise<T>): () => T {
-  let current: T | undefined;
-  beforeEach(async () => {
-    current = await setup();
-  });
-  return () => {
-    if (current === undefined) throw new Error('used outside a test');
-    return current;
-  };
+/**
+ * A port's suite as a function of its subject: `describe…Contract(name, setup)`
+ * runs `tests` with `setup`'s subject, made anew before each test.
+ */
+export function portContract<S>(
+  port: string,
+  tests: (subject: () => S) => void,
+): (name: string, setup: () => S | Promise<S>) => void {
+  return (name, setup) =>
+    describe(`${port} contract: ${name}`, () => {
+      let current: S | undefined;
+      beforeEach(async () => {
+        current = await setup();
+      });
+      tests(() => {
+        if (current === undefined) throw new Error('used outside a test');
+        return current;
+      });
+    });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { UploadProgress, WebhookOutbox } from '../workers/worker.ports.ts';
-import { eachTest, type UploadWorld } from './upload-world.ts';
+import { portContract, type UploadWorld } from './upload-world.ts';
 
 export type WebhookOutboxSubject = UploadWorld & {
   readonly outbox: WebhookOutbox;
@@ -11,13 +11,9 @@ export type WebhookOutboxSubject = UploadWorld & {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The behaviour every {@link WebhookOutbox} shares: one attempt at a time, delivered once. */
-export function describeWebhookOutboxContract(
-  name: string,
-  setup: () => WebhookOutboxSubject | Promise<WebhookOutboxSubject>,
-): void {
-  describe(`WebhookOutbox contract: ${name}`, () => {
-    const subject = eachTest(setup);
-
+export const describeWebhookOutboxContract = portContract<WebhookOutboxSubject>(
+  'WebhookOutbox',
+  (subject) => {
     /** A delivery of `clean → rejected` for a customer with an endpoint. */
     async function delivery() {
       const { seed, uploads, deliveries } = subject();
@@ -124,5 +120,5 @@ export function describeWebhookOutboxContract(
     it('claims nothing for an unknown delivery', async () => {
       await expect(subject().outbox.claim(randomUUID(), 60)).resolves.toBe(false);
     });
-  });
-}
+  },
+);
