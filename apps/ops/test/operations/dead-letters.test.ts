@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadOpsConfig } from '@airlock/config';
 import type { Upload } from '@airlock/core';
 import { PgMessageFailures } from '@airlock/postgres';
-import { ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
+import { dlqStats, ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
 import { toS3Notification } from '@airlock/dev-stack';
 import { StackClients, uniqueText, until } from '@airlock/testing';
 import {
@@ -28,18 +23,8 @@ let target: { queue: 'scan-jobs'; url: string; dlqUrl: string };
 let upload: Upload;
 let other: Upload;
 
-async function depth(url: string): Promise<number> {
-  const { Attributes } = await stack.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
-  );
-}
+/** Visible and in flight, as `airlock dlq list` counts them. */
+const depth = async (url: string): Promise<number> => (await dlqStats(stack.sqs, url, 0)).depth;
 
 /** A job about `about` on the DLQ, its failure recorded as the consumer records it. */
 async function deadLetter(about: Upload, error: string): Promise<string> {
