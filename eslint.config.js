@@ -1,6 +1,62 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// apps → (composition →) adapters → core; tooling (the dev stack) sits beside apps.
+const depConstraints = [
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: [
+      'type:composition',
+      'type:adapter',
+      'type:domain',
+      'type:tooling',
+      'type:testing',
+      'type:client',
+    ],
+  },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:adapter', 'type:domain', 'type:tooling', 'type:client'],
+  },
+  // The published browser + Node client (@airlock/client) stands alone: it
+  // speaks only the HTTP API, and no server-side code (core, adapters) uses it.
+  { sourceTag: 'type:client', onlyDependOnLibsWithTags: [] },
+  {
+    sourceTag: 'type:tooling',
+    onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'],
+  },
+  // Composition libs (@airlock/worker, the shell every worker shares) wire several
+  // adapters together, which an adapter may not do. Only apps import them.
+  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
+  // The CDK app describes the deployment; it imports no runtime code.
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: [] },
+];
+
+// The tests of adapters and tooling may use the shared test helpers too
+// (@airlock/testing): fixtures, byte builders, stack clients. Never their sources.
+const testDepConstraints = depConstraints.map((constraint) =>
+  ['type:adapter', 'type:tooling'].includes(constraint.sourceTag)
+    ? {
+        ...constraint,
+        onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'],
+      }
+    : constraint,
+);
+const moduleBoundaries = (constraints) => [
+  'error',
+  {
+    enforceBuildableLibDependency: true,
+    allow: [],
+    depConstraints: constraints,
+    banTransitiveDependencies: false,
+    // Tests may load the dev stack statically; apps/ops/src may not (the
+    // no-restricted-imports rule for apps/ops/src below).
+    checkDynamicDependenciesExceptions: ['@airlock/dev-stack'],
+  },
+];
+
 export default [
   {
     ignores: [
@@ -28,59 +84,11 @@ export default [
   },
   {
     files: ['**/*.ts', '**/*.js'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          // apps → (composition →) adapters → core; tooling (the dev stack) sits beside apps.
-          depConstraints: [
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:composition',
-                'type:adapter',
-                'type:domain',
-                'type:tooling',
-                'type:testing',
-                'type:client',
-              ],
-            },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: [
-                'type:adapter',
-                'type:domain',
-                'type:tooling',
-                'type:client',
-              ],
-            },
-            // The published browser + Node client (@airlock/client) stands alone: it
-            // speaks only the HTTP API, and no server-side code (core, adapters) uses it.
-            { sourceTag: 'type:client', onlyDependOnLibsWithTags: [] },
-            {
-              sourceTag: 'type:tooling',
-              onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'],
-            },
-            // Composition libs (@airlock/worker, the shell every worker shares) wire
-            // several adapters together, which an adapter may not do. Only apps import them.
-            {
-              sourceTag: 'type:composition',
-              onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'],
-            },
-            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
-            // The CDK app describes the deployment; it imports no runtime code.
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: [] },
-          ],
-          banTransitiveDependencies: false,
-          // Tests may load the dev stack statically; apps/ops/src may not (the
-          // no-restricted-imports rule for apps/ops/src below).
-          checkDynamicDependenciesExceptions: ['@airlock/dev-stack'],
-        },
-      ],
-    },
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries(depConstraints) },
+  },
+  {
+    files: ['libs/*/test/**/*.ts', 'libs/*/src/**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries(testDepConstraints) },
   },
   {
     files: ['libs/core/**/*.ts'],

@@ -1,14 +1,17 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { plainImage, pngClaiming, truncatedJpeg } from '@airlock/imaging/testing';
-import { receiveAll, until, waitForState, type Tenant } from '@airlock/testing';
+import { plainImage, truncatedJpeg } from '@airlock/imaging/testing';
+import {
+  airlockJson,
+  pngClaiming,
+  receiveAll,
+  until,
+  waitForState,
+  type Tenant,
+} from '@airlock/testing';
 import { MediaHarness } from './media-harness.ts';
 
 const media = new MediaHarness();
-const cli = fileURLToPath(new URL('../../ops/src/cli.ts', import.meta.url));
 
 const dlqDepth = async (url: string) => {
   const { Attributes = {} } = await media.stack.sqs.send(
@@ -105,8 +108,7 @@ describe('infrastructure errors are retried, and never decide anything', () => {
 
     // The fault fixed (the right bucket), the operator replays the dead letter.
     media.startWorker(queue);
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      cli,
+    const replay = await airlockJson(
       'dlq',
       'replay',
       'media-jobs',
@@ -116,9 +118,8 @@ describe('infrastructure errors are retried, and never decide anything', () => {
       queue.dlqUrl,
       '--upload',
       upload.id,
-      '--json',
-    ]);
-    expect(JSON.parse(stdout)).toMatchObject({ replayed: 1 });
+    );
+    expect(replay).toMatchObject({ replayed: 1 });
     const { upload: done } = await waitForState(
       stack.uploads,
       upload.id,

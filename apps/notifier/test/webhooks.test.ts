@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { UploadState, WebhookPayload } from '@airlock/core';
 import { plainImage } from '@airlock/imaging/testing';
 import { PgWebhookEndpoints, PgWebhookOutbox } from '@airlock/postgres';
 import {
+  airlockJson,
+  airlockStdout,
   EICAR,
   fileOf,
-  putPresigned,
   StackClients,
   uniqueText,
   until,
@@ -23,9 +21,6 @@ import {
   type ReceivedCall,
   type WebhookReceiver,
 } from './support/webhook-receiver.ts';
-
-const cli = fileURLToPath(new URL('../../ops/src/cli.ts', import.meta.url));
-const run = promisify(execFile);
 
 const stack = new StackClients();
 const outbox = new PgWebhookOutbox({ pool: stack.pool });
@@ -41,13 +36,8 @@ async function registerWebhook(tenant: Tenant, url: string): Promise<string> {
   return ((await response.json()) as { secret: string }).secret;
 }
 
-/** Through the stack's API and a presigned PUT, like a client. */
-async function upload(tenant: Tenant, file: TestFile, contentType: string): Promise<string> {
-  const { status, body } = await stack.requestUpload(tenant, file, contentType);
-  expect(status).toBe(201);
-  expect(await putPresigned(body.upload, file.bytes)).toBe(200);
-  return body.uploadId;
-}
+const upload = async (tenant: Tenant, file: TestFile, contentType: string) =>
+  (await stack.uploadThroughApi(tenant, file, contentType)).uploadId;
 
 async function settle(uploadId: string, state: UploadState): Promise<void> {
   const found = await waitForState(stack.uploads, uploadId, [state], 60_000);
@@ -93,7 +83,7 @@ describe('completion webhooks through the whole pipeline', () => {
     const eicarId = await upload(tenant, eicar, 'text/plain');
     // Another body of the same size under the upload's key, as a leaked
     // credential could write it: the verifier's hash refuses it.
-    const { body: pending } = await stack.requestUpload(tenant, replaced, 'text/plain');
+    const pending = await stack.createUpload(tenant, replaced, 'text/plain');
     const impostor = Buffer.from(replaced.bytes.toString().replace(/^replaced/, 'REPLACED'));
     await stack.s3.send(
       new PutObjectCommand({
@@ -103,20 +93,12 @@ describe('completion webhooks through the whole pipeline', () => {
         ContentType: 'text/plain',
       }),
     );
-    const { body: forgotten } = await stack.requestUpload(tenant, abandoned, 'text/plain');
+    const forgotten = await stack.createUpload(tenant, abandoned, 'text/plain');
     await stack.pool.query(
       `UPDATE uploads SET expires_at = now() - interval '1 hour' WHERE id = $1`,
       [forgotten.uploadId],
     );
-    await run(process.execPath, [
-      cli,
-      'sweep',
-      '--customer',
-      tenant.customerId,
-      '--grace',
-      '0',
-      '--json',
-    ]);
+    await airlockJson('sweep', '--customer', tenant.customerId, '--grace', '0');
 
     expected.set(imageId, 'ready');
     expected.set(eicarId, 'quarantined');
@@ -148,7 +130,7 @@ describe('completion webhooks through the whole pipeline', () => {
       expect(delivery?.deliveredAt).toBeInstanceOf(Date);
     }
     const imageId = [...expected].find(([, s]) => s === 'ready')![0];
-    const { stdout } = await run(process.execPath, [cli, 'uploads', 'show', imageId]);
+    const stdout = await airlockStdout('uploads', 'show', imageId);
     expect(stdout).toMatch(/webhooks:\n {2}upload\.ready {2}delivered \S+ \(1 attempt\)/);
     const rejected = callsFor([...expected].find(([, s]) => s === 'rejected')![0])[0]!;
     expect(verify(secret, rejected).data.reason).toMatch(/^checksum_mismatch/);
@@ -218,20 +200,9 @@ describe('a webhook URL that points inside the network', () => {
     );
     expect(refused.deliveredAt).toBeUndefined();
 
-    const { stdout } = await run(process.execPath, [
-      cli,
-      'dlq',
-      'peek',
-      'webhook-jobs',
-      '--limit',
-      '50',
-      '--json',
-    ]);
-    const letters = JSON.parse(stdout) as Array<{
-      uploadId: string;
-      permanent: boolean;
-      stage: string;
-    }>;
+    const letters = await airlockJson<
+      Array<{ uploadId: string; permanent: boolean; stage: string }>
+    >('dlq', 'peek', 'webhook-jobs', '--limit', '50');
     expect(letters).toContainEqual(
       expect.objectContaining({ uploadId, permanent: true, stage: 'webhook.delivery' }),
     );
@@ -239,15 +210,7 @@ describe('a webhook URL that points inside the network', () => {
     // Fixing the URL keeps the secret, and the API does not show it again.
     await registerWebhook(tenant, receiver.url);
     const secret = storedSecret;
-    await run(process.execPath, [
-      cli,
-      'dlq',
-      'replay',
-      'webhook-jobs',
-      '--upload',
-      uploadId,
-      '--json',
-    ]);
+    await airlockJson('dlq', 'replay', 'webhook-jobs', '--upload', uploadId);
     const call = await until('the replayed delivery', async () => callsFor(uploadId)[0]);
     expect(verify(secret, call).data).toMatchObject({ uploadId, state: 'ready' });
   });

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +6,7 @@ import type { PresignedRequest, UploadState, WebhookPayload } from '@airlock/cor
 import { status, up } from '@airlock/dev-stack';
 import { plainImage } from '@airlock/imaging/testing';
 import {
+  clamavFixture,
   EICAR,
   fileOf,
   putPresigned,
@@ -117,8 +117,6 @@ async function dlqDepths(): Promise<Record<string, number>> {
 type Planned = { file: TestFile; contentType: string; expected: UploadState };
 
 async function batch(): Promise<Planned[]> {
-  const fixture = (name: string) =>
-    readFile(new URL(`../../../libs/clamav/test/fixtures/${name}`, import.meta.url));
   const planned: Planned[] = [];
   for (let i = 0; i < 28; i++)
     planned.push({ file: uniqueText(`chaos ${i}`), contentType: 'text/plain', expected: 'ready' });
@@ -136,12 +134,12 @@ async function batch(): Promise<Planned[]> {
     });
   planned.push({ file: fileOf(`${EICAR}\n`), contentType: 'text/plain', expected: 'quarantined' });
   planned.push({
-    file: fileOf(await fixture('marker-plain.pdf')),
+    file: fileOf(clamavFixture('marker-plain.pdf')),
     contentType: 'application/pdf',
     expected: 'quarantined',
   });
   planned.push({
-    file: fileOf(await fixture('marker-rc4-encrypted.pdf')),
+    file: fileOf(clamavFixture('marker-rc4-encrypted.pdf')),
     contentType: 'application/pdf',
     expected: 'quarantined',
   });
@@ -154,9 +152,8 @@ it('SIGKILLing every worker mid-flight loses, doubles and misdirects nothing', a
   const planned = await batch();
   const uploads: Array<Planned & { id: string; presigned: PresignedRequest }> = [];
   for (const plan of planned) {
-    const created = await stack.requestUpload(tenant, plan.file, plan.contentType);
-    expect(created.status).toBe(201);
-    uploads.push({ ...plan, id: created.body.uploadId, presigned: created.body.upload });
+    const created = await stack.createUpload(tenant, plan.file, plan.contentType);
+    uploads.push({ ...plan, id: created.uploadId, presigned: created.upload });
   }
   const ids = uploads.map((u) => u.id);
   const put = (from: number, to: number) =>

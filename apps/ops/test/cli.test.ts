@@ -3,15 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { airlockJson } from '@airlock/testing';
 import { airlock } from './support/run-cli.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-async function airlockJson<T>(...args: string[]): Promise<T> {
-  const run = await airlock(...args, '--json');
-  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  return JSON.parse(run.stdout) as T;
-}
 
 /**
  * Runs `script` in bash with `input` on stdin, from a file: Node's stdio

@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PgUploadScans } from '@airlock/postgres';
 import { S3ObjectStore } from '@airlock/s3';
 import {
+  airlockBadgePng,
+  airlockJson,
+  clamavFixture,
   EICAR,
   fileOf,
-  putPresigned,
+  refusalOf,
   StackClients,
   until,
   waitForState,
@@ -22,7 +21,6 @@ const scans = new PgUploadScans({ pool: stack.pool });
 const objects = new S3ObjectStore({ s3: stack.s3 });
 const uploadsBucket = stack.config.uploads.bucket;
 const quarantineBucket = process.env.QUARANTINE_BUCKET!;
-const badge = fileURLToPath(new URL('../../ops/assets/airlock-badge.png', import.meta.url));
 let tenant: Tenant;
 
 beforeAll(async () => {
@@ -30,18 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-async function upload(file: TestFile, contentType: string) {
-  const created = await stack.requestUpload(tenant, file, contentType);
-  expect(created.status).toBe(201);
-  expect(await putPresigned(created.body.upload, file.bytes)).toBe(200);
-  return created.body as { uploadId: string; key: string };
-}
-
-const existsIn = (bucket: string, key: string) =>
-  stack.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
-    () => true,
-    () => false,
-  );
+const upload = (file: TestFile, contentType: string) =>
+  stack.uploadThroughApi(tenant, file, contentType);
+const existsIn = (bucket: string, key: string) => stack.objectExists(bucket, key);
 
 /** A PDF that is a PDF to the verifier and clean to clamd: unique bytes per call. */
 const cleanPdf = () =>
@@ -84,16 +73,13 @@ describe('the scanner behind the verifier', () => {
     });
 
     // Dedup never points at quarantined content: the same bytes start over.
-    const again = await stack.requestUpload(tenant, file, 'text/plain');
-    expect(again.status).toBe(201);
-    expect(again.body.uploadId).not.toBe(uploadId);
+    const again = await stack.createUpload(tenant, file, 'text/plain');
+    expect(again.uploadId).not.toBe(uploadId);
   });
 
   it('quarantines a password-protected PDF clamd cannot read, naming the encryption, never ready', async () => {
-    // RC4, user password: the test marker inside is ciphertext (libs/clamav/test/fixtures).
-    const encrypted = await readFile(
-      new URL('../../../libs/clamav/test/fixtures/marker-rc4-encrypted.pdf', import.meta.url),
-    );
+    // RC4, user password: the test marker inside is ciphertext (libs/testing/fixtures/clamav).
+    const encrypted = clamavFixture('marker-rc4-encrypted.pdf');
     const { uploadId, key } = await upload(fileOf(encrypted), 'application/pdf');
     const { upload: done, history } = await waitForState(stack.uploads, uploadId, [
       'quarantined',
@@ -144,7 +130,7 @@ describe('the scanner behind the verifier', () => {
   });
 
   it('takes a clean PNG to clean and hands it to the media worker, which makes it ready', async () => {
-    const file = fileOf(await readFile(badge));
+    const file = fileOf(airlockBadgePng());
     const { uploadId } = await upload(file, 'image/png');
     const { upload: ready, history } = await waitForState(stack.uploads, uploadId, [
       'ready',
@@ -169,33 +155,28 @@ describe('the scanner behind the verifier', () => {
       { size: limit + 1, sha256: 'a'.repeat(64) },
       'application/pdf',
     );
-    expect(response.status).toBe(413);
-    expect(response.body.error.details.limit).toBe(limit);
+    expect(refusalOf(response, 413).details?.limit).toBe(limit);
   });
 
   it('airlock rescan queues the clean uploads again and the scanner records a rescan', async () => {
     const since = new Date();
     const owner = await stack.tenant();
     const file = cleanPdf();
-    const created = await stack.requestUpload(owner, file, 'application/pdf');
-    expect(await putPresigned(created.body.upload, file.bytes)).toBe(200);
-    await waitForState(stack.uploads, created.body.uploadId, ['ready']);
+    const { uploadId } = await stack.uploadThroughApi(owner, file, 'application/pdf');
+    await waitForState(stack.uploads, uploadId, ['ready']);
 
-    const cli = fileURLToPath(new URL('../../ops/src/cli.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      cli,
+    const rescan = await airlockJson(
       'rescan',
       '--since',
       since.toISOString(),
       '--customer',
       owner.customerId,
-      '--json',
-    ]);
-    expect(JSON.parse(stdout)).toMatchObject({ queued: 1, customer: owner.customerId });
+    );
+    expect(rescan).toMatchObject({ queued: 1, customer: owner.customerId });
     const rescanned = await until('the rescan', async () =>
-      (await scans.forUpload(created.body.uploadId)).find((scan) => scan.trigger === 'rescan'),
+      (await scans.forUpload(uploadId)).find((scan) => scan.trigger === 'rescan'),
     );
     expect(rescanned.result).toBe('clean');
-    expect((await stack.uploads.find(created.body.uploadId))!.state).toBe('ready');
+    expect((await stack.uploads.find(uploadId))!.state).toBe('ready');
   });
 });

@@ -2,7 +2,6 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { PgUploadScans } from '@airlock/postgres';
 import {
   fileOf,
-  putPresigned,
   StackClients,
   uniqueVideo,
   VIDEO_FIXTURES,
@@ -21,13 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-async function send(bytes: Buffer, contentType: string) {
-  const file = fileOf(bytes);
-  const created = await stack.requestUpload(tenant, file, contentType);
-  expect(created.status).toBe(201);
-  expect(await putPresigned(created.body.upload, file.bytes)).toBe(200);
-  return created.body as { uploadId: string; key: string };
-}
+const send = (bytes: Buffer, contentType: string) =>
+  stack.uploadThroughApi(tenant, fileOf(bytes), contentType);
 
 describe('videos (mp4, webm, QuickTime)', () => {
   it.each(Object.keys(VIDEO_FIXTURES) as VideoKind[])(

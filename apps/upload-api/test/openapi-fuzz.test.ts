@@ -44,9 +44,7 @@ beforeAll(async () => {
   document = (await (await fetch(`${api}/openapi.json`)).json()) as OpenApiDocument;
   [victim, actor] = await Promise.all([stack.tenant(), stack.tenant()]);
 
-  const created = await stack.requestUpload(victim, uniqueText('victim'), 'text/plain');
-  expect(created.status).toBe(201);
-  victimUpload = created.body.uploadId;
+  victimUpload = (await stack.createUpload(victim, uniqueText('victim'), 'text/plain')).uploadId;
   const hook = await fetch(`${api}/v1/webhook`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${victim.apiKey}`, 'content-type': 'application/json' },
@@ -55,8 +53,7 @@ beforeAll(async () => {
   expect(hook.status).toBe(200);
   victimWebhook = await victimWebhookNow();
 
-  const pending = await stack.requestUpload(actor, uniqueText('actor'), 'text/plain');
-  actorPending = pending.body.uploadId;
+  actorPending = (await stack.createUpload(actor, uniqueText('actor'), 'text/plain')).uploadId;
   const clean = await stack.stageVerified(sandbox, actor, uniqueText('actor-clean'), 'text/plain');
   await stack.uploads.transition({ uploadId: clean.id, to: 'clean', actor: 'test' });
   actorClean = clean.id;

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PgObjectIncidents, PgUploadScans } from '@airlock/postgres';
 import {
+  airlockBadgePng,
   fakeExecutable,
   fileOf,
   putPresigned,
@@ -21,7 +20,6 @@ const { s3 } = stack;
 const incidents = new PgObjectIncidents({ pool: stack.pool });
 const uploadsBucket = stack.config.uploads.bucket;
 const quarantineBucket = process.env.QUARANTINE_BUCKET!;
-const badge = fileURLToPath(new URL('../../ops/assets/airlock-badge.png', import.meta.url));
 let tenant: Tenant;
 
 beforeAll(async () => {
@@ -31,35 +29,27 @@ afterAll(() => stack.close());
 
 /** Asks the running API for a URL and PUTs `body` (the declared bytes unless a test tampers). */
 async function upload(file: TestFile, contentType: string, body: Buffer = file.bytes) {
-  const created = await stack.requestUpload(tenant, file, contentType);
-  expect(created.status).toBe(201);
-  if (body.equals(file.bytes)) {
-    expect(await putPresigned(created.body.upload, body)).toBe(200);
-  } else {
-    // The emulator, like S3, refuses other bytes through the URL (its checksum is
-    // signed); a store that does not enforce it is played by a direct PUT.
-    expect(await putPresigned(created.body.upload, body)).toBe(400);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: uploadsBucket,
-        Key: created.body.key as string,
-        Body: body,
-        ContentType: contentType,
-      }),
-    );
-  }
-  return created.body as { uploadId: string; key: string };
+  if (body.equals(file.bytes)) return stack.uploadThroughApi(tenant, file, contentType);
+  const created = await stack.createUpload(tenant, file, contentType);
+  // The emulator, like S3, refuses other bytes through the URL (its checksum is
+  // signed); a store that does not enforce it is played by a direct PUT.
+  expect(await putPresigned(created.upload, body)).toBe(400);
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: uploadsBucket,
+      Key: created.key,
+      Body: body,
+      ContentType: contentType,
+    }),
+  );
+  return created;
 }
 
-const existsIn = (bucket: string, key: string) =>
-  s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
-    () => true,
-    () => false,
-  );
+const existsIn = (bucket: string, key: string) => stack.objectExists(bucket, key);
 
 describe('the verifier behind the real bridge', () => {
   it('an honest PNG becomes verified, with its detected type, and its scan job reaches the scanner', async () => {
-    const file = fileOf(await readFile(badge));
+    const file = fileOf(airlockBadgePng());
     const { uploadId, key } = await upload(file, 'image/png');
     // The stack's scanner takes the job off scan-jobs at once: its verdict is the proof it got it.
     const { upload: scanned, history } = await waitForState(stack.uploads, uploadId, [
@@ -98,9 +88,8 @@ describe('the verifier behind the real bridge', () => {
     });
 
     // The hash was never confirmed: asking again starts over instead of answering "duplicate".
-    const again = await stack.requestUpload(tenant, file, 'text/plain');
-    expect(again.status).toBe(201);
-    expect(again.body.uploadId).not.toBe(uploadId);
+    const again = await stack.createUpload(tenant, file, 'text/plain');
+    expect(again.uploadId).not.toBe(uploadId);
   });
 
   it('an executable renamed .jpg is rejected as type_mismatch', async () => {

@@ -1,16 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { ensureWebDemoTenant } from '@airlock/dev-stack';
 import { createPool, PgTenantAdmin } from '@airlock/postgres';
+import { airlockStdout } from '@airlock/testing';
 import { demoTenant, webUrl } from './support/demo-page.ts';
-
-const cli = fileURLToPath(new URL('../../ops/src/cli.ts', import.meta.url));
-const airlock = async (...args: string[]) =>
-  (await promisify(execFile)(process.execPath, [cli, ...args], { env: process.env })).stdout;
 
 const mint = (origin?: string) =>
   fetch(`${webUrl()}/token`, { method: 'POST', headers: origin ? { origin } : {} });
@@ -19,11 +13,13 @@ describe('the demo web app on the local stack', () => {
   it('is its own origin, printed by dev up, dev status and dev status --env', async () => {
     const web = new URL(webUrl());
     expect(web.origin).not.toBe(new URL(process.env.AIRLOCK_API_URL!).origin);
-    expect(await airlock('dev', 'status', '--env')).toContain(
+    expect(await airlockStdout('dev', 'status', '--env')).toContain(
       `export AIRLOCK_WEB_URL='${web.origin}'`,
     );
-    expect(await airlock('dev', 'status')).toMatch(new RegExp(`demo page\\s+${web.origin}\\n`));
-    expect(await airlock('dev', 'up')).toContain(
+    expect(await airlockStdout('dev', 'status')).toMatch(
+      new RegExp(`demo page\\s+${web.origin}\\n`),
+    );
+    expect(await airlockStdout('dev', 'up')).toContain(
       `Demo page (upload from a browser): ${web.origin}`,
     );
   });

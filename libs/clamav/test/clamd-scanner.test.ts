@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, createDeflateRaw } from 'node:zlib';
+import { clamavFixture, zipArchive } from '@airlock/testing/files';
 import { ClamdScanner, ClamdUnavailableError, STREAM_LIMIT_SIGNATURE } from '../src/index.ts';
 
 // Against the stack's clamd, which loads only infra/clamav/signatures.
@@ -53,35 +53,7 @@ async function zipOfZeros(name: string, size: number, tail: Uint8Array): Promise
   }
   deflate.end();
   const data = await compressed;
-  const content = { length: size + tail.length };
-  const fileName = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4); // version needed
-  local.writeUInt16LE(8, 8); // deflate
-  local.writeUInt16LE(0x21, 12); // 1980-01-01
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(content.length, 22);
-  local.writeUInt16LE(fileName.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt16LE(0x21, 14);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(content.length, 24);
-  central.writeUInt16LE(fileName.length, 28);
-  const centralOffset = local.length + fileName.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + fileName.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
-  return Buffer.concat([local, fileName, data, central, fileName, end]);
+  return zipArchive({ name, data, crc32: crc, size: size + tail.length, method: 'deflate' });
 }
 
 /** A PNG signature and IHDR with a zip appended: a PNG to a magic-byte check. */
@@ -154,18 +126,19 @@ describe('ClamdScanner against the stack clamd', () => {
   });
 
   describe('content clamd cannot read (AlertEncrypted)', () => {
-    // Made with qpdf and zip: see test/fixtures/README.md.
-    const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url));
+    // Made with qpdf and zip: see libs/testing/fixtures/clamav/README.md.
 
     it('finds the marker in the plain PDF the encrypted one was made from', async () => {
-      await expect(scanner.scan(streamOf(fixture('marker-plain.pdf')))).resolves.toMatchObject({
+      await expect(
+        scanner.scan(streamOf(clamavFixture('marker-plain.pdf'))),
+      ).resolves.toMatchObject({
         result: 'infected',
         signature: 'Airlock.Test.Marker.UNOFFICIAL',
       });
     });
 
     it('calls a password-protected (RC4) PDF encrypted, never clean', async () => {
-      const pdf = fixture('marker-rc4-encrypted.pdf');
+      const pdf = clamavFixture('marker-rc4-encrypted.pdf');
       expect(pdf.includes(MARKER)).toBe(false);
       await expect(scanner.scan(streamOf(pdf))).resolves.toEqual({
         result: 'encrypted',
@@ -175,7 +148,7 @@ describe('ClamdScanner against the stack clamd', () => {
     });
 
     it('calls a password-protected zip encrypted, never clean', async () => {
-      const zip = fixture('marker-encrypted.zip');
+      const zip = clamavFixture('marker-encrypted.zip');
       expect(zip.includes(MARKER)).toBe(false);
       await expect(scanner.scan(streamOf(zip))).resolves.toEqual({
         result: 'encrypted',

@@ -1,9 +1,8 @@
 /**
- * Images for tests, made on the spot: sharp encodes the well-formed ones and
- * the hostile ones are crafted byte by byte. Never shipped through the main
+ * Images for tests, encoded on the spot by sharp (the hostile ones crafted
+ * byte by byte are in @airlock/testing/files). Never shipped through the main
  * entry point.
  */
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 /** A photo as a phone writes it: landscape pixels, EXIF Orientation 6, a camera and a GPS position. */
@@ -50,33 +49,6 @@ function gradient(width: number, height: number): Buffer {
     }
   }
   return pixels;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  typeAndData.copy(chunk, 4);
-  chunk.writeUInt32BE(crc32(typeAndData), 8 + data.length);
-  return chunk;
-}
-
-/**
- * A decompression bomb's calling card: a valid PNG whose IHDR claims
- * `width × height` 8-bit RGB pixels over one tiny IDAT (two scanlines of
- * zeros). 20000 × 20000 would be 1.2 GB decoded, in under 100 bytes.
- */
-export function pngClaiming(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit truecolour, deflate, no filter, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.alloc(2 * (1 + width * 3)))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 /** A real JPEG cut short: its first `fraction` of bytes, no EOI. */

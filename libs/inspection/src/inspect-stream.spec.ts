@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import { judgeObject, type MeasuredObject } from '@airlock/core';
+import { storedZip, tinyGreyPng, videoFixture } from '@airlock/testing/files';
 import { inspectStream, type Inspection } from './index.ts';
 
 const MiB = 1024 * 1024;
@@ -45,28 +44,8 @@ const neverSettles = new Promise<never>(() => {});
 
 // --- minimal but structurally valid fixtures -------------------------------
 
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  typeAndData.copy(chunk, 4);
-  chunk.writeUInt32BE(crc32(typeAndData), 8 + data.length);
-  return chunk;
-}
-
 /** A 1×1 grey PNG. */
-function png(): Uint8Array {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0); // width
-  ihdr.writeUInt32BE(1, 4); // height
-  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale, deflate, no filter, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.from([0, 0x80]))),
-    pngChunk('IEND', new Uint8Array(0)),
-  ]);
-}
+const png = (): Uint8Array => tinyGreyPng();
 
 /** SOI, a JFIF APP0 segment, EOI. */
 function jpeg(): Uint8Array {
@@ -86,34 +65,7 @@ function pdf(): Uint8Array {
 }
 
 /** One stored entry, hello.txt, with its central directory. */
-function zip(): Uint8Array {
-  const name = Buffer.from('hello.txt', 'latin1');
-  const data = Buffer.from('hello\n', 'latin1');
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(10, 4); // version needed
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(10, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  const centralOffset = local.length + name.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + name.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
-  return Buffer.concat([local, name, data, central, name, end]);
-}
+const zip = (): Uint8Array => storedZip('hello.txt', 'hello\n');
 
 /** A 64-bit little-endian x86-64 ELF executable header (no program headers). */
 function elf(): Uint8Array {
@@ -296,38 +248,45 @@ describe('inspectStream: magic bytes', () => {
 });
 
 describe('inspectStream: videos', () => {
-  const fixture = (name: string) =>
-    readFileSync(new URL(`../../testing/fixtures/video/${name}`, import.meta.url));
   // The bytes after each fixture, as libs/testing's uniqueVideo() appends them.
   const freeBox = Buffer.from([0, 0, 0, 12, 0x66, 0x72, 0x65, 0x65, 1, 2, 3, 4]);
   const voidElement = Buffer.from([0xec, 0x84, 1, 2, 3, 4]);
 
   it.each([
-    ['tiny.mp4', freeBox, 'video/mp4', 'mp4'],
-    ['tiny.webm', voidElement, 'video/webm', 'webm'],
-    ['tiny.mov', freeBox, 'video/quicktime', 'mov'],
-  ])('detects %s, with and without a trailing nonce', async (name, tail, mime, ext) => {
-    for (const bytes of [fixture(name), Buffer.concat([fixture(name), tail])]) {
-      const inspection = await inspectStream(chunksOf(bytes, 7));
-      expect(inspection).toMatchObject({ detectedMime: mime, detectedExt: ext, isText: false });
-      expect(
-        judgeObject({ size: bytes.length, sha256: sha256(bytes), contentType: mime }, inspection),
-      ).toEqual({ verdict: 'verified', detectedContentType: mime });
-    }
-  });
+    ['mp4', freeBox, 'video/mp4', 'mp4'],
+    ['webm', voidElement, 'video/webm', 'webm'],
+    ['mov', freeBox, 'video/quicktime', 'mov'],
+  ] as const)(
+    'detects the tiny %s, with and without a trailing nonce',
+    async (kind, tail, mime, ext) => {
+      for (const bytes of [videoFixture(kind), Buffer.concat([videoFixture(kind), tail])]) {
+        const inspection = await inspectStream(chunksOf(bytes, 7));
+        expect(inspection).toMatchObject({ detectedMime: mime, detectedExt: ext, isText: false });
+        expect(
+          judgeObject({ size: bytes.length, sha256: sha256(bytes), contentType: mime }, inspection),
+        ).toEqual({ verdict: 'verified', detectedContentType: mime });
+      }
+    },
+  );
 
   it.each([
-    ['tiny.mp4', 'video/webm', 'declared video/webm, stored video/mp4'],
-    ['tiny.webm', 'video/mp4', 'declared video/mp4, stored video/webm'],
-    ['tiny.mov', 'video/mp4', 'declared video/mp4, stored video/quicktime'],
-    ['tiny.mp4', 'image/png', 'declared image/png, stored video/mp4'],
-  ])('calls %s declared as %s a type mismatch', async (name, declared, detail) => {
-    const bytes = fixture(name);
-    const inspection = await inspectStream(chunksOf(bytes, 64));
-    expect(
-      judgeObject({ size: bytes.length, sha256: sha256(bytes), contentType: declared }, inspection),
-    ).toEqual({ verdict: 'rejected', reason: 'type_mismatch', detail });
-  });
+    ['mp4', 'video/webm', 'declared video/webm, stored video/mp4'],
+    ['webm', 'video/mp4', 'declared video/mp4, stored video/webm'],
+    ['mov', 'video/mp4', 'declared video/mp4, stored video/quicktime'],
+    ['mp4', 'image/png', 'declared image/png, stored video/mp4'],
+  ] as const)(
+    'calls the tiny %s declared as %s a type mismatch',
+    async (kind, declared, detail) => {
+      const bytes = videoFixture(kind);
+      const inspection = await inspectStream(chunksOf(bytes, 64));
+      expect(
+        judgeObject(
+          { size: bytes.length, sha256: sha256(bytes), contentType: declared },
+          inspection,
+        ),
+      ).toEqual({ verdict: 'rejected', reason: 'type_mismatch', detail });
+    },
+  );
 
   it('calls a PDF declared as a video a type mismatch', async () => {
     const bytes = pdf();

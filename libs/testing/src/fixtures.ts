@@ -49,17 +49,41 @@ export async function until<T>(
   }
 }
 
+/**
+ * Queues of a test's own, each with its DLQ, named `test-<name>-<random>`: the
+ * workers it starts on them never compete with the stack's. `remove()` deletes them.
+ */
+export async function testQueues<Name extends string>(
+  sqs: SQSClient,
+  names: readonly Name[],
+  maxReceiveCount = 3,
+): Promise<{ queues: Record<Name, QueueUrls>; remove(): Promise<void> }> {
+  const suffix = randomUUID().slice(0, 8);
+  const queues = {} as Record<Name, QueueUrls>;
+  for (const name of names) {
+    queues[name] = await ensureQueueWithDlq(sqs, {
+      name: `test-${name}-${suffix}`,
+      maxReceiveCount,
+      retentionSeconds: 3600,
+      dlqRetentionSeconds: 7200,
+      visibilityTimeoutSeconds: 30,
+    });
+  }
+  return {
+    queues,
+    async remove() {
+      for (const { url, dlqUrl } of Object.values<QueueUrls>(queues)) {
+        for (const queueUrl of [url, dlqUrl])
+          await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => {});
+      }
+    },
+  };
+}
+
 /** Private queues for one test file, so its verifier never competes with the stack's. */
 export async function privateQueues(sqs: SQSClient, maxReceiveCount = 3) {
-  const suffix = randomUUID().slice(0, 8);
-  const spec = {
-    maxReceiveCount,
-    retentionSeconds: 3600,
-    dlqRetentionSeconds: 7200,
-    visibilityTimeoutSeconds: 30,
-  };
-  const events = await ensureQueueWithDlq(sqs, { name: `test-events-${suffix}`, ...spec });
-  const scans = await ensureQueueWithDlq(sqs, { name: `test-scans-${suffix}`, ...spec });
+  const { queues, remove } = await testQueues(sqs, ['events', 'scans'], maxReceiveCount);
+  const { events, scans } = queues;
   return {
     events,
     scans,
@@ -68,11 +92,7 @@ export async function privateQueues(sqs: SQSClient, maxReceiveCount = 3) {
       UPLOAD_EVENTS_DLQ_URL: events.dlqUrl,
       SCAN_JOBS_QUEUE_URL: scans.url,
     },
-    async remove() {
-      for (const url of [events.url, events.dlqUrl, scans.url, scans.dlqUrl]) {
-        await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => {});
-      }
-    },
+    remove,
   };
 }
 

@@ -6,16 +6,30 @@ export {
   receiveAll,
   sha256Of,
   TERMINAL_FOR_VERIFIER,
+  testQueues,
   until,
   waitForState,
 } from './fixtures.ts';
 export {
+  createTenant,
   fileOf,
   putPresigned,
+  refusalOf,
   StackClients,
   uniqueText,
+  type ApiErrorBody,
+  type HttpAnswer,
   type Tenant,
   type TestFile,
+  type UploadCreated,
 } from './stack-clients.ts';
+export type { ApiAnswer, ApiError } from './api-answers.ts';
+export {
+  airlockCliPath,
+  airlockJson,
+  airlockStdout,
+  runAirlock,
+  type CliRun,
+} from './airlock-cli.ts';
+export * from './files.ts';
 export { TcpProxy } from './tcp-proxy.ts';
-export { uniqueVideo, VIDEO_FIXTURES, videoFixture, type VideoKind } from './video-fixtures.ts';

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { CreateUploadResponse } from '@airlock/client';
 import { loadUploadApiConfig } from '@airlock/config';
 import {
   createRequestUpload,
@@ -13,6 +15,34 @@ import { createSqsClient } from '@airlock/sqs';
 
 export type Tenant = { customerId: string; siteId: string; apiKey: string };
 export type TestFile = { bytes: Buffer; size: number; sha256: string };
+
+/** Every refusal of the v1 API (docs/api.md). */
+export type ApiErrorBody = {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+};
+/** `POST /v1/uploads` → 201 with one presigned PUT: every test file is below the multipart threshold. */
+export type UploadCreated = Extract<CreateUploadResponse, { upload: unknown }> & {
+  upload: PresignedRequest;
+};
+export type HttpAnswer = { status: number; body: unknown };
+
+/** The error of a refusal, once its status and shape are checked. */
+export function refusalOf(answer: HttpAnswer, status: number): ApiErrorBody['error'] {
+  const { error } = (answer.body ?? {}) as Partial<ApiErrorBody>;
+  if (answer.status !== status || typeof error?.code !== 'string')
+    throw new Error(
+      `expected a ${status} refusal, got ${answer.status}: ${JSON.stringify(answer.body)}`,
+    );
+  return error;
+}
+
+/** A fresh customer with one site and one key: every test owns its tenant. */
+export async function createTenant(tenants: PgTenantAdmin): Promise<Tenant> {
+  const customer = await tenants.addCustomer(`test-${randomBytes(4).toString('hex')}`);
+  const site = await tenants.addSite(customer.id, 'site');
+  const key = await tenants.issueKey(customer.id);
+  return { customerId: customer.id, siteId: site.id, apiKey: key.key };
+}
 
 export function fileOf(content: string | Buffer): TestFile {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
@@ -37,11 +67,8 @@ export class StackClients {
   readonly uploads = new PgUploadRepository({ pool: this.pool });
   readonly apiUrl = process.env.AIRLOCK_API_URL!;
 
-  async tenant(): Promise<Tenant> {
-    const customer = await this.tenants.addCustomer(`test-${randomBytes(4).toString('hex')}`);
-    const site = await this.tenants.addSite(customer.id, 'site');
-    const key = await this.tenants.issueKey(customer.id);
-    return { customerId: customer.id, siteId: site.id, apiKey: key.key };
+  tenant(): Promise<Tenant> {
+    return createTenant(this.tenants);
   }
 
   /** `POST /v1/uploads` on the stack's running API. */
@@ -49,7 +76,7 @@ export class StackClients {
     tenant: Tenant,
     file: Pick<TestFile, 'size' | 'sha256'>,
     contentType: string,
-  ) {
+  ): Promise<HttpAnswer> {
     const response = await fetch(`${this.apiUrl}/v1/uploads`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
@@ -61,7 +88,39 @@ export class StackClients {
         sha256: file.sha256,
       }),
     });
-    return { status: response.status, body: (await response.json()) as any };
+    return { status: response.status, body: await response.json() };
+  }
+
+  /** `POST /v1/uploads`, which must answer 201: the upload and its presigned PUT. */
+  async createUpload(tenant: Tenant, file: TestFile, contentType: string): Promise<UploadCreated> {
+    const answer = await this.requestUpload(tenant, file, contentType);
+    if (answer.status !== 201)
+      throw new Error(`POST /v1/uploads answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    // 201 is the single-PUT answer for a file this size (the OpenAPI tests check its shape).
+    return answer.body as UploadCreated;
+  }
+
+  /** Through the running API and its presigned PUT, as a client uploads. */
+  async uploadThroughApi(
+    tenant: Tenant,
+    file: TestFile,
+    contentType: string,
+  ): Promise<UploadCreated> {
+    const created = await this.createUpload(tenant, file, contentType);
+    const status = await putPresigned(created.upload, file.bytes);
+    if (status !== 200) throw new Error(`the presigned PUT answered ${status}`);
+    return created;
+  }
+
+  /** Whether `bucket` holds `key`: false on 404 only, so an unreachable store fails the test. */
+  objectExists(bucket: string, key: string): Promise<boolean> {
+    return this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      (error: { $metadata?: { httpStatusCode?: number } }) => {
+        if (error.$metadata?.httpStatusCode === 404) return false;
+        throw error;
+      },
+    );
   }
 
   /**

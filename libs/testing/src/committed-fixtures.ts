@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Files committed under libs/testing/fixtures/clamav, each hiding the repo's
+ * test marker where clamd cannot read it (or, for the plain PDF, where it
+ * can): how they were made is in that folder's README.md.
+ */
+export type ClamavFixture =
+  'marker-plain.pdf' | 'marker-rc4-encrypted.pdf' | 'marker-encrypted.zip';
+
+export function clamavFixture(name: ClamavFixture): Buffer {
+  return readFileSync(new URL(`../fixtures/clamav/${name}`, import.meta.url));
+}
+
+/**
+ * The ops CLI's badge (apps/ops/assets, the demo's upload): a small real PNG
+ * that every stage takes to `ready`. Resolved through the package, so no test
+ * reaches into another app's folder.
+ */
+export function airlockBadgePng(): Buffer {
+  return readFileSync(new URL(import.meta.resolve('@airlock/ops/assets/airlock-badge.png')));
+}
