@@ -155,7 +155,7 @@ describe('the scanner behind the verifier', () => {
       { size: limit + 1, sha256: 'a'.repeat(64) },
       'application/pdf',
     );
-    expect(refusalOf(response, 413).details?.limit).toBe(limit);
+    expect(refusalOf(response, 413).details.limit).toBe(limit);
   });
 
   it('airlock rescan queues the clean uploads again and the scanner records a rescan', async () => {

@@ -294,7 +294,7 @@ describe('answers a page can follow as they are', () => {
       apiKey: owner.apiKey,
       body: { parts: [{ partNumber: 1, size: file.size, sha256: file.sha256 }] },
     });
-    const part = signed.body.parts[0];
+    const part = signed.body.parts[0]!;
     const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body: file.bytes });
     expect(put.status).toBe(200);
     const completed = await sandbox.request('POST', `/v1/uploads/${uploadId}/complete`, {

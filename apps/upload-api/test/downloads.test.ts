@@ -1,6 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PgUploadRenditions } from '@airlock/postgres';
-import { StackClients, uniqueText, type Tenant } from '@airlock/testing';
+import { StackClients, uniqueText, type ApiErrorBody, type Tenant } from '@airlock/testing';
 import { ApiHarness } from './support/api-harness.ts';
 import { expectMatchesOpenApi } from './support/openapi-response.ts';
 
@@ -36,7 +36,7 @@ describe('signed downloads of clean content only', () => {
     expectMatchesOpenApi('get', '/v1/uploads/{uploadId}', 200, verified.body);
     const early = await content(upload.id);
     expect(early.status).toBe(409);
-    expect(((await early.json()) as any).error.code).toBe('upload_not_servable');
+    expect(((await early.json()) as ApiErrorBody).error.code).toBe('upload_not_servable');
 
     await stack.uploads.transition({ uploadId: upload.id, to: 'clean', actor: 'test' });
     const clean = await show(upload.id);
@@ -106,7 +106,7 @@ describe('signed downloads of clean content only', () => {
 
     const unknown = await content(upload.id, '?rendition=w9999');
     expect(unknown.status).toBe(404);
-    const body = (await unknown.json()) as any;
+    const body = (await unknown.json()) as ApiErrorBody;
     expect(body.error).toMatchObject({
       code: 'rendition_not_found',
       details: { available: ['w256-webp'] },

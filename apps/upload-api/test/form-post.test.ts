@@ -42,7 +42,8 @@ async function requestForm(file: TestFile, contentType = 'text/plain'): Promise<
   });
   expect(response.status).toBe(201);
   expectMatchesOpenApi('post', '/v1/uploads', 201, response.body);
-  return response.body;
+  expect(response.body.upload.method).toBe('POST');
+  return response.body as FormUpload;
 }
 
 /** What a browser sends for `<form method=post enctype=multipart/form-data>`: fields, then the file. */

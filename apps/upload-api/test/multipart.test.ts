@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PgWebhookEndpoints } from '@airlock/postgres';
 import { createS3Client } from '@airlock/s3';
-import { fileOf, until, waitForState, type TestFile } from '@airlock/testing';
+import { fileOf, until, waitForState, type ApiAnswer, type TestFile } from '@airlock/testing';
 import { ApiHarness, type Tenant } from './support/api-harness.ts';
 import { expectMatchesOpenApi } from './support/openapi-response.ts';
 
@@ -306,7 +306,7 @@ describe('bodies and paths of the new operations', () => {
         method,
         headers: { authorization: `Bearer ${tenant.apiKey}`, ...headers },
         body,
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as ApiAnswer }));
 
     const malformed = await send('POST', `/v1/uploads/${plan.uploadId}/parts`, '{"parts": [', {
       'content-type': 'application/json',

@@ -322,7 +322,7 @@ describe('finding 12: webhook URLs that point inside are refused at registration
     expect(response.status).toBe(400);
     expectMatchesOpenApi('put', '/v1/webhook', 400, response.body);
     expect(response.body.error.message).toMatch(/^Webhook URL must point to a public address: /);
-    expect(response.body.error.details.issues[0].path).toBe('url');
+    expect(response.body.error.details.issues[0]!.path).toBe('url');
     expect((await strict.request('GET', '/v1/webhook', { apiKey: own.apiKey })).status).toBe(404);
   });
 

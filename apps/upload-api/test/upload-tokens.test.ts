@@ -1,4 +1,4 @@
-import { waitForState } from '@airlock/testing';
+import { waitForState, type ApiAnswer } from '@airlock/testing';
 import { ApiHarness, uniqueText, type Tenant } from './support/api-harness.ts';
 import { expectMatchesOpenApi } from './support/openapi-response.ts';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.stop());
 
-type Answer = { status: number; headers: Headers; body: any };
+type Answer = { status: number; headers: Headers; body: ApiAnswer };
 
 async function call(
   method: string,

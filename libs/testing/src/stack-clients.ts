@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { CreateUploadResponse } from '@airlock/client';
+import type { ApiError } from './api-answers.ts';
 import { loadUploadApiConfig } from '@airlock/config';
 import {
   createRequestUpload,
@@ -17,9 +18,7 @@ export type Tenant = { customerId: string; siteId: string; apiKey: string };
 export type TestFile = { bytes: Buffer; size: number; sha256: string };
 
 /** Every refusal of the v1 API (docs/api.md). */
-export type ApiErrorBody = {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-};
+export type ApiErrorBody = { error: ApiError };
 /** `POST /v1/uploads` → 201 with one presigned PUT: every test file is below the multipart threshold. */
 export type UploadCreated = Extract<CreateUploadResponse, { upload: unknown }> & {
   upload: PresignedRequest;
@@ -27,7 +26,7 @@ export type UploadCreated = Extract<CreateUploadResponse, { upload: unknown }> &
 export type HttpAnswer = { status: number; body: unknown };
 
 /** The error of a refusal, once its status and shape are checked. */
-export function refusalOf(answer: HttpAnswer, status: number): ApiErrorBody['error'] {
+export function refusalOf(answer: HttpAnswer, status: number): ApiError {
   const { error } = (answer.body ?? {}) as Partial<ApiErrorBody>;
   if (answer.status !== status || typeof error?.code !== 'string')
     throw new Error(

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadUploadApiConfig, type UploadApiConfig } from '@airlock/config';
@@ -6,7 +5,7 @@ import { createLogger } from '@airlock/runtime';
 import { createPool, PgTenantAdmin, PgUploadRepository, type Pool } from '@airlock/postgres';
 import { composeUploadApi } from '../../src/compose.ts';
 
-import type { Tenant } from '@airlock/testing';
+import { createTenant, type ApiAnswer, type Tenant } from '@airlock/testing';
 
 export type { Tenant };
 
@@ -48,11 +47,8 @@ export class ApiHarness {
   }
 
   /** A fresh customer with one site and one key: every test owns its tenant. */
-  async tenant(): Promise<Tenant> {
-    const customer = await this.tenants.addCustomer(`test-${randomBytes(4).toString('hex')}`);
-    const site = await this.tenants.addSite(customer.id, 'site');
-    const key = await this.tenants.issueKey(customer.id);
-    return { customerId: customer.id, siteId: site.id, apiKey: key.key };
+  tenant(): Promise<Tenant> {
+    return createTenant(this.tenants);
   }
 
   async request(
@@ -75,7 +71,7 @@ export class ApiHarness {
     return {
       status: response.status,
       headers: response.headers,
-      body: text ? (JSON.parse(text) as any) : undefined,
+      body: (text ? JSON.parse(text) : undefined) as ApiAnswer,
     };
   }
 }

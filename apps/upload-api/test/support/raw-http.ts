@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import type { ApiAnswer } from '@airlock/testing';
 
 export type RawResponse = {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** The parsed body, or undefined when it is empty or not JSON. */
-  body: any;
+  body: ApiAnswer;
 };
 
 /**
@@ -53,7 +54,12 @@ export function rawRequest(
           } catch {
             body = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            body: body as ApiAnswer,
+          });
         });
       },
     );
