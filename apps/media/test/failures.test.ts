@@ -1,9 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { plainImage, truncatedJpeg } from '@airlock/imaging/testing';
 import {
   airlockJson,
   pngClaiming,
+  queueDepth,
   receiveAll,
   until,
   waitForState,
@@ -13,15 +13,6 @@ import { MediaHarness } from './media-harness.ts';
 
 const media = new MediaHarness();
 
-const dlqDepth = async (url: string) => {
-  const { Attributes = {} } = await media.stack.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages'],
-    }),
-  );
-  return Number(Attributes.ApproximateNumberOfMessages);
-};
 const { stack } = media;
 let tenant: Tenant;
 
@@ -100,7 +91,7 @@ describe('infrastructure errors are retried, and never decide anything', () => {
     await media.send(queue, upload);
     await until(
       'the dead letter',
-      async () => ((await dlqDepth(queue.dlqUrl)) > 0 ? true : undefined),
+      async () => ((await queueDepth(stack.sqs, queue.dlqUrl)) > 0 ? true : undefined),
       60_000,
     );
     await broken.close();

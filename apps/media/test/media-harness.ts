@@ -1,11 +1,11 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadMediaConfig } from '@airlock/config';
 import { mediaRequested, type Upload } from '@airlock/core';
 import { PgUploadRenditions } from '@airlock/postgres';
 import { createLogger } from '@airlock/runtime';
 import type { QueueUrls } from '@airlock/sqs';
-import { fileOf, StackClients, testQueues, type Tenant } from '@airlock/testing';
+import { fileOf, queueDepth, StackClients, testQueues, type Tenant } from '@airlock/testing';
 import { composeMedia } from '../src/compose.ts';
 
 /**
@@ -80,21 +80,7 @@ export class MediaHarness {
 
   /** True once nothing is waiting, in flight or backing off on the queue. */
   async drained(queueUrl: string): Promise<true | undefined> {
-    const { Attributes = {} } = await this.stack.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    const waiting =
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-    return waiting === 0 ? true : undefined;
+    return (await queueDepth(this.stack.sqs, queueUrl)) === 0 ? true : undefined;
   }
 
   async getObject(bucket: string, key: string) {

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { PresignedRequest, UploadState, WebhookPayload } from '@airlock/core';
 import { status, up } from '@airlock/dev-stack';
 import { plainImage } from '@airlock/imaging/testing';
@@ -10,6 +9,7 @@ import {
   EICAR,
   fileOf,
   putPresigned,
+  queueDepth,
   StackClients,
   uniqueText,
   until,
@@ -103,13 +103,7 @@ async function dlqDepths(): Promise<Record<string, number>> {
   for (const name of ['UPLOAD_EVENTS', 'SCAN_JOBS', 'MEDIA_JOBS', 'WEBHOOK_JOBS']) {
     const url = process.env[`${name}_DLQ_URL`];
     if (!url) continue;
-    const { Attributes = {} } = await stack.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    depths[name] = Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
+    depths[name] = await queueDepth(stack.sqs, url);
   }
   return depths;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   DeleteQueueCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type MessageAttributeValue,
@@ -12,6 +11,7 @@ import { ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
 import {
   airlockJson,
   notifyObjectCreated,
+  queueDepth,
   receiveAll,
   StackClients,
   uniqueText,
@@ -42,18 +42,7 @@ describe('airlock dlq', () => {
   let other: Upload;
   let overrides: string[];
 
-  async function depth(url: string): Promise<number> {
-    const { Attributes } = await stack.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return (
-      Number(Attributes?.ApproximateNumberOfMessages) +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
-    );
-  }
+  const depth = (url: string) => queueDepth(stack.sqs, url);
 
   /** A scan job dead-lettered as the consumer does it, with its failure recorded. */
   async function deadLetter(target: Upload, error: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { loadVerifierConfig } from '@airlock/config';
 import { PgMessageFailures } from '@airlock/postgres';
 import { createLogger } from '@airlock/runtime';
@@ -6,6 +6,7 @@ import {
   notifyObjectCreated,
   privateQueues,
   putPresigned,
+  queueDepth,
   receiveAll,
   StackClients,
   TcpProxy,
@@ -68,19 +69,6 @@ async function uploadToSandbox() {
   };
 }
 
-const queueDepth = async (queueUrl: string) => {
-  const { Attributes = {} } = await stack.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible)
-  );
-};
-
 describe('at-least-once delivery', () => {
   it('the same event delivered twice makes one transition and one scan job', async () => {
     const queues = await queuesForTest();
@@ -91,7 +79,7 @@ describe('at-least-once delivery', () => {
 
     await waitForState(stack.uploads, upload.id, ['verified']);
     await until('both events handled', async () =>
-      (await queueDepth(queues.events.url)) === 0 ? true : undefined,
+      (await queueDepth(stack.sqs, queues.events.url)) === 0 ? true : undefined,
     );
     const { history } = (await stack.uploads.findWithHistory(upload.id))!;
     expect(history.filter((h) => h.toState === 'verified')).toHaveLength(1);
@@ -115,7 +103,7 @@ describe('at-least-once delivery', () => {
     await notifyObjectCreated(stack.sqs, queues.events, object);
     // The first attempt fails and the message is hidden for its backoff.
     await until('a failed attempt', async () =>
-      (await queueDepth(queues.events.url)) === 1 &&
+      (await queueDepth(stack.sqs, queues.events.url)) === 1 &&
       (await receiveAll(stack.sqs, queues.events.url, 1)).length === 0
         ? true
         : undefined,

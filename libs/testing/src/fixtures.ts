@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   DeleteQueueCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
@@ -119,6 +120,21 @@ export async function notifyObjectCreated(
   )!;
   const sent = await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
   return { body, messageId: sent.MessageId! };
+}
+
+/** Every message a queue holds: waiting, in flight and delayed (SQS's approximate counts). */
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return Object.values(Attributes).reduce((sum, count) => sum + Number(count ?? 0), 0);
 }
 
 /** Drains a queue for `windowMs` and returns every body received (deleting nothing). */

@@ -3,6 +3,7 @@ export {
   fakeExecutable,
   notifyObjectCreated,
   privateQueues,
+  queueDepth,
   receiveAll,
   sha256Of,
   TERMINAL_FOR_VERIFIER,
