@@ -16,26 +16,23 @@ const DOS_DATE_1980_01_01 = 0x21;
 /** A one-member zip archive: local header, data, central directory and end record. */
 export function zipArchive(member: ZipMember): Buffer {
   const name = Buffer.from(member.name, 'latin1');
-  const versionNeeded = member.method === 'deflate' ? 20 : 10;
+  // The 26 bytes the local header and the central directory entry share, from
+  // "version needed to extract" to "extra field length".
+  const shared = Buffer.alloc(26);
+  shared.writeUInt16LE(member.method === 'deflate' ? 20 : 10, 0); // version needed
+  shared.writeUInt16LE(METHOD[member.method], 4);
+  shared.writeUInt16LE(DOS_DATE_1980_01_01, 8);
+  shared.writeUInt32LE(member.crc32, 10);
+  shared.writeUInt32LE(member.data.length, 14);
+  shared.writeUInt32LE(member.size, 18);
+  shared.writeUInt16LE(name.length, 22);
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(versionNeeded, 4);
-  local.writeUInt16LE(METHOD[member.method], 8);
-  local.writeUInt16LE(DOS_DATE_1980_01_01, 12);
-  local.writeUInt32LE(member.crc32, 14);
-  local.writeUInt32LE(member.data.length, 18);
-  local.writeUInt32LE(member.size, 22);
-  local.writeUInt16LE(name.length, 26);
+  shared.copy(local, 4);
   const central = Buffer.alloc(46);
   central.writeUInt32LE(0x02014b50, 0);
   central.writeUInt16LE(20, 4); // version made by
-  central.writeUInt16LE(versionNeeded, 6);
-  central.writeUInt16LE(METHOD[member.method], 10);
-  central.writeUInt16LE(DOS_DATE_1980_01_01, 14);
-  central.writeUInt32LE(member.crc32, 16);
-  central.writeUInt32LE(member.data.length, 20);
-  central.writeUInt32LE(member.size, 24);
-  central.writeUInt16LE(name.length, 28);
+  shared.copy(central, 6);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(1, 8); // entries on this disk
