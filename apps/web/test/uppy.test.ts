@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
 import sharp from 'sharp';
+import type { AirlockClient } from '@airlock/client';
 import { EICAR } from '@airlock/testing';
 import { launchBrowser, openPage, screenshot } from '@airlock/testing/browser';
 
@@ -20,7 +21,38 @@ const MiB = 1024 * 1024;
 // a plain test run leaves the work tree alone.
 const SCREENSHOT = join(process.env.AIRLOCK_SCREENSHOT_DIR ?? tmpdir(), 'uppy-dashboard.png');
 
-type Logged = { event: string; file?: string; [field: string]: any };
+/** One of Uppy's events as the page (apps/web/page/uppy.ts) logs it. */
+type Logged = {
+  event: string;
+  file?: string;
+  value?: number | null;
+  bytesUploaded?: number;
+  bytesTotal?: number;
+  message?: string | null;
+  body?: unknown;
+  successful?: string[];
+  failed?: string[];
+};
+
+/** What the page puts on `window` for its tests: the part of its Uppy they drive. */
+type PageUppy = {
+  getFiles(): unknown[];
+  getFile(
+    id: string,
+  ): { airlock?: { uploadId: string }; progress: { bytesUploaded: number | false } } | undefined;
+  getState(): { info: unknown[] };
+  addFile(file: { name: string; type: string; data: Blob }): string;
+  upload(): Promise<unknown>;
+  removeFile(id: string): void;
+  cancelAll(): void;
+  getPlugin(id: 'Airlock'): { client: AirlockClient };
+};
+declare global {
+  interface Window {
+    uppy: PageUppy;
+    uppyLog: Logged[];
+  }
+}
 
 let browser: Browser;
 let page: Page;
@@ -78,7 +110,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const uppyLog = () => page.evaluate(() => (window as any).uppyLog as Logged[]);
+const uppyLog = () => page.evaluate(() => window.uppyLog);
 const events = (log: Logged[], event: string, file?: string) =>
   log.filter((entry) => entry.event === event && (file === undefined || entry.file === file));
 
@@ -87,7 +119,7 @@ test('the real Uppy 6 Dashboard uploads through Airlock: done only at ready, ref
   // A type the token does not allow: refused by Uppy's own restrictions when added.
   await input!.uploadFile(files['tool.exe']!);
   await page.waitForFunction(() =>
-    ((window as any).uppyLog as Logged[]).some((entry) => entry.event === 'restriction-failed'),
+    window.uppyLog.some((entry) => entry.event === 'restriction-failed'),
   );
   await input!.uploadFile(
     files['notes.txt']!,
@@ -99,18 +131,18 @@ test('the real Uppy 6 Dashboard uploads through Airlock: done only at ready, ref
   expect(
     await page.$$eval('.uppy-Dashboard-Item-name', (names) => names.map((n) => n.textContent)),
   ).toEqual(expect.arrayContaining(['notes.txt', 'photo.png', 'report.pdf', 'eicar.txt']));
-  expect(await page.evaluate(() => (window as any).uppy.getFiles().length)).toBe(5);
+  expect(await page.evaluate(() => window.uppy.getFiles().length)).toBe(5);
 
   // Uppy's own Upload button.
   await page.click('.uppy-StatusBar-actionBtn--upload');
-  await page.waitForFunction(
-    () => ((window as any).uppyLog as Logged[]).some((entry) => entry.event === 'complete'),
-    { timeout: 110_000, polling: 500 },
-  );
+  await page.waitForFunction(() => window.uppyLog.some((entry) => entry.event === 'complete'), {
+    timeout: 110_000,
+    polling: 500,
+  });
   const log = await uppyLog();
   const complete = events(log, 'complete')[0]!;
-  expect([...complete.successful].sort()).toEqual(['notes.txt', 'photo.png', 'report.pdf']);
-  expect([...complete.failed].sort()).toEqual(['eicar.txt', 'too-large.txt']);
+  expect([...complete.successful!].sort()).toEqual(['notes.txt', 'photo.png', 'report.pdf']);
+  expect([...complete.failed!].sort()).toEqual(['eicar.txt', 'too-large.txt']);
 
   // upload-success only at ready, carrying the upload as the API describes it.
   for (const name of ['notes.txt', 'photo.png', 'report.pdf']) {
@@ -142,7 +174,9 @@ test('the real Uppy 6 Dashboard uploads through Airlock: done only at ready, ref
   const sent = sending.map((e) => e.bytesUploaded as number);
   expect(sent).toEqual([...sent].sort((a, b) => a - b));
   expect(sent.at(-1)).toBe(20 * MiB);
-  expect(sending.some((e) => e.bytesUploaded > 0 && e.bytesUploaded < 20 * MiB)).toBe(true);
+  expect(sending.some((e) => (e.bytesUploaded ?? 0) > 0 && (e.bytesUploaded ?? 0) < 20 * MiB)).toBe(
+    true,
+  );
 
   // The 20 MiB PDF went in parts (two of 16 MiB at most), the small files in one PUT each;
   // nothing was sent for the file the API refused.
@@ -175,7 +209,7 @@ test('the real Uppy 6 Dashboard uploads through Airlock: done only at ready, ref
   });
 
   // Once Uppy's informer bubbles are gone, the Dashboard as a user sees it at the end.
-  await page.waitForFunction(() => (window as any).uppy.getState().info.length === 0, {
+  await page.waitForFunction(() => window.uppy.getState().info.length === 0, {
     timeout: 20_000,
   });
   await new Promise((resolve) => setTimeout(resolve, 800)); // the informer's fade-out
@@ -183,7 +217,7 @@ test('the real Uppy 6 Dashboard uploads through Airlock: done only at ready, ref
 });
 
 test('removing a file from Uppy mid-upload cancels its Airlock upload (expired, cancelled), no error shown', async () => {
-  await page.evaluate(() => (window as any).uppy.cancelAll());
+  await page.evaluate(() => window.uppy.cancelAll());
   // Slow uploads down so the file is surely halfway when it is removed.
   await page.emulateNetworkConditions({
     offline: false,
@@ -197,29 +231,29 @@ test('removing a file from Uppy mid-upload cancels its Airlock upload (expired, 
       for (let at = 0; at < size; at += 65_536)
         crypto.getRandomValues(bytes.subarray(at, at + 65_536));
       bytes.set(new TextEncoder().encode('%PDF-1.7\n'));
-      const uppy = (window as any).uppy;
+      const uppy = window.uppy;
       const id = uppy.addFile({
         name: 'cancel-me.pdf',
         type: 'application/pdf',
         data: new Blob([bytes]),
       });
       void uppy.upload().catch(() => undefined);
-      return id as string;
+      return id;
     }, 40 * MiB);
     await page.waitForFunction(
       (id: string) => {
-        const file = (window as any).uppy.getFile(id);
-        return file?.airlock?.uploadId && file.progress.bytesUploaded > 0;
+        const file = window.uppy.getFile(id);
+        return file?.airlock?.uploadId && Number(file.progress.bytesUploaded) > 0;
       },
       { timeout: 60_000, polling: 50 },
       fileId,
     );
     const { uploadId, bytesUploaded } = await page.evaluate((id: string) => {
-      const uppy = (window as any).uppy;
+      const uppy = window.uppy;
       const file = uppy.getFile(id);
       const answer = {
-        uploadId: file.airlock.uploadId as string,
-        bytesUploaded: file.progress.bytesUploaded,
+        uploadId: file!.airlock!.uploadId,
+        bytesUploaded: Number(file!.progress.bytesUploaded),
       };
       uppy.removeFile(id);
       return answer;
@@ -229,7 +263,7 @@ test('removing a file from Uppy mid-upload cancels its Airlock upload (expired, 
     // The token reads its own upload: the API cancelled it.
     await page.waitForFunction(
       async (id: string) => {
-        const upload = await (window as any).uppy.getPlugin('Airlock').client.api.getUpload(id);
+        const upload = await window.uppy.getPlugin('Airlock').client.api.getUpload(id);
         return upload.state === 'expired' && upload.reason === 'cancelled';
       },
       { timeout: 20_000, polling: 500 },
@@ -238,7 +272,7 @@ test('removing a file from Uppy mid-upload cancels its Airlock upload (expired, 
     const log = await uppyLog();
     expect(events(log, 'upload-error', 'cancel-me.pdf')).toHaveLength(0);
     expect(events(log, 'upload-success', 'cancel-me.pdf')).toHaveLength(0);
-    expect(await page.evaluate(() => (window as any).uppy.getFiles().length)).toBe(0);
+    expect(await page.evaluate(() => window.uppy.getFiles().length)).toBe(0);
   } finally {
     await page.emulateNetworkConditions(null);
   }
