@@ -114,7 +114,10 @@ export class MediaHarness {
   }
 
   async transitionsTo(uploadId: string, state: string) {
-    const { rows } = await this.stack.pool.query<{ actor: string; detail: any }>(
+    const { rows } = await this.stack.pool.query<{
+      actor: string;
+      detail: Record<string, unknown> | null;
+    }>(
       `SELECT actor, detail FROM upload_events WHERE upload_id = $1 AND to_state = $2 ORDER BY id`,
       [uploadId, state],
     );
