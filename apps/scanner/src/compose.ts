@@ -25,7 +25,7 @@ export function composeScanner(config: ScannerConfig, logger: Logger) {
         objects: new S3ObjectStore({ s3 }),
         renditions: new PgUploadRenditions({ pool }),
         scan: (body) => clamd.scan(body),
-        version: () => clamd.version(),
+        version: (options) => clamd.version(options),
         mediaJobs: new SqsMessagePublisher({ sqs }, { queueUrl: queues.mediaJobs }),
         logger,
       },
@@ -33,6 +33,7 @@ export function composeScanner(config: ScannerConfig, logger: Logger) {
         quarantineBucket: config.buckets.quarantine,
         limitsPolicy: config.limitsPolicy,
         scanMaxBytes: config.scanMaxBytes,
+        reuseCleanVerdicts: config.reuseCleanVerdicts,
       },
     ),
   }));

@@ -1,7 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import NodeClam from 'clamscan';
-import { parseScanReply, parseVersionReply, type ScanAnswer } from './clamd-reply.ts';
+import {
+  parseScanReply,
+  parseVersionReply,
+  type EngineVersion,
+  type ScanAnswer,
+} from './clamd-reply.ts';
 
 export type ScanVerdict =
   | { result: 'clean'; engine: string; signatures: string }
@@ -25,6 +30,12 @@ export type ClamdScannerConfig = {
   readonly port: number;
   /** For the whole scan (connect, stream, answer), and for each ping or version. */
   readonly timeoutMs: number;
+  /**
+   * How long a VERSION answer labels verdicts before clamd is asked again
+   * (0: asked with every scan). A verdict may carry a version up to this old,
+   * never a newer one than the database that reached it. @defaultValue 10 s
+   */
+  readonly versionMaxAgeMs?: number | undefined;
 };
 
 type ScanInput = NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
@@ -41,23 +52,47 @@ const MAX_PIECE = 1024 * 1024;
  * helpers lack. Fail closed: `scan` resolves only with a definite verdict.
  */
 export class ClamdScanner {
-  readonly #config: ClamdScannerConfig;
+  readonly #config: Required<ClamdScannerConfig>;
+  #version: { asked: number; answer: Promise<EngineVersion> } | undefined;
 
   constructor(_deps: Record<string, never>, config: ClamdScannerConfig) {
-    this.#config = { host: config.host, port: config.port, timeoutMs: config.timeoutMs };
+    this.#config = {
+      host: config.host,
+      port: config.port,
+      timeoutMs: config.timeoutMs,
+      versionMaxAgeMs: config.versionMaxAgeMs ?? 10_000,
+    };
   }
 
   async scan(stream: ScanInput, signal?: AbortSignal): Promise<ScanVerdict> {
     signal?.throwIfAborted();
-    // The engine and signature versions go with every verdict; asked alongside the scan.
-    const version = this.version();
-    version.catch(() => {});
+    // Read before the scan: the label is never newer than the database that
+    // answers (a signature update in between is seen with the next version).
+    const { engine, signatures } = await this.version();
     const answer = await this.#instream(stream, signal);
-    const { engine, signatures } = await version;
     return { ...answer, engine, signatures };
   }
 
-  async version(): Promise<{ engine: string; signatures: string }> {
+  /**
+   * clamd's engine and signature versions, asked once per `versionMaxAgeMs`
+   * (callers in that time share one answer); `fresh` asks now.
+   */
+  version(options: { fresh?: boolean } = {}): Promise<EngineVersion> {
+    const cached = this.#version;
+    const now = performance.now();
+    if (!options.fresh && cached && now - cached.asked < this.#config.versionMaxAgeMs)
+      return cached.answer;
+    const answer = this.#askVersion();
+    const entry = { asked: now, answer };
+    this.#version = entry;
+    // A failed ask is not kept: the next caller asks again.
+    answer.catch(() => {
+      if (this.#version === entry) this.#version = undefined;
+    });
+    return answer;
+  }
+
+  async #askVersion(): Promise<EngineVersion> {
     const reply = await this.#command('VERSION');
     const version = parseVersionReply(reply);
     if (!version)

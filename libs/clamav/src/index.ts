@@ -4,4 +4,4 @@ export {
   type ClamdScannerConfig,
   type ScanVerdict,
 } from './clamd-scanner.adapter.ts';
-export { STREAM_LIMIT_SIGNATURE } from './clamd-reply.ts';
+export { STREAM_LIMIT_SIGNATURE, type EngineVersion } from './clamd-reply.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LimitsPolicy } from '@airlock/core';
-import { envInt, parseEnv, scanMaxBytes } from './parse-env.ts';
+import { envBoolean, envInt, parseEnv, scanMaxBytes } from './parse-env.ts';
 import { queueUrl, toWorkerConfig, workerEnv, type WorkerConfig } from './worker.config.ts';
 
 const scannerEnv = z
@@ -11,6 +11,10 @@ const scannerEnv = z
     CLAMD_HOST: z.string().min(1).default('127.0.0.1'),
     CLAMD_PORT: envInt(3310, 1),
     CLAMD_TIMEOUT_MS: envInt(120_000, 1000),
+    // How long one VERSION answer labels verdicts (0: asked with every scan).
+    CLAMD_VERSION_MAX_AGE_MS: envInt(10_000, 0),
+    // A clean verdict on the same customer's same bytes, same engine and signatures, is reused.
+    SCAN_VERDICT_REUSE: envBoolean(true),
     SCAN_LIMITS_POLICY: z.enum(['quarantine', 'hold']).default('quarantine'),
     // The largest object clamd scans whole (as the upload-api's): a bigger one
     // is never sent to clamd and ends like a limit hit. Unset: clamd's limits answer.
@@ -21,8 +25,10 @@ const scannerEnv = z
 export type ScannerConfig = WorkerConfig & {
   readonly buckets: { uploads: string; quarantine: string };
   readonly queues: { scanJobs: string; scanJobsDlq: string; mediaJobs: string };
-  readonly clamd: { host: string; port: number; timeoutMs: number };
+  readonly clamd: { host: string; port: number; timeoutMs: number; versionMaxAgeMs: number };
   readonly limitsPolicy: LimitsPolicy;
+  /** Reuse a clean verdict on the same customer's same bytes (same engine and signatures). */
+  readonly reuseCleanVerdicts: boolean;
   /** What clamd scans whole; larger objects are not sent. @defaultValue no cap */
   readonly scanMaxBytes: number | undefined;
 };
@@ -37,8 +43,14 @@ export function loadScannerConfig(env: NodeJS.ProcessEnv = process.env): Scanner
       scanJobsDlq: parsed.SCAN_JOBS_DLQ_URL,
       mediaJobs: parsed.MEDIA_JOBS_QUEUE_URL,
     },
-    clamd: { host: parsed.CLAMD_HOST, port: parsed.CLAMD_PORT, timeoutMs: parsed.CLAMD_TIMEOUT_MS },
+    clamd: {
+      host: parsed.CLAMD_HOST,
+      port: parsed.CLAMD_PORT,
+      timeoutMs: parsed.CLAMD_TIMEOUT_MS,
+      versionMaxAgeMs: parsed.CLAMD_VERSION_MAX_AGE_MS,
+    },
     limitsPolicy: parsed.SCAN_LIMITS_POLICY,
+    reuseCleanVerdicts: parsed.SCAN_VERDICT_REUSE,
     scanMaxBytes: parsed.SCAN_MAX_BYTES,
   });
 }

@@ -33,12 +33,14 @@ import type {
   OpenedObject,
   OpenOptions,
   PendingWebhook,
+  PriorVerdict,
   Rendition,
   TransitionRequest,
   UploadProgress,
   UploadRenditions,
   UploadScan,
   UploadScans,
+  VerdictKey,
   VerdictMove,
   VersionedRef,
   WebhookAttempt,
@@ -108,6 +110,16 @@ export class InMemoryUploadRepository implements UploadRepository {
     ];
     this.#rows.set(stored.id, { upload: stored, history });
     return { ...stored };
+  }
+
+  async insertPendingUnlessLive(
+    upload: NewUpload,
+    actor: string,
+  ): Promise<{ upload: Upload; created: boolean } | undefined> {
+    const live = await this.findLiveByHash(upload.dedupScope, upload.declaredSha256);
+    if (live) return { upload: live, created: false };
+    const created = await this.insertPending(upload, actor);
+    return created && { upload: created, created: true };
   }
 
   /** Never shortens: the later of the stored and the requested expiry wins. */
@@ -462,7 +474,10 @@ export class InMemoryUploadProgress implements UploadProgress {
   }
 }
 
-/** Scans recorded with their moves, made through an {@link InMemoryUploadProgress}. */
+/**
+ * Scans recorded with their moves, made through an {@link InMemoryUploadProgress}.
+ * A scan's id is its position in {@link scans}, from 1.
+ */
 export class InMemoryUploadScans implements UploadScans {
   readonly scans: UploadScan[] = [];
 
@@ -480,6 +495,17 @@ export class InMemoryUploadScans implements UploadScans {
     this.scans.push({ ...scan });
     if (!move) return undefined;
     return this.#uploads.transition({ uploadId: scan.uploadId, ...move });
+  }
+
+  async latestVerdict(key: VerdictKey): Promise<PriorVerdict | undefined> {
+    for (let at = this.scans.length - 1; at >= 0; at--) {
+      const scan = this.scans[at]!;
+      if (scan.engine !== key.engine || scan.signatures !== key.signatures) continue;
+      const upload = await this.#uploads.find(scan.uploadId);
+      if (upload?.customerId !== key.customerId || upload.declaredSha256 !== key.sha256) continue;
+      return { scanId: scan.reusedFrom ?? String(at + 1), result: scan.result };
+    }
+    return undefined;
   }
 }
 

@@ -1,4 +1,11 @@
-import { type Upload, type UploadScan, type UploadScans, type VerdictMove } from '@airlock/core';
+import {
+  type PriorVerdict,
+  type Upload,
+  type UploadScan,
+  type UploadScans,
+  type VerdictKey,
+  type VerdictMove,
+} from '@airlock/core';
 import type { Pool } from './pool.ts';
 import { uploadMoveQuery } from './upload-move.ts';
 import { UPLOAD_COLUMNS } from './upload-repository.adapter.ts';
@@ -14,8 +21,8 @@ export class PgUploadScans implements UploadScans {
 
   async record(scan: UploadScan): Promise<void> {
     await this.#pool.query(
-      `INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
+      `INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures, reused_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
         scan.uploadId,
         scan.trigger,
@@ -23,6 +30,7 @@ export class PgUploadScans implements UploadScans {
         scan.signature ?? null,
         scan.engine,
         scan.signatures,
+        scan.reusedFrom ?? null,
       ],
     );
   }
@@ -46,22 +54,45 @@ export class PgUploadScans implements UploadScans {
         {
           returning: UPLOAD_COLUMNS,
           alongside: `scan AS (
-            INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures)
-            VALUES ($1, $7, $8, $9, $10, $11)
+            INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures, reused_from)
+            VALUES ($1, $7, $8, $9, $10, $11, $12)
           )`,
-          params: [scan.trigger, scan.result, scan.signature ?? null, scan.engine, scan.signatures],
+          params: [
+            scan.trigger,
+            scan.result,
+            scan.signature ?? null,
+            scan.engine,
+            scan.signatures,
+            scan.reusedFrom ?? null,
+          ],
         },
       ),
     );
     return rows[0];
   }
 
+  async latestVerdict(key: VerdictKey): Promise<PriorVerdict | undefined> {
+    const { rows } = await this.#pool.query<PriorVerdict>(
+      `SELECT COALESCE(s.reused_from, s.id)::text AS "scanId", s.result
+       FROM uploads u JOIN upload_scans s ON s.upload_id = u.id
+       WHERE u.customer_id = $1 AND u.declared_sha256 = $2 AND s.engine = $3 AND s.signatures = $4
+       ORDER BY s.id DESC LIMIT 1`,
+      [key.customerId, key.sha256, key.engine, key.signatures],
+    );
+    return rows[0];
+  }
+
   async forUpload(uploadId: string): Promise<Array<UploadScan & { scannedAt: Date }>> {
     const { rows } = await this.#pool.query(
-      `SELECT upload_id AS "uploadId", trigger, result, signature, engine, signatures, scanned_at AS "scannedAt"
+      `SELECT upload_id AS "uploadId", trigger, result, signature, engine, signatures,
+         reused_from::text AS "reusedFrom", scanned_at AS "scannedAt"
        FROM upload_scans WHERE upload_id = $1 ORDER BY id`,
       [uploadId],
     );
-    return rows.map((row) => ({ ...row, signature: row.signature ?? undefined }));
+    return rows.map((row) => ({
+      ...row,
+      signature: row.signature ?? undefined,
+      reusedFrom: row.reusedFrom ?? undefined,
+    }));
   }
 }

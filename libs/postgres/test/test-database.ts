@@ -75,10 +75,13 @@ export function pgWorld(pool: Pool): UploadWorld & { uploads: PgUploadRepository
   return {
     uploads,
     async seed(options = {}) {
-      const owner = await tenant(pool);
-      const issuer = options.issuer ?? 'api-key';
+      const same = options.sameBytesAs;
+      const owner = same
+        ? { customerId: same.customerId, siteId: same.siteId, apiKeyId: same.apiKeyId! }
+        : await tenant(pool);
+      const issuer = same ? 'token' : (options.issuer ?? 'api-key');
       const tokenId = issuer === 'token' ? await uploadToken(pool, owner) : null;
-      const sha256 = randomBytes(32).toString('hex');
+      const sha256 = same?.declaredSha256 ?? randomBytes(32).toString('hex');
       const { rows } = await pool.query<{ id: string }>(
         `WITH u AS (
            INSERT INTO uploads (customer_id, site_id, dedup_scope, original_name,

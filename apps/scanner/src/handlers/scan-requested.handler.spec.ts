@@ -7,6 +7,7 @@ import {
   type LimitsPolicy,
   type MediaRequested,
   type Upload,
+  type UploadScan,
 } from '@airlock/core';
 import {
   anUpload,
@@ -33,6 +34,9 @@ type Options = {
   bytes?: Buffer | null;
   /** Replaces the fake clamd, which reads every byte and answers `verdict`. */
   scan?: (body: Readable) => Promise<ScanVerdict>;
+  /** What clamd's VERSION answers now. */
+  version?: { engine: string; signatures: string };
+  reuseCleanVerdicts?: boolean;
 };
 
 function setup(options: Options = {}) {
@@ -66,7 +70,7 @@ function setup(options: Options = {}) {
           for await (const chunk of body) scanned.push((chunk as Buffer).length);
           return { result: 'clean', ...VERSION, ...options.verdict };
         }),
-      version: async () => VERSION,
+      version: async () => options.version ?? VERSION,
       mediaJobs: { publish: async (job) => published.push(job) },
       logger: pino({ enabled: false }),
     },
@@ -74,8 +78,22 @@ function setup(options: Options = {}) {
       quarantineBucket: 'quarantine',
       limitsPolicy: options.limitsPolicy ?? 'quarantine',
       scanMaxBytes: options.scanMaxBytes,
+      reuseCleanVerdicts: options.reuseCleanVerdicts,
     },
   );
+  /** An earlier upload of the same customer's same bytes, scanned with `scan`; its scan id. */
+  const earlier = async (scan: Partial<UploadScan> = {}) => {
+    const first = uploads.add(anUpload({ ...upload, id: crypto.randomUUID(), state: 'ready' }));
+    await scans.record({
+      uploadId: first.id,
+      trigger: 'upload',
+      result: 'clean',
+      signature: undefined,
+      ...VERSION,
+      ...scan,
+    });
+    return String(scans.scans.length);
+  };
   const job = (trigger: 'upload' | 'rescan' = 'upload') =>
     scanRequestedSchema.parse(scanRequested(upload, { producedBy: 'verifier', trigger }));
   const inQuarantine = () =>
@@ -92,6 +110,7 @@ function setup(options: Options = {}) {
     handler,
     job,
     inQuarantine,
+    earlier,
   };
 }
 
@@ -231,6 +250,58 @@ describe('scan-requested handler', () => {
     expect(await uploads.find(upload.id)).toMatchObject({ state: 'verified' });
     expect(scans.scans).toHaveLength(0);
     expect(await objects.tags(upload)).toEqual({});
+  });
+
+  describe('a clean verdict on record for the same bytes', () => {
+    it('is reused without clamd: the bytes are still read and hashed, the scan names its source', async () => {
+      const { uploads, scans, scanned, objects, upload, handler, job, earlier } = setup();
+      const source = await earlier();
+      await handler(job(), context);
+      expect(scanned).toHaveLength(0);
+      expect(await uploads.find(upload.id)).toMatchObject({ state: 'clean' });
+      expect(scans.scans.at(-1)).toMatchObject({ result: 'clean', reusedFrom: source });
+      expect(uploads.transitions.at(-1)).toMatchObject({
+        to: 'clean',
+        detail: { ...VERSION, reusedFrom: source },
+      });
+      expect(await objects.tags(upload)).toMatchObject({ 'airlock-scan': 'clean' });
+    });
+
+    it('is not reused when the bytes under the key are not the verified ones', async () => {
+      const { uploads, upload, handler, job, earlier, inQuarantine } = setup({
+        bytes: Buffer.from('other bytes!!!'),
+      });
+      await earlier();
+      await handler(job(), context);
+      expect(await uploads.find(upload.id)).toMatchObject({ reason: 'content_replaced' });
+      expect(inQuarantine()).toBe(true);
+    });
+
+    it('is not reused under other signatures, after a later hit, on a rescan, or when turned off', async () => {
+      const cases: Array<[Options, Partial<UploadScan>[], 'upload' | 'rescan']> = [
+        [{ version: { ...VERSION, signatures: '27001' } }, [{}], 'upload'],
+        [{}, [{}, { trigger: 'rescan', result: 'infected', signature: 'New.Sig' }], 'upload'],
+        [{ state: 'ready' }, [{}], 'rescan'],
+        [{ reuseCleanVerdicts: false }, [{}], 'upload'],
+      ];
+      for (const [options, history, trigger] of cases) {
+        const { scans, scanned, handler, job, earlier } = setup(options);
+        for (const scan of history) await earlier(scan);
+        await handler(job(trigger), context);
+        expect(scanned.length).toBeGreaterThan(0);
+        expect(scans.scans.at(-1)).toMatchObject({ reusedFrom: undefined });
+      }
+    });
+
+    it('never reuses an infected verdict: the repeat goes to clamd', async () => {
+      const { uploads, scanned, upload, handler, job, earlier } = setup({
+        verdict: { result: 'infected', signature: 'Eicar-Signature' },
+      });
+      await earlier({ result: 'infected', signature: 'Eicar-Signature' });
+      await handler(job(), context);
+      expect(scanned.length).toBeGreaterThan(0);
+      expect(await uploads.find(upload.id)).toMatchObject({ state: 'quarantined' });
+    });
   });
 
   it('throws a plain (retryable) error when clamd gives no answer, leaving the upload', async () => {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import {
   decideAfterScan,
   exceedsScanLimit,
@@ -23,18 +24,23 @@ export type ScanVerdict = {
   signature?: string;
   engine: string;
   signatures: string;
+  /** The scan whose clean verdict this is, when clamd was not asked. */
+  reusedFrom?: string;
 };
 
 export type ScannerDependencies = {
   readonly uploads: Pick<UploadProgress, 'find' | 'transition' | 'markMediaRequested'>;
-  /** Records a verdict together with the move it decides (one statement). */
-  readonly scans: Pick<UploadScans, 'recordVerdict'>;
+  /** Records a verdict together with the move it decides (one statement); finds one to reuse. */
+  readonly scans: Pick<UploadScans, 'recordVerdict' | 'latestVerdict'>;
   readonly objects: Pick<ObjectStore, 'open' | 'move' | 'tag' | 'delete'>;
   readonly renditions: Pick<UploadRenditions, 'forUpload' | 'remove'>;
   /** Streams the bytes to clamd. Throws when there is no definite answer: never a verdict then. */
   readonly scan: (body: Readable) => Promise<ScanVerdict>;
-  /** clamd's engine and signature versions, recorded with a verdict reached without a scan. */
-  readonly version: () => Promise<{ engine: string; signatures: string }>;
+  /**
+   * clamd's engine and signature versions, recorded with a verdict reached
+   * without a scan; possibly a few seconds old, unless `fresh`.
+   */
+  readonly version: (options?: { fresh?: boolean }) => Promise<EngineVersion>;
   readonly mediaJobs: { publish(job: MediaRequested): Promise<unknown> };
   readonly logger: Logger;
 };
@@ -48,7 +54,15 @@ export type ScannerSettings = {
    * StreamMaxLength and MaxFileSize answer.
    */
   readonly scanMaxBytes?: number | undefined;
+  /**
+   * SCAN_VERDICT_REUSE: bytes the same customer already had scanned clean
+   * under the same engine and signatures are not sent to clamd again.
+   * @defaultValue true
+   */
+  readonly reuseCleanVerdicts?: boolean | undefined;
 };
+
+type EngineVersion = { readonly engine: string; readonly signatures: string };
 
 const ACTOR = 'scanner';
 
@@ -97,8 +111,10 @@ export function createScanRequestedHandler(
       await decide(upload, job, verdict);
       return;
     }
+    const reusable = await reusableClean(upload, job);
     // The version that was verified, where the store keeps versions; the bytes
-    // are hashed as clamd reads them, so other bytes under the key are caught either way.
+    // are hashed as they are read (by clamd, or through for a reused verdict),
+    // so other bytes under the key are caught either way.
     const opened = await objects.open({ ...object, versionId: upload.versionId }, { sha256: true });
     if (!opened) {
       if (upload.state === 'verified') {
@@ -111,7 +127,8 @@ export function createScanRequestedHandler(
       }
       return;
     }
-    const verdict = await deps.scan(opened.body);
+    const verdict = reusable ?? (await deps.scan(opened.body));
+    if (reusable) await finished(opened.body.resume());
     // A verdict is about the bytes clamd read: only if they are the verified
     // ones (equal SHA-256, never an equal eTag) may it move the upload.
     const scannedSha256 = opened.sha256();
@@ -125,6 +142,26 @@ export function createScanRequestedHandler(
     await decide(upload, job, verdict);
   }
 
+  /**
+   * A clean verdict already on record for these bytes: the same customer's
+   * (never another's: a faster answer would tell them someone had sent these
+   * bytes), under exactly the engine and signatures clamd has now, and the
+   * latest verdict there is (a rescan that found them infected since wins).
+   * Only for new uploads: a rescan always asks clamd.
+   */
+  async function reusableClean(upload: Upload, job: ScanJob): Promise<ScanVerdict | undefined> {
+    if (job.trigger !== 'upload' || settings.reuseCleanVerdicts === false) return undefined;
+    const key = { customerId: upload.customerId, sha256: upload.declaredSha256 };
+    const version = await deps.version();
+    const prior = await deps.scans.latestVerdict({ ...key, ...version });
+    if (prior?.result !== 'clean') return undefined;
+    // The version above may be seconds old: a signature update since then is a miss.
+    const current = await deps.version({ fresh: true });
+    if (current.engine !== version.engine || current.signatures !== version.signatures)
+      return undefined;
+    return { result: 'clean', ...version, reusedFrom: prior.scanId };
+  }
+
   /** Records a verdict and makes the move it decides. */
   async function decide(upload: Upload, job: ScanJob, verdict: ScanVerdict): Promise<void> {
     const object = { bucket: upload.bucket, key: upload.key };
@@ -135,8 +172,13 @@ export function createScanRequestedHandler(
       signature: verdict.signature,
       engine: verdict.engine,
       signatures: verdict.signatures,
+      reusedFrom: verdict.reusedFrom,
     };
-    const detail = { engine: verdict.engine, signatures: verdict.signatures };
+    const detail = {
+      engine: verdict.engine,
+      signatures: verdict.signatures,
+      ...(verdict.reusedFrom ? { reusedFrom: verdict.reusedFrom } : {}),
+    };
     const decision = decideAfterScan(
       verdict,
       upload.detectedContentType ?? upload.declaredContentType,

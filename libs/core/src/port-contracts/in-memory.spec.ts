@@ -29,16 +29,17 @@ function inMemoryWorld() {
   const uploads = new InMemoryUploadProgress({ outbox });
   const world: UploadWorld = {
     async seed(options = {}) {
-      const customerId = randomUUID();
+      const same = options.sameBytesAs;
+      const customerId = same?.customerId ?? randomUUID();
       if (options.webhookEndpoint)
         outbox.setEndpoint(customerId, { url: 'https://hooks.example/a', secret: 'whsec_x' });
-      const issuer = options.issuer ?? 'api-key';
+      const issuer = same ? 'token' : (options.issuer ?? 'api-key');
       return uploads.add(
         anUpload({
           customerId,
-          siteId: randomUUID(),
+          siteId: same?.siteId ?? randomUUID(),
           dedupScope: `customer:${customerId}`,
-          declaredSha256: randomBytes(32).toString('hex'),
+          declaredSha256: same?.declaredSha256 ?? randomBytes(32).toString('hex'),
           state: options.state ?? 'pending',
           ...(options.bucket ? { bucket: options.bucket } : {}),
           ...(options.key ? { key: options.key } : {}),

@@ -75,6 +75,52 @@ export const describeUploadScansContract = portContract<UploadScansSubject>(
       await expect(moves(upload.id)).resolves.toHaveLength(1);
     });
 
+    it('answers the latest verdict on the same bytes of the same customer, naming the scan clamd made', async () => {
+      const { scans, seed } = subject();
+      const first = await seed({ state: 'ready' });
+      const again = await seed({ state: 'verified', sameBytesAs: first });
+      const key = {
+        customerId: again.customerId,
+        sha256: again.declaredSha256,
+        engine: 'ClamAV 1.4.3',
+        signatures: '27800',
+      };
+      await expect(scans.latestVerdict(key)).resolves.toBeUndefined();
+      await scans.record(scanOf(first.id));
+      const prior = await scans.latestVerdict(key);
+      expect(prior).toEqual({ scanId: expect.any(String), result: 'clean' });
+      await scans.recordVerdict(scanOf(again.id, { reusedFrom: prior!.scanId }), {
+        to: 'clean',
+        actor: 'scanner',
+      });
+      await expect(scans.latestVerdict(key)).resolves.toEqual(prior);
+      await scans.record(
+        scanOf(first.id, { trigger: 'rescan', result: 'infected', signature: 'New.Sig' }),
+      );
+      await expect(scans.latestVerdict(key)).resolves.toMatchObject({ result: 'infected' });
+    });
+
+    it('never answers for another customer, engine or signature version', async () => {
+      const { scans, seed } = subject();
+      const upload = await seed({ state: 'ready' });
+      const stranger = await seed({ state: 'verified' });
+      await scans.record(scanOf(upload.id));
+      const key = {
+        customerId: upload.customerId,
+        sha256: upload.declaredSha256,
+        engine: 'ClamAV 1.4.3',
+        signatures: '27800',
+      };
+      await expect(scans.latestVerdict(key)).resolves.toMatchObject({ result: 'clean' });
+      for (const other of [
+        { customerId: stranger.customerId },
+        { engine: 'ClamAV 1.5.0' },
+        { signatures: '27801' },
+      ]) {
+        await expect(scans.latestVerdict({ ...key, ...other })).resolves.toBeUndefined();
+      }
+    });
+
     it('refuses a move the state machine does not allow, keeping the scan', async () => {
       const { scans, seed, scansOf, moves } = subject();
       const upload = await seed({ state: 'pending' });

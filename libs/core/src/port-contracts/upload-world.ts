@@ -16,6 +16,11 @@ export type SeedUpload = {
   readonly issuer?: 'api-key' | 'token' | 'none';
   /** Whether its customer has a webhook endpoint (default: no). */
   readonly webhookEndpoint?: boolean;
+  /**
+   * Another upload of that upload's customer and bytes (the same SHA-256),
+   * through an upload token of its own, as a browser sends the same file again.
+   */
+  readonly sameBytesAs?: Upload;
 };
 
 /** One move in the audit trail. */

@@ -54,7 +54,24 @@ export type UploadScan = {
   readonly signature: string | undefined;
   readonly engine: string;
   readonly signatures: string;
+  /**
+   * Set when clamd was not asked: the id of the scan (of the same bytes, for
+   * the same customer, under the same engine and signatures) whose clean
+   * verdict was reused.
+   */
+  readonly reusedFrom?: string | undefined;
 };
+
+/** Whose bytes, judged by which engine and signature database: what a verdict is reused by. */
+export type VerdictKey = {
+  readonly customerId: string;
+  readonly sha256: string;
+  readonly engine: string;
+  readonly signatures: string;
+};
+
+/** A verdict on record: the id of the scan clamd made, and what it said. */
+export type PriorVerdict = { readonly scanId: string; readonly result: ScanResult };
 
 /** The move a verdict decides: a compare-and-set from a state the state machine allows. */
 export type VerdictMove = {
@@ -72,6 +89,13 @@ export interface UploadScans {
    * `undefined` when there was no move or it was elsewhere.
    */
   recordVerdict(scan: UploadScan, move?: VerdictMove): Promise<Upload | undefined>;
+  /**
+   * The latest verdict recorded on these bytes (SHA-256) among the customer's
+   * own uploads, under exactly this engine and signature version, whatever it
+   * said; `undefined` when there is none. A reused verdict answers with the
+   * scan it was reused from, so `scanId` always names a scan clamd made.
+   */
+  latestVerdict(key: VerdictKey): Promise<PriorVerdict | undefined>;
 }
 
 export type Rendition = {
