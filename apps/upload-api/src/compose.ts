@@ -16,6 +16,7 @@ import {
   PgUploadTokens,
   PgWebhookEndpoints,
   ping,
+  TenancyCache,
 } from '@airlock/postgres';
 import {
   createS3Client,
@@ -40,19 +41,33 @@ export function composeUploadApi(
   const signer = new S3UploadUrlSigner({ s3 });
   const multipart = new S3MultipartStore({ s3 });
   const uploadTokens = new PgUploadTokens({ pool });
+  // Keys and sites in process, dropped on any change (LISTEN/NOTIFY): the
+  // common request costs no lookup, and a revocation is seen within a second.
+  const siteDirectory = new PgSiteDirectory({ pool });
+  const tenancy = new TenancyCache(
+    config.databaseUrl,
+    {
+      authenticate: (key) => tenants.authenticate(key),
+      findSite: (siteId) => siteDirectory.findSite(siteId),
+    },
+    {
+      onListenerError: (error) =>
+        logger.warn({ err: error }, 'tenancy cache not listening: lookups go to the database'),
+    },
+  ).start();
 
   const app = createApp(
     {
       logger,
       // `ut_…` is a browser's upload token, anything else an API key.
       authenticate: async (credential) => {
-        if (!looksLikeUploadToken(credential)) return tenants.authenticate(credential);
+        if (!looksLikeUploadToken(credential)) return tenancy.authenticate(credential);
         const grant = await uploadTokens.authenticate(credential);
         return grant && { apiKeyId: grant.apiKeyId, customerId: grant.customerId, token: grant };
       },
       requestUpload: createRequestUpload(
         {
-          sites: new PgSiteDirectory({ pool }),
+          sites: tenancy,
           uploads,
           signer,
           forms: new S3FormPostSigner({ s3 }),
@@ -94,6 +109,7 @@ export function composeUploadApi(
   return {
     app,
     close: async () => {
+      await tenancy.close();
       await pool.end();
       s3.destroy();
     },

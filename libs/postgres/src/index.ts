@@ -17,6 +17,13 @@ export { PgObjectIncidents, type ObjectIncident } from './object-incidents.adapt
 export { createPool, isUniqueViolation, ping, type Pool } from './pool.ts';
 export { PgSiteDirectory } from './site-directory.adapter.ts';
 export {
+  TENANCY_CHANNEL,
+  TENANCY_LISTENER_NAME,
+  TenancyCache,
+  type TenancyCacheOptions,
+  type TenancyLookups,
+} from './tenancy-cache.ts';
+export {
   PgTenantAdmin,
   type ApiKeyRow,
   type Caller,

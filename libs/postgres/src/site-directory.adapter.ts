@@ -9,10 +9,11 @@ export class PgSiteDirectory implements SiteDirectory {
   }
 
   async findSite(siteId: string): Promise<Site | undefined> {
-    const { rows } = await this.#pool.query<Site>(
-      'SELECT id, customer_id AS "customerId", name FROM sites WHERE id = $1',
-      [siteId],
-    );
+    const { rows } = await this.#pool.query<Site>({
+      name: 'site-by-id',
+      text: 'SELECT id, customer_id AS "customerId", name FROM sites WHERE id = $1',
+      values: [siteId],
+    });
     return rows[0];
   }
 }

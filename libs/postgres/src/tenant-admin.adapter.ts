@@ -90,11 +90,12 @@ export class PgTenantAdmin {
   async authenticate(key: string): Promise<Caller | undefined> {
     const parsed = parseApiKey(key);
     if (!parsed) return undefined;
-    const { rows } = await this.#pool.query<{ id: string; customerId: string; keyHash: Buffer }>(
-      `SELECT id, customer_id AS "customerId", key_hash AS "keyHash"
+    const { rows } = await this.#pool.query<{ id: string; customerId: string; keyHash: Buffer }>({
+      name: 'api-key-by-prefix',
+      text: `SELECT id, customer_id AS "customerId", key_hash AS "keyHash"
        FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`,
-      [parsed.prefix],
-    );
+      values: [parsed.prefix],
+    });
     const row = rows[0];
     if (!row || !apiKeyMatches(key, row.keyHash)) return undefined;
     return { apiKeyId: row.id, customerId: row.customerId };

@@ -15,7 +15,7 @@ import {
  * scratch: the stack's running workers (the notifier's relay above all) never
  * touch its rows, and it is dropped afterwards.
  */
-async function testDatabase(): Promise<{ pool: Pool; drop: () => Promise<void> }> {
+async function testDatabase(): Promise<{ pool: Pool; url: string; drop: () => Promise<void> }> {
   const ownerUrl = process.env.DATABASE_URL!;
   const name = `airlock_test_${randomBytes(4).toString('hex')}`;
   const admin = createPool(ownerUrl, { max: 1 });
@@ -26,6 +26,7 @@ async function testDatabase(): Promise<{ pool: Pool; drop: () => Promise<void> }
   const pool = createPool(url.toString(), { max: 6 });
   return {
     pool,
+    url: url.toString(),
     drop: async () => {
       await pool.end();
       await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
@@ -35,12 +36,12 @@ async function testDatabase(): Promise<{ pool: Pool; drop: () => Promise<void> }
 }
 
 /** A {@link testDatabase} for the test file: created before its tests, dropped after them. */
-export function useTestDatabase(use: (pool: Pool) => void): void {
+export function useTestDatabase(use: (pool: Pool, url: string) => void): void {
   let drop: () => Promise<void> = async () => {};
   beforeAll(async () => {
     const database = await testDatabase();
     drop = database.drop;
-    use(database.pool);
+    use(database.pool, database.url);
   });
   afterAll(async () => drop());
 }
