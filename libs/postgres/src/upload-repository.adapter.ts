@@ -26,6 +26,39 @@ export const UPLOAD_COLUMNS = `
   part_size AS "partSize", part_count AS "partCount",
   multipart_completed_at AS "multipartCompletedAt", upload_token_id AS "uploadTokenId"`;
 
+/** The columns a new upload is inserted with, as $1…$16 of {@link newUploadValues}. */
+const NEW_UPLOAD_COLUMNS = `customer_id, site_id, dedup_scope, original_name,
+  declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at,
+  api_key_id, multipart_upload_id, part_size, part_count, upload_token_id`;
+const NEW_UPLOAD_PARAMS = Array.from({ length: 16 }, (_, i) => `$${i + 1}`).join(', ');
+/** The first audit event of the upload the `inserted` CTE returned; the actor is $17. */
+const AUDIT_INSERTED = `audit AS (
+  INSERT INTO upload_events (upload_id, from_state, to_state, actor)
+  SELECT id, NULL, 'pending', $17 FROM inserted
+)`;
+
+function newUploadValues(upload: NewUpload, actor: string): unknown[] {
+  return [
+    upload.customerId,
+    upload.siteId,
+    upload.dedupScope,
+    upload.originalName,
+    upload.declaredContentType,
+    upload.declaredSize,
+    upload.declaredSha256,
+    upload.category,
+    upload.bucket,
+    upload.key,
+    upload.expiresAt,
+    upload.apiKeyId ?? null,
+    upload.multipartUploadId ?? null,
+    upload.partSize ?? null,
+    upload.partCount ?? null,
+    upload.uploadTokenId ?? null,
+    actor,
+  ];
+}
+
 export type { TransitionRequest };
 
 export class PgUploadRepository implements UploadRepository, UploadProgress {
@@ -36,49 +69,62 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
   }
 
   async findLiveByHash(dedupScope: string, sha256: string): Promise<Upload | undefined> {
-    const { rows } = await this.#pool.query<Upload>(
-      `SELECT ${UPLOAD_COLUMNS} FROM uploads
+    const { rows } = await this.#pool.query<Upload>({
+      name: 'upload-find-live',
+      text: `SELECT ${UPLOAD_COLUMNS} FROM uploads
        WHERE dedup_scope = $1 AND declared_sha256 = $2 AND state = ANY($3::upload_state[])`,
-      [dedupScope, sha256, LIVE_STATES],
-    );
+      values: [dedupScope, sha256, LIVE_STATES],
+    });
     return rows[0];
   }
 
   async insertPending(upload: NewUpload, actor: string): Promise<Upload | undefined> {
     try {
-      const { rows } = await this.#pool.query<Upload>(
-        `WITH inserted AS (
-           INSERT INTO uploads (customer_id, site_id, dedup_scope, original_name,
-             declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at,
-             api_key_id, multipart_upload_id, part_size, part_count, upload_token_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16, $17)
+      const { rows } = await this.#pool.query<Upload>({
+        name: 'upload-insert-pending',
+        text: `WITH inserted AS (
+           INSERT INTO uploads (${NEW_UPLOAD_COLUMNS}) VALUES (${NEW_UPLOAD_PARAMS})
            RETURNING ${UPLOAD_COLUMNS}
-         ), audit AS (
-           INSERT INTO upload_events (upload_id, from_state, to_state, actor)
-           SELECT id, NULL, 'pending', $12 FROM inserted
-         )
+         ), ${AUDIT_INSERTED}
          SELECT * FROM inserted`,
-        [
-          upload.customerId,
-          upload.siteId,
-          upload.dedupScope,
-          upload.originalName,
-          upload.declaredContentType,
-          upload.declaredSize,
-          upload.declaredSha256,
-          upload.category,
-          upload.bucket,
-          upload.key,
-          upload.expiresAt,
-          actor,
-          upload.apiKeyId ?? null,
-          upload.multipartUploadId ?? null,
-          upload.partSize ?? null,
-          upload.partCount ?? null,
-          upload.uploadTokenId ?? null,
-        ],
-      );
+        values: newUploadValues(upload, actor),
+      });
       return rows[0];
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The dedup lookup, the insert and its audit event in one statement: the
+   * live upload of the same content if there is one, else the new one.
+   * `undefined` when a concurrent insert of the same content won the race
+   * (the unique index `uploads_live_content` refused ours: look again).
+   */
+  async insertPendingUnlessLive(
+    upload: NewUpload,
+    actor: string,
+  ): Promise<{ upload: Upload; created: boolean } | undefined> {
+    try {
+      const { rows } = await this.#pool.query<Upload & { created: boolean }>({
+        name: 'upload-insert-unless-live',
+        text: `WITH live AS (
+           SELECT ${UPLOAD_COLUMNS} FROM uploads
+           WHERE dedup_scope = $3 AND declared_sha256 = $7 AND state = ANY($18::upload_state[])
+         ), inserted AS (
+           INSERT INTO uploads (${NEW_UPLOAD_COLUMNS}) SELECT ${NEW_UPLOAD_PARAMS}
+           WHERE NOT EXISTS (SELECT 1 FROM live)
+           RETURNING ${UPLOAD_COLUMNS}
+         ), ${AUDIT_INSERTED}
+         SELECT true AS created, * FROM inserted
+         UNION ALL SELECT false AS created, * FROM live`,
+        values: [...newUploadValues(upload, actor), LIVE_STATES],
+      });
+      const row = rows[0];
+      if (!row) return undefined;
+      const { created, ...found } = row;
+      return { upload: found, created };
     } catch (error) {
       if (isUniqueViolation(error)) return undefined;
       throw error;

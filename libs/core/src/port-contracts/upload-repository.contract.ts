@@ -102,6 +102,53 @@ export const describeUploadRepositoryContract = portContract<UploadRepositorySub
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     });
 
+    it('inserts unless live in one go: the new upload with its audit event, else the live one', async () => {
+      const { uploads, tenant } = subject();
+      const owner = await tenant();
+      const request = newUpload(owner);
+      const first = await uploads.insertPendingUnlessLive(request, 'api');
+      expect(first).toEqual({
+        upload: expect.objectContaining({ ...request, state: 'pending' }),
+        created: true,
+      });
+      await expect(uploads.findWithHistory(first!.upload.id)).resolves.toMatchObject({
+        history: [{ fromState: null, toState: 'pending', actor: 'api' }],
+      });
+      const twin = newUpload(owner, { declaredSha256: request.declaredSha256 });
+      await expect(uploads.insertPendingUnlessLive(twin, 'api')).resolves.toEqual({
+        upload: first!.upload,
+        created: false,
+      });
+      await uploads.cancelPending(first!.upload.id, 'api');
+      await expect(uploads.insertPendingUnlessLive(twin, 'api')).resolves.toMatchObject({
+        upload: { state: 'pending', key: twin.key },
+        created: true,
+      });
+    });
+
+    it("never answers with another scope's upload when inserting unless live", async () => {
+      const { uploads, tenant } = subject();
+      const { upload } = await pending();
+      const elsewhere = newUpload(await tenant(), { declaredSha256: upload.declaredSha256 });
+      const found = await uploads.insertPendingUnlessLive(elsewhere, 'api');
+      expect(found).toMatchObject({ created: true, upload: { customerId: elsewhere.customerId } });
+      expect(found!.upload.id).not.toBe(upload.id);
+    });
+
+    it('lets exactly one of two racing twins in when inserting unless live', async () => {
+      const { uploads, tenant } = subject();
+      const request = newUpload(await tenant());
+      const results = await Promise.all([
+        uploads.insertPendingUnlessLive(request, 'api'),
+        uploads.insertPendingUnlessLive(request, 'api'),
+      ]);
+      expect(results.filter((r) => r?.created)).toHaveLength(1);
+      // The loser saw the winner, or lost the race outright (undefined: look again).
+      for (const result of results.filter((r) => r && !r.created)) {
+        expect(result!.upload.id).toBe(results.find((r) => r?.created)!.upload.id);
+      }
+    });
+
     it('finds by hash only within the scope, and only while the upload lives', async () => {
       const { uploads, tenant } = subject();
       const { tenant: owner, upload } = await pending();

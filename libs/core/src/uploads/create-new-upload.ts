@@ -3,6 +3,8 @@ import { tokenExhausted } from '../upload-tokens/upload-token.ts';
 import { discardMultipart, newPartPlan, startMultipart } from './multipart-start.ts';
 import { answerInOneRequest, answerInParts, uploadExpiry } from './pending-upload-answer.ts';
 import type { CheckedUploadRequest, RequestUploadResult } from './request-upload.types.ts';
+import { resumeExistingUpload } from './resume-existing-upload.ts';
+import type { NewUpload } from './upload.types.ts';
 
 /**
  * A new pending upload for content not live in the request's dedup scope,
@@ -12,7 +14,7 @@ import type { CheckedUploadRequest, RequestUploadResult } from './request-upload
 export async function createNewUpload(
   request: CheckedUploadRequest,
 ): Promise<RequestUploadResult | undefined> {
-  const { deps, policy, site, token, type } = request;
+  const { deps, policy, type } = request;
   const key = newObjectKey(request);
   await claimTokenUpload(request);
   const release = () => releaseTokenUpload(request);
@@ -38,19 +40,7 @@ export async function createNewUpload(
   const created = await deps.uploads
     .insertPending(
       {
-        customerId: site.customerId,
-        siteId: site.id,
-        dedupScope: request.dedupScope,
-        originalName: request.input.fileName,
-        declaredContentType: type.contentType,
-        declaredSize: request.input.size,
-        declaredSha256: request.sha256,
-        category: type.category,
-        bucket: policy.bucket,
-        key,
-        expiresAt: uploadExpiry(request),
-        apiKeyId: request.apiKeyId ?? null,
-        uploadTokenId: token?.id ?? null,
+        ...newUpload(request, key),
         ...(multipartUploadId ? { multipartUploadId, ...newPartPlan(request) } : {}),
       },
       request.input.actor,
@@ -66,6 +56,49 @@ export async function createNewUpload(
   await release();
   await discard();
   return undefined;
+}
+
+/**
+ * The common case in one statement: a request sent in one go, with an API
+ * key (nothing to claim or start first), inserted unless the same content is
+ * live in its scope, which is then answered as {@link resumeExistingUpload}
+ * would. `undefined` after a lost race (look again).
+ */
+export async function createOrResumeUpload(
+  request: CheckedUploadRequest,
+): Promise<RequestUploadResult | undefined> {
+  const found = await request.deps.uploads.insertPendingUnlessLive(
+    newUpload(request, newObjectKey(request)),
+    request.input.actor,
+  );
+  if (!found) return undefined;
+  return found.created
+    ? answerInOneRequest(request, found.upload)
+    : resumeExistingUpload(request, found.upload);
+}
+
+/** What {@link createOrResumeUpload} can do alone: nothing to claim (a token) or start (parts) first. */
+export function insertsInOneStatement(request: CheckedUploadRequest): boolean {
+  return !request.token && request.method !== 'MULTIPART';
+}
+
+function newUpload(request: CheckedUploadRequest, key: string): NewUpload {
+  const { policy, site, token, type } = request;
+  return {
+    customerId: site.customerId,
+    siteId: site.id,
+    dedupScope: request.dedupScope,
+    originalName: request.input.fileName,
+    declaredContentType: type.contentType,
+    declaredSize: request.input.size,
+    declaredSha256: request.sha256,
+    category: type.category,
+    bucket: policy.bucket,
+    key,
+    expiresAt: uploadExpiry(request),
+    apiKeyId: request.apiKeyId ?? null,
+    uploadTokenId: token?.id ?? null,
+  };
 }
 
 /** The object key of new content: a token's upload never shares its object with the customer's others. */

@@ -1,6 +1,10 @@
 import { Errors } from '../errors.ts';
 import { tokenDedupScope, type UploadTokenGrant } from '../upload-tokens/upload-token.ts';
-import { createNewUpload } from './create-new-upload.ts';
+import {
+  createNewUpload,
+  createOrResumeUpload,
+  insertsInOneStatement,
+} from './create-new-upload.ts';
 import { DEFAULT_MULTIPART_POLICY } from './multipart-plan.ts';
 import type {
   CheckedUploadRequest,
@@ -51,6 +55,11 @@ export function createRequestUpload(deps: RequestUploadDependencies, policy: Req
       dedupScope: dedupScope(site.customerId, token),
     };
     for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
+      if (insertsInOneStatement(request)) {
+        const answer = await createOrResumeUpload(request);
+        if (answer) return answer;
+        continue;
+      }
       const existing = await deps.uploads.findLiveByHash(request.dedupScope, request.sha256);
       const answer = existing
         ? await resumeExistingUpload(request, existing)

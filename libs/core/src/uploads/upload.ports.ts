@@ -14,6 +14,16 @@ export interface UploadRepository {
    */
   insertPending(upload: NewUpload, actor: string): Promise<Upload | undefined>;
   /**
+   * {@link findLiveByHash} and {@link insertPending} at once: the live upload
+   * with the same scope and hash (`created: false`) if there is one, else the
+   * new pending upload with its first audit event (`created: true`).
+   * `undefined` when a concurrent insert of the same content won the race.
+   */
+  insertPendingUnlessLive(
+    upload: NewUpload,
+    actor: string,
+  ): Promise<{ upload: Upload; created: boolean } | undefined>;
+  /**
    * Moves `expiresAt` of a still-pending upload and records `apiKeyId` (when
    * given) as the issuer of its URL; `undefined` once it moved on.
    */
