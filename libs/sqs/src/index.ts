@@ -10,6 +10,7 @@ export {
 } from './dead-letters.ts';
 export { SqsMessagePublisher } from './message-publisher.ts';
 export {
+  DEFAULT_DELETE_LINGER_MS,
   DEFAULT_HEARTBEAT_SECONDS,
   DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
   QueueConsumer,

@@ -161,7 +161,132 @@ function recording(respond: (call: Call, calls: Call[]) => ReturnType<MessageHan
   return { calls, handler };
 }
 
+/** The SQS operations a client sends, each with its input, in order. */
+function recordedClient() {
+  const client = createSqsClient({ region: region!, endpoint: process.env.SQS_ENDPOINT });
+  const sent: Array<{ command: string; input: Record<string, unknown> }> = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push({ command: context.commandName!, input: args.input as Record<string, unknown> });
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  cleanups.push(async () => client.destroy());
+  return { client, sent };
+}
+
+const receiptHandlesDeleted = (sent: ReturnType<typeof recordedClient>['sent']) =>
+  sent
+    .filter((call) => call.command === 'DeleteMessageBatchCommand')
+    .flatMap((call) =>
+      (call.input.Entries as Array<{ ReceiptHandle: string }>).map((e) => e.ReceiptHandle),
+    );
+
 describe('QueueConsumer', () => {
+  it('deletes finished messages together, ten at most to a DeleteMessageBatch, never one by one', async () => {
+    const queue = await setup();
+    const { client, sent } = recordedClient();
+    const handled: string[] = [];
+    const consumer = new QueueConsumer(
+      {
+        sqs: client,
+        logger: pino({ level: 'silent' }),
+        schema: z.string(),
+        handler: async (body) => (handled.push(body), 'success'),
+      },
+      {
+        queue: queue.name,
+        queueUrl: queue.url,
+        dlqUrl: queue.dlqUrl,
+        waitTimeSeconds: 1,
+        concurrency: 12,
+        deleteLingerMs: 200,
+      },
+    );
+    cleanups.push(() => consumer.close());
+    const bodies = Array.from({ length: 12 }, (_, index) => `m${index}`);
+    for (const start of [0, 10]) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue.url,
+          Entries: bodies
+            .slice(start, start + 10)
+            .map((body, index) => ({ Id: String(index), MessageBody: text(body) })),
+        }),
+      );
+    }
+    consumer.start();
+    await waitFor('all deleted', async () => (await messageCount(queue.url)) === 0);
+    expect(handled.sort()).toEqual([...bodies].sort());
+    const commands = sent.map((call) => call.command);
+    expect(commands).not.toContain('DeleteMessageCommand');
+    const batches = sent.filter((call) => call.command === 'DeleteMessageBatchCommand');
+    expect(batches.length).toBeLessThan(bodies.length);
+    for (const batch of batches)
+      expect((batch.input.Entries as unknown[]).length).toBeLessThanOrEqual(10);
+    expect(receiptHandlesDeleted(sent)).toHaveLength(bodies.length);
+  });
+
+  it("never deletes a failed handler's message, whichever batch its siblings' deletes go in", async () => {
+    const queue = await setup();
+    const { client, sent } = recordedClient();
+    const receipts = new Map<string, string[]>();
+    const consumer = new QueueConsumer(
+      {
+        sqs: client,
+        logger: pino({ level: 'silent' }),
+        schema: z.string(),
+        handler: async (body, context) => {
+          if (body === 'fails' && context.receiveCount === 1) throw new Error('boom');
+          if (body === 'retries' && context.receiveCount === 1) return 'retryLater';
+          return 'success';
+        },
+      },
+      {
+        queue: queue.name,
+        queueUrl: queue.url,
+        dlqUrl: queue.dlqUrl,
+        waitTimeSeconds: 1,
+        deleteLingerMs: 300,
+        retryDelaySeconds: () => 1,
+      },
+    );
+    cleanups.push(() => consumer.close());
+    // Which receipt handle each delivery had: from the receives the client made.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const output = result.output as { Messages?: Message[] };
+        for (const message of output.Messages ?? []) {
+          const body = JSON.parse(message.Body!) as string;
+          receipts.set(body, [...(receipts.get(body) ?? []), message.ReceiptHandle!]);
+        }
+        return result;
+      },
+      { step: 'initialize' },
+    );
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: ['ok1', 'fails', 'retries', 'ok2'].map((body, index) => ({
+          Id: String(index),
+          MessageBody: text(body),
+        })),
+      }),
+    );
+    consumer.start();
+    await waitFor('all four settled', async () => (await messageCount(queue.url)) === 0);
+    const deleted = receiptHandlesDeleted(sent);
+    // The failed first deliveries were never deleted; their second ones were.
+    for (const body of ['fails', 'retries']) {
+      const [first, second] = receipts.get(body)!;
+      expect(deleted).not.toContain(first);
+      expect(deleted).toContain(second);
+    }
+    for (const body of ['ok1', 'ok2']) expect(deleted).toContain(receipts.get(body)![0]);
+  });
+
   it('hands the handler the job parsed against the schema and deletes it on success', async () => {
     const queue = await setup();
     const calls: Array<{ job: { hello: string; count: number }; context: MessageContext }> = [];
@@ -507,9 +632,14 @@ describe('after a worker is SIGKILLed (default visibility timeout and heartbeat)
     for (const child of children.splice(0)) child.kill('SIGKILL');
   });
 
-  function startStuckWorker(queue: QueueUrls) {
+  function startStuckWorker(queue: QueueUrls, succeed = false) {
     const child = spawn(process.execPath, [stuckWorker], {
-      env: { ...process.env, STUCK_QUEUE_URL: queue.url, STUCK_DLQ_URL: queue.dlqUrl },
+      env: {
+        ...process.env,
+        STUCK_QUEUE_URL: queue.url,
+        STUCK_DLQ_URL: queue.dlqUrl,
+        STUCK_SUCCEED: String(succeed),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -558,7 +688,32 @@ describe('after a worker is SIGKILLed (default visibility timeout and heartbeat)
     const resumedAfter = again!.at - restartedAt;
     console.info(`mid-flight message handled ${resumedAfter} ms after the restart`);
     expect(resumedAfter).toBeLessThan(15_000);
-    expect(await messageCount(queue.url)).toBe(0);
+    await waitFor('it deleted', async () => (await messageCount(queue.url)) === 0);
+  });
+
+  it('a message whose handler succeeded but whose batched delete was not sent yet comes back, and the replay is absorbed', async () => {
+    const queue = await setup();
+    const worker = startStuckWorker(queue, true);
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: text('done') }));
+    await waitFor('the worker to succeed', () => worker.lines.some((l) => l.took === 'done'));
+    // Its delete waits 5 s for siblings: killed before it is sent.
+    worker.child.kill('SIGKILL');
+    await once(worker.child, 'exit');
+    // An idempotent handler, as every worker's is: the effect is applied once per body.
+    const applied = new Set<string>(['done']);
+    const replays: number[] = [];
+    queue
+      .consumer(async (body, context) => {
+        if (applied.has(body)) replays.push(context.receiveCount);
+        applied.add(body);
+        return 'success';
+      })
+      .start();
+    await waitFor('the replay', () => replays.length === 1, 20_000);
+    // 2, or 3 when the dead worker's still-open long poll took it once more (see below).
+    expect(replays[0]).toBeGreaterThanOrEqual(2);
+    expect([...applied]).toEqual(['done']);
+    await waitFor('the replay deleted', async () => (await messageCount(queue.url)) === 0);
   });
 
   it('a message its dead long poll took is handled within 15 s', async () => {
