@@ -61,6 +61,12 @@ export function stackSettings() {
       signatures: join(root, 'infra', 'clamav', 'signatures'),
       dir: join(home, 'clamav'),
       binary: '/usr/sbin/clamd',
+      // ScanImageFuzzyHash, on as ClamAV ships it (the scanner's policy,
+      // apps/scanner/README.md); AIRLOCK_DEV_CLAMD_IMAGE_FUZZY_HASH=no turns it
+      // off for a bench run that shows what it costs.
+      imageFuzzyHash: !/^(0|false|no|off)$/i.test(
+        process.env.AIRLOCK_DEV_CLAMD_IMAGE_FUZZY_HASH ?? '',
+      ),
       // MaxFileSize equals MaxScanSize on purpose: clamd trims an archive member
       // over MaxFileSize and passes it OK even with AlertExceedsMax, unless the
       // trimmed bytes also push the scan past MaxScanSize, which does alert.

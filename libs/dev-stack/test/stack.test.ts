@@ -83,6 +83,8 @@ describe('the stack clamd', () => {
     expect(option('TCPAddr')).toBe('127.0.0.1');
     expect(option('TCPSocket')).toBe(String(port));
     expect(option('AlertExceedsMax')).toBe('yes');
+    // Image fuzzy hashing is on unless the stack was told otherwise (issue 16, target 4).
+    expect(option('ScanImageFuzzyHash')).toBe(settings.clamav.imageFuzzyHash ? 'yes' : 'no');
     // Encrypted documents and archives are reported, never OK (issue 12, finding 1).
     for (const alert of ['AlertEncrypted', 'AlertEncryptedArchive', 'AlertEncryptedDoc'])
       expect(option(alert)).toBe('yes');
