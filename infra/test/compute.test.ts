@@ -162,6 +162,11 @@ describe('app containers', () => {
     expect(conf).toMatch(/^AlertExceedsMax\s+yes$/m);
   });
 
+  it('keeps clamd image fuzzy hashing on, as ClamAV ships it (the scanner policy)', () => {
+    const conf = readFileSync(new URL('../clamav/clamd.docker.conf', import.meta.url), 'utf8');
+    expect(conf).toMatch(/^ScanImageFuzzyHash\s+yes$/m);
+  });
+
   it.each(tasks().map(([name]) => name))(
     '%s runs read-only, under tini, with a /healthz probe',
     (app) => {
