@@ -80,6 +80,13 @@ export type UploadStatus = {
   readonly [field: string]: unknown;
 };
 
+/** `DELETE /v1/uploads/:id` (the OpenAPI document's `CancelledUpload`). */
+export type CancelledUpload = {
+  readonly uploadId: string;
+  readonly state: 'expired';
+  readonly reason: 'cancelled';
+};
+
 /** `GET /v1/uploads/:id` (the OpenAPI document's `Upload`). */
 export type Upload = UploadStatus & {
   readonly state: UploadState;
@@ -175,13 +182,13 @@ export class AirlockApi {
   }
 
   /** `DELETE /v1/uploads/:id`: a pending upload becomes `expired` (reason `cancelled`). */
-  async cancel(uploadId: string, signal?: AbortSignal): Promise<UploadStatus> {
+  async cancel(uploadId: string, signal?: AbortSignal): Promise<CancelledUpload> {
     return (await this.#call(
       'DELETE',
       `/v1/uploads/${uploadId}`,
       undefined,
       signal,
-    )) as UploadStatus;
+    )) as CancelledUpload;
   }
 
   /** `GET /v1/uploads/:id`. */

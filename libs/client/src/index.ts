@@ -2,6 +2,7 @@ export {
   AirlockApi,
   type ApiOptions,
   type Authorization,
+  type CancelledUpload,
   type CreateUploadRequest,
   type CreateUploadResponse,
   type MultipartPlan,

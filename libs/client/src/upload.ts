@@ -2,6 +2,7 @@ import {
   AirlockApi,
   type ApiOptions,
   type Authorization,
+  type CancelledUpload,
   type CreateUploadRequest,
   type MultipartPlan,
   type PartUrl,
@@ -106,7 +107,7 @@ export type UploadTask = {
   /** The upload's id once the API created it. */
   readonly uploadId: () => string | undefined;
   /** Stops sending and cancels the upload at the API (`expired`, reason `cancelled`). */
-  readonly cancel: () => Promise<UploadStatus | undefined>;
+  readonly cancel: () => Promise<CancelledUpload | undefined>;
 };
 
 export type ClientOptions = ApiOptions & {
@@ -267,7 +268,7 @@ export class AirlockClient {
       options,
       signal,
     );
-    let cancelling: Promise<UploadStatus | undefined> | undefined;
+    let cancelling: Promise<CancelledUpload | undefined> | undefined;
     const cancelAtApi = () => {
       cancelling ??= run.created.then((id) => (id ? this.api.cancel(id) : undefined));
       return cancelling;

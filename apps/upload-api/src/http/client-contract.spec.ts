@@ -5,11 +5,11 @@
  * that the values are the ones the client branches on.
  */
 import { randomUUID } from 'node:crypto';
-import type { CreateUploadResponse, PartUrl, Upload } from '@airlock/client';
+import type { CancelledUpload, CreateUploadResponse, PartUrl, Upload } from '@airlock/client';
 import { anUpload } from '@airlock/core/testing';
 import { presentSignedParts, presentStoredParts } from './parts.responses.ts';
 import { presentRequestedUpload } from './requested-upload.responses.ts';
-import { presentUpload } from './upload.responses.ts';
+import { presentCancelled, presentUpload } from './upload.responses.ts';
 
 const upload = anUpload({ siteId: randomUUID(), declaredSha256: 'cd'.repeat(32) });
 const checksum = Buffer.alloc(32, 1).toString('base64');
@@ -47,7 +47,11 @@ describe('the client’s types of the API', () => {
 
     const read: Upload = presentUpload(upload, [], [], undefined);
     expect(read.state).toBe('pending');
-    // Not checked: the client types `cancel()` as `UploadStatus`, which has a
-    // `key` that `DELETE /v1/uploads/{uploadId}` does not send.
+    const cancelled: CancelledUpload = presentCancelled({
+      ...upload,
+      state: 'expired',
+      reason: 'cancelled',
+    });
+    expect(cancelled).toEqual({ uploadId: upload.id, state: 'expired', reason: 'cancelled' });
   });
 });
