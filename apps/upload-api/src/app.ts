@@ -1,5 +1,4 @@
 import express, { type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import {
   Errors,
@@ -19,6 +18,7 @@ import {
 } from './http/browser-access.middleware.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { refuseUndecodableSegments } from './http/path-segments.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { perIpAuthFailureLimit, perKeyRateLimit } from './http/rate-limit.middleware.ts';
 import { createUploadRoute } from './routes/create-upload.route.ts';
 import { getContentRoute } from './routes/get-content.route.ts';
@@ -62,7 +62,7 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ? 1 : false);
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(
     pinoHttp({
       logger: deps.logger,
