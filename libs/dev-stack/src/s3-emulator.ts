@@ -38,6 +38,7 @@ import S3Object from '@20minutes/s3rver/lib/models/object.js';
 import { aws4SignatureBodyParser } from '@20minutes/s3rver/lib/signature/v4.js';
 import busboy from 'busboy';
 import { actualRequestHeaders, preflight, rulesOf } from './s3-cors.ts';
+import { cacheBucketLookups, type BucketLookups } from './s3-bucket-cache.ts';
 import type { EmulatorEvent } from './s3-event-envelope.ts';
 import { checkPostPolicy } from './s3-post-policy.ts';
 import { corsConfigurationXml, type CorsRule } from './upload-cors.ts';
@@ -120,6 +121,7 @@ export async function createS3Emulator(options: S3EmulatorOptions): Promise<S3rv
       return { name, configs: rule ? [corsConfigurationXml(rule)] : [] };
     }),
   });
+  cacheBucketLookups(server.store as unknown as BucketLookups);
   // configureBuckets only adds: a rule kept from an earlier run goes here.
   for (const name of options.buckets)
     if (!options.cors?.[name]) await server.store.deleteSubresource(name, undefined, 'cors');

@@ -4,12 +4,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteBucketCorsCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketCorsCommand,
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -596,5 +601,42 @@ describe('presigned POST (HTML forms) on the S3 emulator', () => {
     await expect(
       awaitS3Notification(sqs, events, keys[0]!, { timeoutMs: 3000, consume: true }),
     ).rejects.toThrow('No S3 notification');
+  });
+});
+
+// The emulator holds bucket lookups (existence, CORS) in memory: every change
+// made through S3's API is seen by the very next request.
+describe('bucket changes on the S3 emulator', () => {
+  it('sees a bucket created, its CORS rule put and removed, and the bucket deleted, at once', async () => {
+    const bucket = `dev-stack-test-${randomUUID().slice(0, 8)}`;
+    const origin = 'https://shop.example';
+    const preflight = () =>
+      fetch(`${env('S3_ENDPOINT')}/${bucket}/k`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT' },
+      });
+    const put = () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }));
+    expect(await sdkError(put())).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await put();
+    expect((await preflight()).status).toBe(403);
+
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: { CORSRules: [{ AllowedOrigins: [origin], AllowedMethods: ['PUT'] }] },
+      }),
+    );
+    const allowed = await preflight();
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(origin);
+
+    await s3.send(new DeleteBucketCorsCommand({ Bucket: bucket }));
+    expect((await preflight()).status).toBe(403);
+
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }));
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    expect(await sdkError(put())).toMatchObject({ name: 'NoSuchBucket', status: 404 });
   });
 });
