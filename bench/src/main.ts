@@ -13,7 +13,7 @@ import { format, resolveConfig } from 'prettier';
 import { openStack } from './bench-stack.ts';
 import { describeMachine, machineLine } from './machine.ts';
 import { resultsMarkdown, resultsTable, type Row } from './report.ts';
-import { FULL, QUICK } from './settings.ts';
+import { FULL, QUICK, withArrivalRate } from './settings.ts';
 import { endToEndStage } from './stages/end-to-end.stage.ts';
 import { largeObjectsStage } from './stages/large-objects.stage.ts';
 import { mediaStage } from './stages/media.stage.ts';
@@ -21,6 +21,7 @@ import { multipartStage } from './stages/multipart.stage.ts';
 import { presignStage } from './stages/presign.stage.ts';
 import { scannerStage } from './stages/scanner.stage.ts';
 import type { Stage, StageResult } from './stages/stage.ts';
+import { applyTargets, targetsReport, targetVerdicts } from './targets.ts';
 import { uploadApiStage } from './stages/upload-api.stage.ts';
 import { verifierStage } from './stages/verifier.stage.ts';
 
@@ -35,7 +36,13 @@ const STAGES: readonly Stage[] = [
   multipartStage,
 ];
 
-type Options = { quick?: boolean; only?: string; out?: string; markdown?: boolean };
+type Options = {
+  quick?: boolean;
+  only?: string;
+  out?: string;
+  markdown?: boolean;
+  arrivalRate?: string;
+};
 
 const program = new Command('bench')
   .description('Measures every stage of the pipeline against its baseline, in one run')
@@ -43,10 +50,14 @@ const program = new Command('bench')
   .option('--only <stages>', `comma-separated subset of: ${STAGES.map((s) => s.name).join(', ')}`)
   .option('--out <file>', 'where to write the JSON results')
   .option('--markdown', 'print the table as Markdown too, for bench/README.md')
+  .option('--arrival-rate <files/s>', "the paced end-to-end set's arrival rate (default 150)")
   .parse();
 const options = program.opts<Options>();
 
-const settings = options.quick ? QUICK : FULL;
+const settings = withArrivalRate(
+  options.quick ? QUICK : FULL,
+  options.arrivalRate === undefined ? undefined : Number(options.arrivalRate),
+);
 const only = options.only?.split(',').map((name) => name.trim());
 const unknown = only?.filter((name) => !STAGES.some((stage) => stage.name === name)) ?? [];
 if (unknown.length) program.error(`unknown stage(s): ${unknown.join(', ')}`);
@@ -81,7 +92,7 @@ try {
   for (const stage of selected) {
     log(`${stage.name}: starting`);
     try {
-      const result = await stage.run({ stack, settings, log });
+      const result = await stage.run({ stack, settings, log, resultsFile: out });
       results[stage.name] = result;
       problems.push(...result.problems);
     } catch (error) {
@@ -93,11 +104,14 @@ try {
   await stack.close();
 }
 
-const rows: Row[] = Object.values(results).flatMap((result) => result.rows);
+const rows: Row[] = applyTargets(Object.values(results).flatMap((result) => result.rows));
+const targets = targetVerdicts(rows);
 const wallSeconds = (performance.now() - clock) / 1000;
 const output = [
   '',
   resultsTable(rows),
+  '',
+  targetsReport(targets),
   ...Object.values(results).flatMap((result) => (result.extra ? ['', result.extra] : [])),
   '',
   `${settings.mode} run, ${wallSeconds.toFixed(0)} s; ${machineLine(machine, startedAt)}`,
@@ -124,6 +138,7 @@ const document = {
   loadAtEnd: Math.round(loadavg()[0]! * 100) / 100,
   settings,
   rows,
+  targets: targets.map(({ id, title, met }) => ({ id, title, met })),
   stages: Object.fromEntries(
     Object.entries(results).map(([name, result]) => [name, result.details]),
   ),

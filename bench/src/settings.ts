@@ -35,6 +35,18 @@ export type BenchSettings = {
     /** Files sent one at a time through the idle pipeline: each stage's unloaded span. */
     readonly idleProbes: number;
     readonly clientConcurrency: number;
+    /** The paced set: the small files again, started at this rate (issue 16: p50 at 150/s). */
+    readonly arrivalsPerSecond: number;
+    /** Small files sent by one customer, then the same bytes by another: verdict reuse. */
+    readonly repeatFiles: number;
+    /** Photos only, sent with clamd's image fuzzy hashing on, then off: CPU-seconds per photo. */
+    readonly photos: {
+      readonly files: number;
+      readonly minBytes: number;
+      readonly maxBytes: number;
+    };
+    /** Small files sent again with the hottest Node process under --cpu-prof. */
+    readonly profileFiles: number;
     readonly timeoutSeconds: number;
   };
 };
@@ -56,7 +68,11 @@ export const FULL: BenchSettings = {
     mixedMinBytes: 1 * MiB,
     mixedMaxBytes: 20 * MiB,
     idleProbes: 3,
-    clientConcurrency: 16,
+    clientConcurrency: 32,
+    arrivalsPerSecond: 150,
+    repeatFiles: 100,
+    photos: { files: 12, minBytes: 1 * MiB, maxBytes: 20 * MiB },
+    profileFiles: 300,
     timeoutSeconds: 180,
   },
 };
@@ -80,6 +96,19 @@ export const QUICK: BenchSettings = {
     mixedMaxBytes: 3 * MiB,
     idleProbes: 1,
     clientConcurrency: 8,
+    arrivalsPerSecond: 150,
+    repeatFiles: 5,
+    photos: { files: 1, minBytes: 1 * MiB, maxBytes: 3 * MiB },
+    profileFiles: 10,
     timeoutSeconds: 30,
   },
 };
+
+/** `--arrival-rate`: the paced set's rate, files started per second. */
+export function withArrivalRate(settings: BenchSettings, rate: number | undefined): BenchSettings {
+  if (rate === undefined) return settings;
+  if (!Number.isFinite(rate) || rate <= 0) {
+    throw new RangeError(`--arrival-rate must be a positive number of files per second`);
+  }
+  return { ...settings, endToEnd: { ...settings.endToEnd, arrivalsPerSecond: rate } };
+}

@@ -43,7 +43,12 @@ export async function runSet(
   stack: BenchStack,
   tenant: BenchTenant,
   files: readonly FileSpec[],
-  options: { oneByOne: boolean; concurrency: number; timeoutSeconds: number },
+  options: {
+    oneByOne: boolean;
+    concurrency: number;
+    arrivalsPerSecond?: number | undefined;
+    timeoutSeconds: number;
+  },
 ): Promise<SetRun> {
   const { env, clients } = stack;
   const processes = await watchedProcesses(stack);

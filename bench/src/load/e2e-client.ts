@@ -5,10 +5,16 @@
  * none cross the process boundary and every file is new content.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { answerParent } from '../child.ts';
 import { CONTENT_TYPES, JpegMaker, pdfFile, textFile, type FileKind } from '../fixtures/files.ts';
 
-export type FileSpec = { readonly kind: FileKind; readonly size: number };
+export type FileSpec = {
+  readonly kind: FileKind;
+  readonly size: number;
+  /** Text only: the same seed sends the same bytes (a repeat); none, new content. */
+  readonly seed?: string;
+};
 
 export type E2eClientInput = {
   readonly apiUrl: string;
@@ -18,6 +24,8 @@ export type E2eClientInput = {
   readonly concurrency: number;
   /** Send each file only once the previous one is terminal: the idle pipeline's own spans. */
   readonly oneByOne: boolean;
+  /** Files started per second, whatever the answers' pace (an open loop); none: as fast as it goes. */
+  readonly arrivalsPerSecond?: number | undefined;
   /** No new file is started after this many seconds. */
   readonly timeoutSeconds: number;
 };
@@ -44,7 +52,7 @@ answerParent(async (input: E2eClientInput): Promise<E2eClientResult> => {
   const bytesOf = (file: FileSpec) =>
     file.kind === 'jpeg'
       ? jpegs.make(file.size)
-      : Promise.resolve(file.kind === 'pdf' ? pdfFile(file.size) : textFile(file.size));
+      : Promise.resolve(file.kind === 'pdf' ? pdfFile(file.size) : textFile(file.size, file.seed));
 
   async function send(file: FileSpec, index: number): Promise<void> {
     const bytes = await bytesOf(file);
@@ -112,9 +120,13 @@ answerParent(async (input: E2eClientInput): Promise<E2eClientResult> => {
   );
   if (largestJpeg > 0) await jpegs.make(largestJpeg);
 
+  const started = performance.now();
+  const rate = input.oneByOne ? undefined : input.arrivalsPerSecond;
   const workers = Array.from({ length: input.oneByOne ? 1 : input.concurrency }, async () => {
     while (next < input.files.length && Date.now() < deadline) {
       const index = next++;
+      // Paced: file i starts at i / rate seconds, so a slow answer never slows the arrivals.
+      if (rate) await sleep(Math.max(0, started + (index * 1000) / rate - performance.now()));
       await send(input.files[index]!, index).catch((error: unknown) => {
         failures.push(`file ${index}: ${error instanceof Error ? error.message : String(error)}`);
       });

@@ -6,6 +6,8 @@ export type StageContext = {
   readonly stack: BenchStack;
   readonly settings: BenchSettings;
   readonly log: (line: string) => void;
+  /** Where the results JSON goes: files a stage keeps (a CPU profile) go beside it. */
+  readonly resultsFile: string;
 };
 
 export type StageResult = {

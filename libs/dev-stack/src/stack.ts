@@ -151,6 +151,23 @@ async function startEmulators(settings: StackSettings, baseEnv: NodeJS.ProcessEn
   };
 }
 
+/**
+ * `AIRLOCK_DEV_CPU_PROF=<service>` and `AIRLOCK_DEV_CPU_PROF_DIR=<dir>` when
+ * that service starts: it runs under V8's profiler (node --cpu-prof) and
+ * writes a .cpuprofile into the folder when it exits (the bench's profile).
+ */
+function profiling(service: string): Record<string, string> {
+  const dir = process.env.AIRLOCK_DEV_CPU_PROF_DIR;
+  if (!dir || process.env.AIRLOCK_DEV_CPU_PROF !== service) return {};
+  const options = process.env.NODE_OPTIONS ?? '';
+  return {
+    NODE_OPTIONS: `${options} --cpu-prof --cpu-prof-dir=${dir}`.trim(),
+    // A worker finishes its long poll before it exits, and a process killed
+    // after the grace period writes no profile: short polls let it stop in time.
+    WORKER_WAIT_TIME_SECONDS: '1',
+  };
+}
+
 const envName = (queue: string) => queue.toUpperCase().replaceAll('-', '_');
 
 /**
@@ -239,6 +256,7 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
         ...process.env,
         ...env,
         ...service.env(settings),
+        ...profiling(service.name),
         ...(isDatabaseApp(service.name)
           ? { DATABASE_URL: env[appDatabaseUrlEnv(service.name)]! }
           : {}),
@@ -267,6 +285,18 @@ export async function down(log: (line: string) => void = () => {}): Promise<void
   if (await stopClamd(settings)) log('clamd stopped');
   if (stopPostgres(settings.home)) log('postgres stopped');
   rmSync(settings.stateFile, { force: true });
+}
+
+/**
+ * Stops one of the stack's apps (SIGTERM, its shutdown, SIGKILL after
+ * `graceMs`); the next `up` starts it again.
+ */
+export async function stopService(name: string, graceMs?: number): Promise<boolean> {
+  const settings = stackSettings();
+  if (!services(settings).some((service) => service.name === name)) {
+    throw new Error(`${name} is not one of the stack's apps`);
+  }
+  return stopProcess(settings, name, graceMs);
 }
 
 export type ServiceStatus = { name: string; running: boolean; pid: number | undefined };
