@@ -34,6 +34,7 @@ export function composeScanner(config: ScannerConfig, logger: Logger) {
         limitsPolicy: config.limitsPolicy,
         scanMaxBytes: config.scanMaxBytes,
         reuseCleanVerdicts: config.reuseCleanVerdicts,
+        tagCleanObjects: config.tagCleanObjects,
       },
     ),
   }));

@@ -15,6 +15,8 @@ const scannerEnv = z
     CLAMD_VERSION_MAX_AGE_MS: envInt(10_000, 0),
     // A clean verdict on the same customer's same bytes, same engine and signatures, is reused.
     SCAN_VERDICT_REUSE: envBoolean(true),
+    // Clean objects tagged with their verdict too (one S3 request per file); hits always are.
+    SCAN_TAG_CLEAN_OBJECTS: envBoolean(false),
     SCAN_LIMITS_POLICY: z.enum(['quarantine', 'hold']).default('quarantine'),
     // The largest object clamd scans whole (as the upload-api's): a bigger one
     // is never sent to clamd and ends like a limit hit. Unset: clamd's limits answer.
@@ -29,6 +31,8 @@ export type ScannerConfig = WorkerConfig & {
   readonly limitsPolicy: LimitsPolicy;
   /** Reuse a clean verdict on the same customer's same bytes (same engine and signatures). */
   readonly reuseCleanVerdicts: boolean;
+  /** Tag clean objects with their verdict too; hits always are. */
+  readonly tagCleanObjects: boolean;
   /** What clamd scans whole; larger objects are not sent. @defaultValue no cap */
   readonly scanMaxBytes: number | undefined;
 };
@@ -51,6 +55,7 @@ export function loadScannerConfig(env: NodeJS.ProcessEnv = process.env): Scanner
     },
     limitsPolicy: parsed.SCAN_LIMITS_POLICY,
     reuseCleanVerdicts: parsed.SCAN_VERDICT_REUSE,
+    tagCleanObjects: parsed.SCAN_TAG_CLEAN_OBJECTS,
     scanMaxBytes: parsed.SCAN_MAX_BYTES,
   });
 }

@@ -37,6 +37,7 @@ type Options = {
   /** What clamd's VERSION answers now. */
   version?: { engine: string; signatures: string };
   reuseCleanVerdicts?: boolean;
+  tagCleanObjects?: boolean;
 };
 
 function setup(options: Options = {}) {
@@ -79,6 +80,7 @@ function setup(options: Options = {}) {
       limitsPolicy: options.limitsPolicy ?? 'quarantine',
       scanMaxBytes: options.scanMaxBytes,
       reuseCleanVerdicts: options.reuseCleanVerdicts,
+      tagCleanObjects: options.tagCleanObjects,
     },
   );
   /** An earlier upload of the same customer's same bytes, scanned with `scan`; its scan id. */
@@ -115,13 +117,23 @@ function setup(options: Options = {}) {
 }
 
 describe('scan-requested handler', () => {
-  it('moves clean images to clean, tags the object and sends one media job', async () => {
+  it('moves clean images to clean and sends one media job, without tagging the object', async () => {
     const { uploads, scans, objects, published, upload, handler, job } = setup();
     await expect(handler(job(), context)).resolves.toBe('success');
     expect(await uploads.find(upload.id)).toMatchObject({ state: 'clean' });
     expect(scans.scans).toMatchObject([{ result: 'clean', trigger: 'upload' }]);
-    expect(await objects.tags(upload)).toMatchObject({ 'airlock-scan': 'clean' });
+    expect(await objects.tags(upload)).toEqual({});
     expect(published).toMatchObject([{ type: 'media.requested', uploadId: upload.id }]);
+  });
+
+  it('tags clean objects with their verdict under SCAN_TAG_CLEAN_OBJECTS', async () => {
+    const { objects, upload, handler, job } = setup({ tagCleanObjects: true });
+    await handler(job(), context);
+    expect(await objects.tags(upload)).toEqual({
+      'airlock-scan': 'clean',
+      'airlock-scan-engine': VERSION.engine,
+      'airlock-scan-signatures': VERSION.signatures,
+    });
   });
 
   it('moves clean non-images straight to ready', async () => {
@@ -192,6 +204,7 @@ describe('scan-requested handler', () => {
     expect(uploads.transitions).toHaveLength(0);
     expect(scans.scans).toMatchObject([{ result: 'limits_exceeded' }]);
     expect(objects.has(upload)).toBe(true);
+    expect(await objects.tags(upload)).toMatchObject({ 'airlock-scan': 'limits_exceeded' });
   });
 
   it('never sends an object larger than SCAN_MAX_BYTES: a limit hit', async () => {
@@ -264,7 +277,7 @@ describe('scan-requested handler', () => {
         to: 'clean',
         detail: { ...VERSION, reusedFrom: source },
       });
-      expect(await objects.tags(upload)).toMatchObject({ 'airlock-scan': 'clean' });
+      expect(await objects.tags(upload)).toEqual({});
     });
 
     it('is not reused when the bytes under the key are not the verified ones', async () => {

@@ -60,6 +60,12 @@ export type ScannerSettings = {
    * @defaultValue true
    */
   readonly reuseCleanVerdicts?: boolean | undefined;
+  /**
+   * SCAN_TAG_CLEAN_OBJECTS: tag clean objects with their verdict too (one more
+   * S3 request per file). Hits are always tagged, before they move.
+   * @defaultValue false: `upload_scans` is the record of a clean verdict
+   */
+  readonly tagCleanObjects?: boolean | undefined;
 };
 
 type EngineVersion = { readonly engine: string; readonly signatures: string };
@@ -184,11 +190,15 @@ export function createScanRequestedHandler(
       upload.detectedContentType ?? upload.declaredContentType,
       settings.limitsPolicy,
     );
-    await objects.tag(object, {
-      'airlock-scan': verdict.result,
-      'airlock-scan-engine': verdict.engine,
-      'airlock-scan-signatures': verdict.signatures,
-    });
+    // A hit's verdict travels with the object into quarantine (or stays on it,
+    // held); a clean verdict is in upload_scans, which is what the API reads.
+    if (verdict.result !== 'clean' || settings.tagCleanObjects) {
+      await objects.tag(object, {
+        'airlock-scan': verdict.result,
+        'airlock-scan-engine': verdict.engine,
+        'airlock-scan-signatures': verdict.signatures,
+      });
+    }
 
     if (decision.next === 'hold') {
       await deps.scans.recordVerdict(scan);
