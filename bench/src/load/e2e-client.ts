@@ -2,7 +2,8 @@
  * The end-to-end load: a client in its own process that asks the API for
  * each file's URL and PUTs the bytes to S3, as a browser would, and notes
  * when each PUT finished. Bytes are made here, just before each request, so
- * none cross the process boundary and every file is new content.
+ * none cross the process boundary; every file is new content unless its
+ * spec names a seed (the repeats set). Paced, file i starts at i / rate.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
