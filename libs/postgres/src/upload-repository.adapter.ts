@@ -1,6 +1,6 @@
 import {
   AWAITING_CONFIRMATION_STATES,
-  LIVE_STATES,
+  DEAD_STATES,
   SERVABLE_STATES,
   type MultipartRecord,
   type NewUpload,
@@ -25,6 +25,14 @@ export const UPLOAD_COLUMNS = `
   api_key_id AS "apiKeyId", multipart_upload_id AS "multipartUploadId",
   part_size AS "partSize", part_count AS "partCount",
   multipart_completed_at AS "multipartCompletedAt", upload_token_id AS "uploadTokenId"`;
+
+/**
+ * Not dead: core's DEAD_STATES written as a constant, the way the partial
+ * unique index `uploads_live_content` is, so the planner proves that index
+ * usable in a prepared statement's generic plan (with the set as a parameter
+ * it cannot, and would plan every execution anew or scan the table).
+ */
+const IS_LIVE = `state <> ALL ('{${DEAD_STATES.join(',')}}'::upload_state[])`;
 
 /** The columns a new upload is inserted with, as $1…$16 of {@link newUploadValues}. */
 const NEW_UPLOAD_COLUMNS = `customer_id, site_id, dedup_scope, original_name,
@@ -72,8 +80,8 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
     const { rows } = await this.#pool.query<Upload>({
       name: 'upload-find-live',
       text: `SELECT ${UPLOAD_COLUMNS} FROM uploads
-       WHERE dedup_scope = $1 AND declared_sha256 = $2 AND state = ANY($3::upload_state[])`,
-      values: [dedupScope, sha256, LIVE_STATES],
+       WHERE dedup_scope = $1 AND declared_sha256 = $2 AND ${IS_LIVE}`,
+      values: [dedupScope, sha256],
     });
     return rows[0];
   }
@@ -111,7 +119,7 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
         name: 'upload-insert-unless-live',
         text: `WITH live AS (
            SELECT ${UPLOAD_COLUMNS} FROM uploads
-           WHERE dedup_scope = $3 AND declared_sha256 = $7 AND state = ANY($18::upload_state[])
+           WHERE dedup_scope = $3 AND declared_sha256 = $7 AND ${IS_LIVE}
          ), inserted AS (
            INSERT INTO uploads (${NEW_UPLOAD_COLUMNS}) SELECT ${NEW_UPLOAD_PARAMS}
            WHERE NOT EXISTS (SELECT 1 FROM live)
@@ -119,7 +127,7 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
          ), ${AUDIT_INSERTED}
          SELECT true AS created, * FROM inserted
          UNION ALL SELECT false AS created, * FROM live`,
-        values: [...newUploadValues(upload, actor), LIVE_STATES],
+        values: newUploadValues(upload, actor),
       });
       const row = rows[0];
       if (!row) return undefined;
