@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchTenant } from '../bench-stack.ts';
 import { cpuPerFile, hottestNodeProcess, OUR_PROCESSES } from '../e2e/cpu-per-file.ts';
@@ -174,9 +174,11 @@ async function run({ stack, settings, log, resultsFile }: StageContext): Promise
       `${basename(resultsFile, '.json')}.${hottest}.cpuprofile`,
     );
     try {
-      profile = await profileWhile(hottest, keepAs, REPOSITORY_ROOT, async () => {
+      const profiled = await profileWhile(hottest, keepAs, REPOSITORY_ROOT, async () => {
         problems.push(...problemsOf(profileLabel, await send(small.slice(0, e2e.profileFiles))));
       });
+      // results.json is committed: no machine's absolute path in it.
+      profile = { ...profiled, file: relative(REPOSITORY_ROOT, profiled.file) };
     } catch (error) {
       problems.push(`end to end ${profileLabel}: ${(error as Error).message}`);
     }
@@ -205,7 +207,7 @@ async function run({ stack, settings, log, resultsFile }: StageContext): Promise
   const photoFiles = mixedFiles(['jpeg'], photos.files, photos.minBytes, photos.maxBytes);
   const photoSets = { on: imageFuzzyHashInConfig() ?? true, off: false };
   const photoSet = async (fuzzy: 'on' | 'off') => {
-    const label = `${photos.files} photos ${photos.minBytes / MiB}–${photos.maxBytes / MiB} MiB, image fuzzy hash ${fuzzy}`;
+    const label = `${photos.files} photo${photos.files === 1 ? '' : 's'} ${photos.minBytes / MiB}–${photos.maxBytes / MiB} MiB, image fuzzy hash ${fuzzy}`;
     log(`end to end: ${label}`);
     const run = await send(photoFiles);
     problems.push(...problemsOf(label, run));
