@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, createDeflateRaw } from 'node:zlib';
+import { TcpProxy } from '@airlock/testing';
 import { clamavFixture, zipArchive } from '@airlock/testing/files';
 import { ClamdScanner, ClamdUnavailableError, STREAM_LIMIT_SIGNATURE } from '../src/index.ts';
 
@@ -75,6 +76,25 @@ describe('ClamdScanner against the stack clamd', () => {
     expect(version.engine).toMatch(/^ClamAV \d+\.\d+\.\d+/);
     // Only the repo's test databases: clamd's VERSION has no database part.
     expect(version).toEqual({ engine: version.engine, signatures: '' });
+  });
+
+  it('asks VERSION once per versionMaxAgeMs, and afresh when told to', async () => {
+    const proxy = await new TcpProxy(clamd).start();
+    try {
+      const cached = new ClamdScanner(
+        {},
+        { host: '127.0.0.1', port: proxy.port, timeoutMs: 2000, versionMaxAgeMs: 60_000 },
+      );
+      const first = await cached.version();
+      proxy.pause(); // clamd unreachable from here on: only the kept answer can come back
+      await expect(cached.version()).resolves.toEqual(first);
+      await expect(cached.version({ fresh: true })).rejects.toBeInstanceOf(ClamdUnavailableError);
+      // A failed ask is not kept: once clamd is back, the next caller asks again.
+      proxy.resume();
+      await expect(cached.version()).resolves.toEqual(first);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('finds EICAR, as a Buffer stream and with a trailing newline', async () => {
@@ -239,14 +259,19 @@ describe('ClamdScanner against the stack clamd', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  describe('a server that accepts and never answers', () => {
+  describe('a server that accepts and never answers (but VERSION)', () => {
     let server: Server;
     const sockets = new Set<Socket>();
     beforeAll(async () => {
-      server = createServer((socket) => {
+      // Half-open, so a z-command's FIN does not close it: it answers only
+      // VERSION (asked before a scan), so the scan itself meets the silence.
+      server = createServer({ allowHalfOpen: true }, (socket) => {
         sockets.add(socket);
-        socket.resume();
         socket.on('error', () => {});
+        socket.once('data', (chunk: Buffer) => {
+          if (chunk.toString().startsWith('zVERSION')) socket.end('ClamAV 1.4.6\0');
+          else socket.resume();
+        });
       });
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
