@@ -153,14 +153,8 @@ describe('each content is scanned once per customer and signature version', () =
     await waitForState(stack.uploads, again, ['ready']);
 
     const asked = clamdScans();
-    const rescan = await airlockJson(
-      'rescan',
-      '--since',
-      since.toISOString(),
-      '--customer',
-      owner.customerId,
-    );
-    expect(rescan).toMatchObject({ queued: 2 });
+    const selection = ['--since', since.toISOString(), '--customer', owner.customerId];
+    expect(await airlockJson('rescan', ...selection)).toMatchObject({ queued: 2 });
     for (const uploadId of [first.uploadId, again]) {
       const rescanned = await until('the rescan', async () =>
         (await scans.forUpload(uploadId)).find((scan) => scan.trigger === 'rescan'),

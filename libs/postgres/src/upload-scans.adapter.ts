@@ -12,6 +12,18 @@ import { UPLOAD_COLUMNS } from './upload-repository.adapter.ts';
 
 export type { UploadScan, VerdictMove };
 
+const SCAN_COLUMNS = 'upload_id, trigger, result, signature, engine, signatures, reused_from';
+
+/** A scan's values for SCAN_COLUMNS after `upload_id`. */
+const scanValues = (scan: UploadScan) => [
+  scan.trigger,
+  scan.result,
+  scan.signature ?? null,
+  scan.engine,
+  scan.signatures,
+  scan.reusedFrom ?? null,
+];
+
 export class PgUploadScans implements UploadScans {
   readonly #pool: Pool;
 
@@ -21,17 +33,8 @@ export class PgUploadScans implements UploadScans {
 
   async record(scan: UploadScan): Promise<void> {
     await this.#pool.query(
-      `INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures, reused_from)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        scan.uploadId,
-        scan.trigger,
-        scan.result,
-        scan.signature ?? null,
-        scan.engine,
-        scan.signatures,
-        scan.reusedFrom ?? null,
-      ],
+      `INSERT INTO upload_scans (${SCAN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [scan.uploadId, ...scanValues(scan)],
     );
   }
 
@@ -54,17 +57,9 @@ export class PgUploadScans implements UploadScans {
         {
           returning: UPLOAD_COLUMNS,
           alongside: `scan AS (
-            INSERT INTO upload_scans (upload_id, trigger, result, signature, engine, signatures, reused_from)
-            VALUES ($1, $7, $8, $9, $10, $11, $12)
+            INSERT INTO upload_scans (${SCAN_COLUMNS}) VALUES ($1, $7, $8, $9, $10, $11, $12)
           )`,
-          params: [
-            scan.trigger,
-            scan.result,
-            scan.signature ?? null,
-            scan.engine,
-            scan.signatures,
-            scan.reusedFrom ?? null,
-          ],
+          params: scanValues(scan),
         },
       ),
     );
