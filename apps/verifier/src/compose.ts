@@ -8,6 +8,9 @@ import { SqsMessagePublisher } from '@airlock/sqs';
 import { createWorker } from '@airlock/worker';
 import { createObjectCreatedHandler } from './handlers/object-created.handler.ts';
 
+/** How long a scan job waits for others to share its request: a few ms of latency for fewer SQS calls. */
+const SCAN_JOB_BATCH_LINGER_MS = 10;
+
 /** The verifier from its config: the composition root shared by main.ts and the tests. */
 export function composeVerifier(config: VerifierConfig, logger: Logger) {
   const { queues, buckets } = config;
@@ -20,7 +23,11 @@ export function composeVerifier(config: VerifierConfig, logger: Logger) {
         uploads: new PgUploadRepository({ pool }),
         objects: new S3ObjectStore({ s3 }),
         inspect: (body) => inspectStream(body),
-        scanJobs: new SqsMessagePublisher({ sqs }, { queueUrl: queues.scanJobs }),
+        // Jobs of handlers that finish together share a SendMessageBatch.
+        scanJobs: new SqsMessagePublisher(
+          { sqs },
+          { queueUrl: queues.scanJobs, batchLingerMs: SCAN_JOB_BATCH_LINGER_MS },
+        ),
         incidents: new PgObjectIncidents({ pool }),
         logger,
       },

@@ -1,8 +1,6 @@
 import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-
-/** SQS takes at most ten entries per batch request. */
-export const MAX_BATCH_ENTRIES = 10;
+import { BatchWindow, outcomesById } from './batch-window.ts';
 
 /**
  * Deletes finished messages ten to a DeleteMessageBatch instead of one
@@ -12,74 +10,41 @@ export const MAX_BATCH_ENTRIES = 10;
  * the idempotent handlers absorb.
  */
 export class DeleteBatcher {
-  readonly #sqs: SQSClient;
   readonly #log: Logger;
-  readonly #queueUrl: string;
-  readonly #lingerMs: number;
-  #waiting: Message[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  readonly #flushes = new Set<Promise<void>>();
+  readonly #window: BatchWindow<Message, void>;
 
   constructor(
     deps: { sqs: SQSClient; logger: Logger },
     options: { queueUrl: string; lingerMs: number },
   ) {
-    this.#sqs = deps.sqs;
     this.#log = deps.logger;
-    this.#queueUrl = options.queueUrl;
-    this.#lingerMs = options.lingerMs;
+    this.#window = new BatchWindow<Message, void>(
+      async (messages) => {
+        const answer = await deps.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+        return outcomesById(messages.length, answer, () => undefined);
+      },
+      { lingerMs: options.lingerMs },
+    );
   }
 
   /** Queues the message for deletion; never rejects. */
   delete(message: Message): void {
-    this.#waiting.push(message);
-    if (this.#waiting.length >= MAX_BATCH_ENTRIES || this.#lingerMs === 0) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), this.#lingerMs);
-  }
-
-  /** Sends what is waiting now. */
-  flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    while (this.#waiting.length > 0) {
-      const flush = this.#send(this.#waiting.splice(0, MAX_BATCH_ENTRIES));
-      this.#flushes.add(flush);
-      void flush.finally(() => this.#flushes.delete(flush));
-    }
+    this.#window.add(message).catch((error: unknown) => {
+      // It will be delivered again; handlers are idempotent.
+      this.#log.error({ err: error, messageId: message.MessageId }, 'deleting a message failed');
+    });
   }
 
   /** Sends what is waiting and waits for every delete sent so far. */
-  async drain(): Promise<void> {
-    this.flush();
-    await Promise.all([...this.#flushes]);
-  }
-
-  async #send(messages: Message[]): Promise<void> {
-    try {
-      const { Failed = [] } = await this.#sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.#queueUrl,
-          Entries: messages.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle,
-          })),
-        }),
-      );
-      for (const failed of Failed) {
-        this.#log.error(
-          {
-            messageId: messages[Number(failed.Id)]?.MessageId,
-            code: failed.Code,
-            error: failed.Message,
-          },
-          'deleting a message failed',
-        );
-      }
-    } catch (error) {
-      // They will be delivered again; handlers are idempotent.
-      for (const message of messages) {
-        this.#log.error({ err: error, messageId: message.MessageId }, 'deleting a message failed');
-      }
-    }
+  drain(): Promise<void> {
+    return this.#window.drain();
   }
 }

@@ -17,7 +17,8 @@ import type { Logger } from 'pino';
 import { Consumer } from 'sqs-consumer';
 import type { z } from 'zod';
 import { forEachWithConcurrency } from './concurrency.ts';
-import { DeleteBatcher, MAX_BATCH_ENTRIES } from './delete-batcher.ts';
+import { MAX_BATCH_ENTRIES } from './batch-window.ts';
+import { DeleteBatcher } from './delete-batcher.ts';
 
 export type FailureRecord = {
   queue: string;
