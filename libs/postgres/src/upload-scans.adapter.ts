@@ -67,13 +67,15 @@ export class PgUploadScans implements UploadScans {
   }
 
   async latestVerdict(key: VerdictKey): Promise<PriorVerdict | undefined> {
-    const { rows } = await this.#pool.query<PriorVerdict>(
-      `SELECT COALESCE(s.reused_from, s.id)::text AS "scanId", s.result
+    // Asked for every new upload the scanner meets: prepared once per connection.
+    const { rows } = await this.#pool.query<PriorVerdict>({
+      name: 'upload-scans-latest-verdict',
+      text: `SELECT COALESCE(s.reused_from, s.id)::text AS "scanId", s.result
        FROM uploads u JOIN upload_scans s ON s.upload_id = u.id
        WHERE u.customer_id = $1 AND u.declared_sha256 = $2 AND s.engine = $3 AND s.signatures = $4
        ORDER BY s.id DESC LIMIT 1`,
-      [key.customerId, key.sha256, key.engine, key.signatures],
-    );
+      values: [key.customerId, key.sha256, key.engine, key.signatures],
+    });
     return rows[0];
   }
 
