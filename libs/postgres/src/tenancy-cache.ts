@@ -162,7 +162,9 @@ export class TenancyCache implements SiteDirectory {
       const client = new pg.Client({
         connectionString: this.#databaseUrl,
         application_name: TENANCY_LISTENER_NAME,
+        // A hung connection is given up and replaced rather than waited on.
         query_timeout: this.#options.freshForMs * 2,
+        connectionTimeoutMillis: this.#options.freshForMs * 5,
         keepAlive: true,
       });
       this.#client = client;

@@ -1,3 +1,5 @@
+import { createServer, connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createPool,
@@ -40,12 +42,47 @@ async function waitFor(what: string, probe: () => boolean | Promise<boolean>, ti
   }
 }
 
+/**
+ * A TCP proxy to the test database that can go silent: once frozen, nothing
+ * passes either way and nothing is closed (a connection that died silently).
+ */
+async function freezableProxy(to: string) {
+  const target = new URL(to);
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const [from, onto] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from);
+      from.on('data', (chunk) => frozen || onto.write(chunk));
+      from.on('error', () => undefined);
+      from.on('close', () => onto.destroy());
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const proxied = new URL(to);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String((server.address() as AddressInfo).port);
+  return {
+    url: proxied.toString(),
+    freeze: () => (frozen = true),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
 /** A started cache over the real lookups, counting the ones that reached the database. */
-async function listeningCache() {
+async function listeningCache(listenUrl = url) {
   const admin = new PgTenantAdmin({ pool });
   const sites = new PgSiteDirectory({ pool });
   const lookups = { keys: 0, sites: 0 };
-  const cache = new TenancyCache(url, {
+  const cache = new TenancyCache(listenUrl, {
     authenticate: (key) => {
       lookups.keys++;
       return admin.authenticate(key);
@@ -140,5 +177,25 @@ describe('TenancyCache', () => {
     await cache.authenticate(second.key.key);
     expect(lookups.keys - before).toBe(3);
     await expect(cache.authenticate(key.key)).resolves.toBeUndefined();
+  });
+
+  it('stops answering from memory within a second when its connection goes silent', async () => {
+    const proxy = await freezableProxy(url);
+    try {
+      const { cache, lookups, admin } = await listeningCache(proxy.url);
+      const { key } = await newTenant(admin);
+      await cache.authenticate(key.key);
+      await cache.authenticate(key.key);
+      expect(lookups.keys).toBe(1);
+      proxy.freeze();
+      // No error, no close: only the unanswered heartbeat tells (50 ms for timers' slack).
+      await sleep(1_050);
+      expect(cache.listening).toBe(false);
+      await admin.revokeKey(key.id);
+      await expect(cache.authenticate(key.key)).resolves.toBeUndefined();
+      expect(lookups.keys).toBe(2);
+    } finally {
+      proxy.close();
+    }
   });
 });
