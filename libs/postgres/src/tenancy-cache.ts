@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { hashApiKey, type Site, type SiteDirectory } from '@airlock/core';
 import type { Caller } from './tenant-admin.adapter.ts';
@@ -29,35 +30,6 @@ export type TenancyLookups = {
   findSite(siteId: string): Promise<Site | undefined>;
 };
 
-/** A Map that keeps at most `max` entries, dropping the least recently used. */
-class BoundedMap<V> {
-  readonly #entries = new Map<string, V>();
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  get(key: string): V | undefined {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
-}
-
 /**
  * API keys (by the SHA-256 of the whole key) and sites, held in process so
  * the common request costs no lookup. Only found rows are cached. One
@@ -73,8 +45,8 @@ export class TenancyCache implements SiteDirectory {
   readonly #databaseUrl: string;
   readonly #options: Required<Omit<TenancyCacheOptions, 'onListenerError'>>;
   readonly #onListenerError: (error: Error) => void;
-  readonly #keys: BoundedMap<Caller>;
-  readonly #sites: BoundedMap<Site>;
+  readonly #keys: LRUCache<string, Caller>;
+  readonly #sites: LRUCache<string, Site>;
   /** Bumped on every drop: a lookup started before one is not cached. */
   #generation = 0;
   #vouchedUntil = 0;
@@ -92,8 +64,8 @@ export class TenancyCache implements SiteDirectory {
       freshForMs: options.freshForMs ?? 1_000,
     };
     this.#onListenerError = options.onListenerError ?? (() => {});
-    this.#keys = new BoundedMap(this.#options.maxEntries);
-    this.#sites = new BoundedMap(this.#options.maxEntries);
+    this.#keys = new LRUCache({ max: this.#options.maxEntries });
+    this.#sites = new LRUCache({ max: this.#options.maxEntries });
   }
 
   /** True while lookups are answered from memory. */
@@ -123,8 +95,8 @@ export class TenancyCache implements SiteDirectory {
     return this.#cached(this.#sites, siteId, () => this.#lookups.findSite(siteId));
   }
 
-  async #cached<V>(
-    map: BoundedMap<V>,
+  async #cached<V extends object>(
+    map: LRUCache<string, V>,
     key: string,
     load: () => Promise<V | undefined>,
   ): Promise<V | undefined> {
