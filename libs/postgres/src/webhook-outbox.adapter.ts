@@ -1,10 +1,4 @@
-import type {
-  PendingWebhook,
-  WebhookAttempt,
-  WebhookEventSource,
-  WebhookOutbox,
-  WebhookState,
-} from '@airlock/core';
+import type { PendingWebhook, WebhookAttempt, WebhookOutbox, WebhookState } from '@airlock/core';
 import type { Pool } from './pool.ts';
 
 export type { PendingWebhook, WebhookAttempt };
