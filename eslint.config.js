@@ -44,6 +44,17 @@ const testDepConstraints = depConstraints.map((constraint) =>
       }
     : constraint,
 );
+/**
+ * no-restricted-imports for shipped code under `files`: the test helpers plus
+ * `paths`. ESLint replaces (does not merge) a rule set again for the same
+ * files, hence the test helpers repeated here.
+ */
+const shippedCodeMayNotImport = (files, ...paths) => ({
+  files,
+  ignores: ['**/*.spec.ts'],
+  rules: { 'no-restricted-imports': ['error', { paths: ['@airlock/testing', ...paths] }] },
+});
+
 const moduleBoundaries = (constraints) => [
   'error',
   {
@@ -131,47 +142,21 @@ export default [
       'no-restricted-imports': ['error', { paths: ['@airlock/testing'] }],
     },
   },
-  {
-    files: ['apps/ops/src/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
-    rules: {
-      // The dev stack is loaded with import() inside `dev` and `demo` only, so
-      // no other command loads it (apps/ops/test/dev-stack-lazy.test.ts).
-      // Repeats the rule above: this one replaces it here.
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            '@airlock/testing',
-            {
-              name: '@airlock/dev-stack',
-              message: "import('@airlock/dev-stack') inside the `dev` or `demo` action.",
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['apps/*/src/handlers/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
-    rules: {
-      // Handlers know core's ports, not the adapters or configuration that fill
-      // them (compose.ts wires those in). Repeats the rule above: this one replaces it here.
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            '@airlock/testing',
-            { name: '@airlock/postgres', message: "Depend on core's ports (@airlock/core)." },
-            { name: '@airlock/config', message: "Depend on core's types (@airlock/core)." },
-            { name: '@airlock/s3', message: "Depend on core's ObjectStore port (@airlock/core)." },
-          ],
-        },
-      ],
-    },
-  },
+  // The dev stack is loaded with import() inside `dev` and `demo` only, so no
+  // other command loads it (apps/ops/test/dev-stack-lazy.test.ts).
+  shippedCodeMayNotImport(['apps/ops/src/**/*.ts'], {
+    name: '@airlock/dev-stack',
+    message: "import('@airlock/dev-stack') inside the `dev` or `demo` action.",
+    allowTypeImports: true,
+  }),
+  // Handlers know core's ports, not the adapters or configuration that fill
+  // them (compose.ts wires those in).
+  shippedCodeMayNotImport(
+    ['apps/*/src/handlers/**/*.ts'],
+    { name: '@airlock/postgres', message: "Depend on core's ports (@airlock/core)." },
+    { name: '@airlock/config', message: "Depend on core's types (@airlock/core)." },
+    { name: '@airlock/s3', message: "Depend on core's ObjectStore port (@airlock/core)." },
+  ),
   {
     files: ['**/jest.config.js', '**/jest.integration.config.js'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
