@@ -20,3 +20,17 @@ export function clamavFixture(name: ClamavFixture): Buffer {
 export function airlockBadgePng(): Buffer {
   return readFileSync(new URL(import.meta.resolve('@airlock/ops/assets/airlock-badge.png')));
 }
+
+/** AWS's published sample events under libs/testing/fixtures/aws-events (see its README.md). */
+export type AwsSampleEvent =
+  | 's3Event'
+  | 's3SqsEvent'
+  | 'snsSqsEvent'
+  | 's3EventBridgeNotificationObjectCreatedEvent'
+  | 's3EventBridgeNotificationObjectDeletedEvent';
+
+/** One of AWS's sample events, parsed; a fresh copy on every call, to adapt at will. */
+export function awsSampleEvent(name: AwsSampleEvent): Record<string, unknown> {
+  const url = new URL(`../fixtures/aws-events/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
+}
