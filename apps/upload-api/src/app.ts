@@ -1,5 +1,4 @@
 import express, { type Express, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import {
   Errors,
   type DownloadLinks,
@@ -10,6 +9,7 @@ import {
   type WebhookUrlPolicy,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
+import { accessLog } from './http/access-log.ts';
 import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
 import {
   corsMiddleware,
@@ -63,16 +63,7 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ? 1 : false);
   app.use(securityHeaders());
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      // A client's mistake is not our error: only 5xx (and failures) log at error.
-      // Authorization, the signed Location of /content and the like are redacted
-      // by the logger itself (createLogger).
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
+  app.use(accessLog(deps.logger));
   app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(openApiRoute());
   app.use(
