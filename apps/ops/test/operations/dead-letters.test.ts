@@ -5,7 +5,7 @@ import type { Upload } from '@airlock/core';
 import { PgMessageFailures } from '@airlock/postgres';
 import { dlqStats, ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
 import { toS3Notification } from '@airlock/dev-stack';
-import { StackClients, uniqueText, until } from '@airlock/testing';
+import { awsSampleEvent, StackClients, uniqueText, until } from '@airlock/testing';
 import {
   listDeadLetterQueues,
   peekDeadLetterQueue,
@@ -98,6 +98,29 @@ describe('uploadOfMessage', () => {
     expect(await uploadOfMessage(notification, stack.pool)).toEqual({
       uploadId: upload.id,
       stage: 's3.object-created',
+    });
+  });
+
+  it('names the upload of an S3 event through SNS or from EventBridge (AWS samples)', async () => {
+    const s3Event = awsSampleEvent('s3Event');
+    const [record] = s3Event.Records as [{ s3: { bucket: object; object: object } }];
+    record.s3.bucket = { name: upload.bucket };
+    record.s3.object = { key: encodeURIComponent(upload.key), size: upload.declaredSize };
+    const [sqsRecord] = awsSampleEvent('snsSqsEvent').Records as [{ body: string }];
+    const snsEnveloped = { ...JSON.parse(sqsRecord.body), Message: JSON.stringify(s3Event) };
+    const eventBridge = awsSampleEvent('s3EventBridgeNotificationObjectCreatedEvent');
+    const detail = eventBridge.detail as { bucket: object; object: { key: string } };
+    detail.bucket = { name: upload.bucket };
+    detail.object.key = upload.key;
+    for (const body of [snsEnveloped, eventBridge]) {
+      expect(await uploadOfMessage(JSON.stringify(body), stack.pool)).toEqual({
+        uploadId: upload.id,
+        stage: 's3.object-created',
+      });
+    }
+    expect(await uploadOfMessage(sqsRecord.body, stack.pool)).toEqual({
+      uploadId: null,
+      stage: 'unknown',
     });
   });
 });

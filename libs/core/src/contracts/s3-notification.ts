@@ -183,8 +183,9 @@ export const s3NotificationSchema = z.unknown().transform((json, ctx): S3Notific
 });
 
 /**
- * Parses an S3 event notification. Returns `undefined` for anything that is
- * not one (not JSON, another shape, a malformed key encoding).
+ * Parses an upload-events body (an S3 event notification in any of the
+ * envelopes {@link s3NotificationSchema} reads). Returns `undefined` for
+ * anything that is not one (not JSON, another shape, a malformed key encoding).
  */
 export function parseS3Notification(body: string): S3Notification | undefined {
   let json: unknown;
