@@ -39,7 +39,11 @@ export class AirlockStack extends Stack {
 
     this.storage = new Storage(this, 'Storage', settings);
     this.queues = new Queues(this, 'Queues', settings);
-    notifyObjectCreated(this.storage.uploads, this.queues.byName['upload-events'].queue);
+    notifyObjectCreated(
+      this.storage.uploads,
+      this.queues.byName['upload-events'].queue,
+      settings.s3Events,
+    );
     this.roles = new AppRoles(this, 'Roles', { storage: this.storage, queues: this.queues });
 
     const network = createNetwork(this, settings);

@@ -13,6 +13,12 @@ export type AirlockSettings = {
   readonly cpuArchitecture: 'x86_64' | 'arm64';
   /** Browser origins allowed to send files to presigned URLs (PUT, parts, form POST); none: no CORS rule (server-side clients only). */
   readonly corsOrigins: readonly string[];
+  /**
+   * How `uploads` tells upload-events of new objects: an S3 bucket notification,
+   * or EventBridge (the bucket's events on the default bus, a rule sending its
+   * Object Created events to the queue, for accounts that route S3 events there).
+   */
+  readonly s3Events: 'notification' | 'eventbridge';
   /** Encryption at rest for the buckets: SSE-S3, or SSE-KMS with a customer-managed key. */
   readonly encryption: 's3' | 'kms';
   readonly quarantineRetentionDays: number;
@@ -50,6 +56,7 @@ export const DEFAULT_SETTINGS: AirlockSettings = {
   clamdImage: undefined,
   cpuArchitecture: 'x86_64',
   corsOrigins: [],
+  s3Events: 'notification',
   encryption: 's3',
   quarantineRetentionDays: 30,
   uploadsNoncurrentDays: 7,
@@ -200,6 +207,7 @@ export function readSettings(context: ContextReader): AirlockSettings {
     clamdImage: text('clamdImage'),
     cpuArchitecture: oneOf('cpuArchitecture', ['x86_64', 'arm64'], d.cpuArchitecture),
     corsOrigins,
+    s3Events: oneOf('s3Events', ['notification', 'eventbridge'], d.s3Events),
     encryption: oneOf('encryption', ['s3', 'kms'], d.encryption),
     quarantineRetentionDays: integer('quarantineRetentionDays', d.quarantineRetentionDays, 1, 3650),
     uploadsNoncurrentDays: integer('uploadsNoncurrentDays', d.uploadsNoncurrentDays, 1, 365),

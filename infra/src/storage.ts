@@ -6,7 +6,7 @@ import type { AirlockSettings } from './settings.ts';
 
 type StorageSettings = Pick<
   AirlockSettings,
-  'encryption' | 'corsOrigins' | 'quarantineRetentionDays' | 'uploadsNoncurrentDays'
+  'encryption' | 'corsOrigins' | 'quarantineRetentionDays' | 'uploadsNoncurrentDays' | 's3Events'
 >;
 
 /**
@@ -58,6 +58,7 @@ export class Storage extends Construct {
     this.uploads = new s3.Bucket(this, 'Uploads', {
       ...common,
       versioned: true,
+      eventBridgeEnabled: settings.s3Events === 'eventbridge',
       cors: settings.corsOrigins.length
         ? [
             {

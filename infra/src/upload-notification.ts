@@ -1,4 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -40,7 +42,29 @@ class ScopedQueueDestination implements s3.IBucketNotificationDestination {
   }
 }
 
-/** Every ObjectCreated event of `bucket` (PUT, POST, copy, multipart) goes to `queue`. */
-export function notifyObjectCreated(bucket: s3.Bucket, queue: sqs.IQueue): void {
-  bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new ScopedQueueDestination(queue));
+/**
+ * Every ObjectCreated event of `bucket` (PUT, POST, copy, multipart) goes to
+ * `queue`: as a bucket notification, or (`eventbridge`, the bucket created
+ * with `eventBridgeEnabled`) through a default-bus rule matching this bucket's
+ * Object Created events; the target adds a queue policy statement letting only
+ * that rule send. The verifier reads both forms (core's s3NotificationSchema).
+ */
+export function notifyObjectCreated(
+  bucket: s3.Bucket,
+  queue: sqs.IQueue,
+  via: 'notification' | 'eventbridge',
+): void {
+  if (via === 'notification') {
+    bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new ScopedQueueDestination(queue));
+    return;
+  }
+  new events.Rule(bucket, 'ObjectCreatedRule', {
+    description: 'Object Created in the uploads bucket → upload-events',
+    eventPattern: {
+      source: ['aws.s3'],
+      detailType: ['Object Created'],
+      detail: { bucket: { name: [bucket.bucketName] } },
+    },
+    targets: [new targets.SqsQueue(queue)],
+  });
 }
