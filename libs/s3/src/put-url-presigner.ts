@@ -3,6 +3,7 @@ import { formatUrl } from '@aws-sdk/core/util';
 import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { extendedEncodeURIComponent, HttpRequest } from '@smithy/core/protocols';
+import { KeyedSha256 } from './keyed-sha256.ts';
 
 export type PutUrlInput = {
   readonly Bucket: string;
@@ -94,6 +95,7 @@ export class PutUrlPresigner {
       base: new URL(endpoint.url.href),
       presigner: new S3RequestPresigner({
         ...config,
+        sha256: KeyedSha256,
         signingName: auth?.signingName,
         region: async () => region ?? (await config.region()),
       }),
