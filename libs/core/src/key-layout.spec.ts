@@ -37,6 +37,12 @@ describe('tenantFolder', () => {
       expect(tenantFolder('c', 's', hmac(32))).toBe(tenantFolder('c', 's', hmac(32)));
     });
 
+    it('is the same HMAC when one setting is used again (its key imported once)', () => {
+      const setting = hmac(64);
+      const full = createHmac('sha256', SECRET).update('7-8').digest('hex');
+      expect([1, 2].map(() => tenantFolder('7', '8', setting))).toEqual([full, full]);
+    });
+
     it('changes with the secret', () => {
       const other = 'another-secret-of-at-least-32-characters!';
       expect(tenantFolder('101', '22', hmac(32, other))).not.toBe(
