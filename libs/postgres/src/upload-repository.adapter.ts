@@ -10,7 +10,9 @@ import {
   type UploadRepository,
   type UploadTransition,
 } from '@airlock/core';
+import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Pool } from './pool.ts';
+import { StatementBatcher } from './statement-batcher.ts';
 import { uploadMoveQuery } from './upload-move.ts';
 
 /** Every column of an upload, named as `Upload` names them; shared by the adapters that return one. */
@@ -67,13 +69,64 @@ function newUploadValues(upload: NewUpload, actor: string): unknown[] {
   ];
 }
 
+/** The answer of {@link PgUploadRepository.insertPendingUnlessLive}. */
+type InsertUnlessLive = { upload: Upload; created: boolean } | undefined;
+type InsertCall = { upload: NewUpload; actor: string };
+
+/** The most rows one batched insert carries (more waiting go as several statements at once). */
+const MAX_INSERT_BATCH = 16;
+
+/**
+ * {@link PgUploadRepository.insertPendingUnlessLive} for several rows: each
+ * row's dedup lookup, the inserts of those with no live twin (the unique index
+ * `uploads_live_content` arbitrating twins within the batch and concurrent
+ * inserts: DO NOTHING) and their audit events. Rows go in content order, so
+ * two batches never wait on each other in a cycle. The ids are made here to
+ * tell each row's outcome apart.
+ */
+const INSERT_UNLESS_LIVE_BATCH = `WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+    $7::bigint[], $8::bpchar[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],
+    $13::uuid[], $14::text[], $15::bigint[], $16::integer[], $17::uuid[], $18::text[])
+    WITH ORDINALITY AS t(id, ${NEW_UPLOAD_COLUMNS}, actor, ord)
+), live AS (
+  SELECT i.id AS "forId", l.* FROM input i CROSS JOIN LATERAL (
+    SELECT ${UPLOAD_COLUMNS} FROM uploads
+    WHERE dedup_scope = i.dedup_scope AND declared_sha256 = i.declared_sha256 AND ${IS_LIVE}
+  ) l
+), inserted AS (
+  INSERT INTO uploads (id, ${NEW_UPLOAD_COLUMNS})
+  SELECT id, ${NEW_UPLOAD_COLUMNS} FROM input i
+  WHERE NOT EXISTS (SELECT 1 FROM live WHERE live."forId" = i.id)
+  ORDER BY dedup_scope, declared_sha256, ord
+  ON CONFLICT (dedup_scope, declared_sha256) WHERE ${IS_LIVE} DO NOTHING
+  RETURNING ${UPLOAD_COLUMNS}
+), audit AS (
+  INSERT INTO upload_events (upload_id, from_state, to_state, actor)
+  SELECT inserted.id, NULL, 'pending', input.actor FROM inserted JOIN input USING (id)
+)
+SELECT true AS created, id AS "forId", * FROM inserted
+UNION ALL SELECT false AS created, * FROM live`;
+
+/** The batch statement's parameters: one array per column of {@link INSERT_UNLESS_LIVE_BATCH}'s input. */
+function batchValues(ids: string[], calls: InsertCall[]): unknown[][] {
+  const rows = calls.map(({ upload, actor }, i) => [ids[i], ...newUploadValues(upload, actor)]);
+  return rows[0]!.map((_, column) => rows.map((row) => row[column]));
+}
+
 export type { TransitionRequest };
 
 export class PgUploadRepository implements UploadRepository, UploadProgress {
   readonly #pool: Pool;
+  readonly #inserts: StatementBatcher<InsertCall, InsertUnlessLive>;
 
   constructor(deps: { pool: Pool }) {
     this.#pool = deps.pool;
+    this.#inserts = new StatementBatcher({
+      one: ({ upload, actor }) => this.#insertOneUnlessLive(upload, actor),
+      many: (calls) => this.#insertManyUnlessLive(calls),
+      maxBatch: MAX_INSERT_BATCH,
+    });
   }
 
   async findLiveByHash(dedupScope: string, sha256: string): Promise<Upload | undefined> {
@@ -109,11 +162,14 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
    * live upload of the same content if there is one, else the new one.
    * `undefined` when a concurrent insert of the same content won the race
    * (the unique index `uploads_live_content` refused ours: look again).
+   * Calls made while others are in flight go together as one statement
+   * ({@link StatementBatcher}); each caller gets its own row's answer.
    */
-  async insertPendingUnlessLive(
-    upload: NewUpload,
-    actor: string,
-  ): Promise<{ upload: Upload; created: boolean } | undefined> {
+  insertPendingUnlessLive(upload: NewUpload, actor: string): Promise<InsertUnlessLive> {
+    return this.#inserts.run({ upload, actor });
+  }
+
+  async #insertOneUnlessLive(upload: NewUpload, actor: string): Promise<InsertUnlessLive> {
     try {
       const { rows } = await this.#pool.query<Upload & { created: boolean }>({
         name: 'upload-insert-unless-live',
@@ -137,6 +193,31 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
+  }
+
+  async #insertManyUnlessLive(calls: InsertCall[]): Promise<InsertUnlessLive[]> {
+    const ids = calls.map(() => randomUUID());
+    const { rows } = await this.#pool.query<Upload & { created: boolean; forId: string }>({
+      name: 'upload-insert-unless-live-batch',
+      text: INSERT_UNLESS_LIVE_BATCH,
+      values: batchValues(ids, calls),
+    });
+    const answers = new Map(
+      rows.map(({ created, forId, ...upload }) => [forId, { upload, created }]),
+    );
+    return calls.map(({ upload }, i) => {
+      const own = answers.get(ids[i]!);
+      if (own) return own;
+      // A twin in the same batch went in first: that is the live content now.
+      const twin = [...answers.values()].find(
+        (answer) =>
+          answer.created &&
+          answer.upload.dedupScope === upload.dedupScope &&
+          answer.upload.declaredSha256 === upload.declaredSha256,
+      );
+      // Else a concurrent insert elsewhere won: look again.
+      return twin && { upload: twin.upload, created: false };
+    });
   }
 
   /**

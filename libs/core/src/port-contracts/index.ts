@@ -17,6 +17,7 @@ export {
 } from './upload-renditions.contract.ts';
 export {
   describeUploadRepositoryContract,
+  newUpload,
   type RepositoryTenant,
   type UploadRepositorySubject,
 } from './upload-repository.contract.ts';
