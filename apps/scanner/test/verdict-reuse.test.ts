@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localStackHome } from '@airlock/config';
 import { PgUploadScans } from '@airlock/postgres';
 import {
   airlockJson,
@@ -19,7 +20,7 @@ import {
 // number of `instream(…)` lines says whether clamd was asked.
 const stack = new StackClients();
 const scans = new PgUploadScans({ pool: stack.pool });
-const clamdLog = join(process.env.AIRLOCK_HOME!, 'logs', 'clamd.log');
+const clamdLog = join(localStackHome(), 'logs', 'clamd.log');
 const clamdScans = () =>
   readFileSync(clamdLog, 'utf8')
     .split('\n')
