@@ -185,7 +185,6 @@ export {
   type DownloadLinksDependencies,
   type Downloads,
   type RenditionDirectory,
-  type RenditionInfo,
 } from './downloads/download-links.ts';
 export type {
   MediaFailurePolicy,

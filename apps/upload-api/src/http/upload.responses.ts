@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   UPLOAD_STATES,
   type Downloads,
-  type RenditionInfo,
+  type Rendition,
   type Upload,
   type UploadTransition,
 } from '@airlock/core';
@@ -71,7 +71,7 @@ export type UploadResponse = z.infer<typeof uploadSchema>;
 export function presentUpload(
   upload: Upload,
   history: readonly UploadTransition[],
-  renditions: readonly RenditionInfo[],
+  renditions: readonly Rendition[],
   downloads: Downloads | undefined,
 ): UploadResponse {
   return {

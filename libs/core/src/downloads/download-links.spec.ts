@@ -1,5 +1,6 @@
 import type { Upload, UploadState } from '../index.ts';
-import { createDownloadLinks, type RenditionInfo } from './download-links.ts';
+import type { Rendition } from '../workers/worker.ports.ts';
+import { createDownloadLinks } from './download-links.ts';
 
 const upload = (state: UploadState): Upload =>
   ({
@@ -13,7 +14,7 @@ const upload = (state: UploadState): Upload =>
     versionId: 'v-verified',
   }) as Upload;
 
-const rendition: RenditionInfo = {
+const rendition: Rendition = {
   name: 'w256-webp',
   format: 'webp',
   width: 256,

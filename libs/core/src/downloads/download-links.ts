@@ -2,20 +2,9 @@ import { Errors } from '../errors.ts';
 import { isServable } from '../upload-state.ts';
 import type { DownloadUrlSigner } from '../uploads/upload.ports.ts';
 import type { Upload } from '../uploads/upload.types.ts';
+import type { Rendition, UploadRenditions } from '../workers/worker.ports.ts';
 
-export type RenditionInfo = {
-  readonly name: string;
-  readonly format: string;
-  readonly width: number;
-  readonly height: number;
-  readonly size: number;
-  readonly bucket: string;
-  readonly key: string;
-};
-
-export interface RenditionDirectory {
-  forUpload(uploadId: string): Promise<RenditionInfo[]>;
-}
+export type RenditionDirectory = Pick<UploadRenditions, 'forUpload'>;
 
 export type DownloadLinksDependencies = {
   readonly signer: DownloadUrlSigner;
@@ -58,7 +47,7 @@ export function createDownloadLinks(
       downloadName: upload.originalName,
     });
 
-  const rendition = (r: RenditionInfo) =>
+  const rendition = (r: Rendition) =>
     deps.signer.presignGet({
       bucket: r.bucket,
       key: r.key,
@@ -70,7 +59,7 @@ export function createDownloadLinks(
     /** The upload's renditions, and signed URLs when it may be served. */
     async describe(
       upload: Upload,
-    ): Promise<{ renditions: RenditionInfo[]; downloads: Downloads | undefined }> {
+    ): Promise<{ renditions: Rendition[]; downloads: Downloads | undefined }> {
       const renditions = await deps.renditions.forUpload(upload.id);
       if (!isServable(upload.state)) return { renditions, downloads: undefined };
       return {
