@@ -253,6 +253,10 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     let pid = runningPid(settings, service.name);
     if (pid === undefined) {
       pid = startDetached(settings, service.name, service.script, {
+        // A worker lets its last long poll finish before it exits, and stop()
+        // kills after 10 s: a 20 s poll would be killed mid-wait, and the
+        // message SQS still hands it stays hidden for a visibility timeout.
+        WORKER_WAIT_TIME_SECONDS: '5',
         ...process.env,
         ...env,
         ...service.env(settings),
