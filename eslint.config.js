@@ -12,23 +12,37 @@ const depConstraints = [
       'type:tooling',
       'type:testing',
       'type:client',
+      'type:instrumentation',
     ],
   },
   {
     sourceTag: 'type:testing',
-    onlyDependOnLibsWithTags: ['type:adapter', 'type:domain', 'type:tooling', 'type:client'],
+    onlyDependOnLibsWithTags: [
+      'type:adapter',
+      'type:domain',
+      'type:tooling',
+      'type:client',
+      'type:instrumentation',
+    ],
   },
   // The published browser + Node client (@airlock/client) stands alone: it
   // speaks only the HTTP API, and no server-side code (core, adapters) uses it.
   { sourceTag: 'type:client', onlyDependOnLibsWithTags: [] },
   {
     sourceTag: 'type:tooling',
-    onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'],
+    onlyDependOnLibsWithTags: ['type:adapter', 'type:domain', 'type:instrumentation'],
   },
   // Composition libs (@airlock/worker, the shell every worker shares) wire several
   // adapters together, which an adapter may not do. Only apps import them.
-  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:adapter', 'type:domain'] },
-  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
+  {
+    sourceTag: 'type:composition',
+    onlyDependOnLibsWithTags: ['type:adapter', 'type:domain', 'type:instrumentation'],
+  },
+  // @airlock/tracing: spans, trace context and log fields on @opentelemetry/api
+  // alone (a no-op until a process registers the SDK: @airlock/runtime's
+  // startTracing). Every layer but the pure domain may trace its work.
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:instrumentation'] },
+  { sourceTag: 'type:instrumentation', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
   // The CDK app describes the deployment; it imports no runtime code.
   { sourceTag: 'type:infra', onlyDependOnLibsWithTags: [] },

@@ -1,9 +1,12 @@
 export { createLogger, type Logger, type LoggingSettings } from './logger.ts';
 export { bindShutdown, memoizedClose, runInOrder, type CloseStep } from './shutdown.ts';
 export {
+  createMetricsRegistry,
   runReadinessChecks,
   startHealthServer,
   type HealthServer,
   type Readiness,
   type ReadinessCheck,
 } from './health-server.ts';
+export { samplerFromEnv, startTracing, type Tracing } from './tracing.ts';
+export { PromPipelineMetrics } from './pipeline-metrics.prom.ts';

@@ -1,3 +1,4 @@
+import { logFields } from '@airlock/tracing';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -30,7 +31,11 @@ export const REDACTED_PATHS: readonly string[] = [
   'webhookSecret',
 ];
 
-/** JSON lines on stdout; credentials, signed URLs and secrets are redacted ({@link REDACTED_PATHS}). */
+/**
+ * JSON lines on stdout; credentials, signed URLs and secrets are redacted
+ * ({@link REDACTED_PATHS}). A line written inside a span carries `trace_id`
+ * and `span_id`, inside an upload's work (`withUpload`) its `uploadId`.
+ */
 export function createLogger(
   settings: LoggingSettings,
   destination?: pino.DestinationStream,
@@ -38,6 +43,7 @@ export function createLogger(
   const options: LoggerOptions = {
     level: settings.level,
     base: { service: settings.service },
+    mixin: logFields,
     redact: {
       paths: [...REDACTED_PATHS],
       censor: '[redacted]',
