@@ -7,6 +7,7 @@ import { ApiService } from './api-service.ts';
 import { appEnvironment } from './app-environment.ts';
 import { AppRoles } from './app-roles.ts';
 import type { ComputeContext } from './compute-context.ts';
+import { OperationsDashboard } from './dashboard.ts';
 import { createDatabase } from './database.ts';
 import { createImages } from './images.ts';
 import { createNetwork } from './network.ts';
@@ -86,7 +87,23 @@ export class AirlockStack extends Stack {
     this.workers = workers;
     this.ops = new OpsTask(this, 'Ops', ctx);
 
-    const alarms = new PipelineAlarms(this, 'Alarms', { queues: this.queues, ...settings });
+    const alarms = new PipelineAlarms(this, 'Alarms', {
+      queues: this.queues,
+      loadBalancer: this.api.loadBalancer,
+      database: database.instance,
+      ...settings,
+    });
+    const operations = new OperationsDashboard(this, 'Operations', {
+      queues: this.queues,
+      services: APP_NAMES.map((app) => ({
+        app,
+        service: app === 'upload-api' ? this.api.service : workers[app].service,
+      })),
+      loadBalancer: this.api.loadBalancer,
+      database: database.instance,
+      alarms: alarms.all,
+      oldestMessageAlarmSeconds: settings.oldestMessageAlarmSeconds,
+    });
 
     const scheme = settings.certificateArn ? 'https' : 'http';
     new CfnOutput(this, 'ApiUrl', {
@@ -96,6 +113,7 @@ export class AirlockStack extends Stack {
     new CfnOutput(this, 'QuarantineBucket', { value: this.storage.quarantine.bucketName });
     new CfnOutput(this, 'ProcessedBucket', { value: this.storage.processed.bucketName });
     new CfnOutput(this, 'AlarmTopic', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'Dashboard', { value: operations.dashboard.dashboardName });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'OpsTaskDefinition', { value: this.ops.task.taskDefinitionArn });
     new CfnOutput(this, 'OpsSecurityGroup', { value: this.ops.securityGroup.securityGroupId });

@@ -1,5 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import { APP_NAMES } from '../src/settings.ts';
 import { QUEUE_NAMES } from '../src/queues.ts';
+import { dashboardWidgets, metricLines, tokenText } from './support/dashboard.ts';
 import { resourcesOf, synth } from './support/synth.ts';
 
 const { stack, template } = synth({ alarmEmail: 'ops@example.com' });
@@ -174,5 +177,181 @@ describe('alarms', () => {
         ]),
       },
     });
+  });
+});
+
+const database = () => stack.node.findChild('Database') as rds.DatabaseInstance;
+const loadBalancerName = () => stack.resolve(stack.api.loadBalancer.loadBalancerFullName);
+
+describe('alarms beyond the queues', () => {
+  const alarmNamed = (prefix: string) =>
+    resourcesOf(template, 'AWS::CloudWatch::Alarm').find((a) => a.id.startsWith(prefix))!
+      .properties;
+  const topicRef = () => ({ Ref: resourcesOf(template, 'AWS::SNS::Topic')[0]!.id });
+
+  it("the API's 5xx, its own and the load balancer's, over 5% of at least 20 requests for 10 minutes", () => {
+    const alarm = alarmNamed('Alarmsapi5xxrate');
+    expect(alarm).toMatchObject({
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 2,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef()],
+      OKActions: [topicRef()],
+    });
+    const byId = Object.fromEntries(
+      (alarm.Metrics as Record<string, any>[]).map((metric) => [metric.Id, metric]),
+    );
+    expect(byId.expr_1.Expression).toBe(
+      'IF((FILL(requests, 0) + FILL(elb5xx, 0)) >= 20, ' +
+        '100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / (FILL(requests, 0) + FILL(elb5xx, 0)), 0)',
+    );
+    for (const [id, name] of [
+      ['requests', 'RequestCount'],
+      ['target5xx', 'HTTPCode_Target_5XX_Count'],
+      ['elb5xx', 'HTTPCode_ELB_5XX_Count'],
+    ] as const) {
+      expect(byId[id].MetricStat).toEqual({
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: name,
+          Dimensions: [{ Name: 'LoadBalancer', Value: loadBalancerName() }],
+        },
+        Stat: 'Sum',
+        Period: 300,
+      });
+    }
+  });
+
+  it('PostgreSQL under 2 GiB free for 15 minutes', () => {
+    expect(alarmNamed('Alarmsdatabasefreestorage')).toMatchObject({
+      Namespace: 'AWS/RDS',
+      MetricName: 'FreeStorageSpace',
+      Dimensions: [
+        { Name: 'DBInstanceIdentifier', Value: stack.resolve(database().instanceIdentifier) },
+      ],
+      Statistic: 'Minimum',
+      Threshold: 2 * 1024 ** 3,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      AlarmActions: [topicRef()],
+      OKActions: [topicRef()],
+    });
+  });
+});
+
+describe('operations dashboard', () => {
+  const widgets = dashboardWidgets(template);
+  const lines = metricLines(widgets);
+  /** Titles of the widgets that graph `metric` (namespace, name, dimension pairs) with `stat`. */
+  const graphing = (metric: unknown[], stat?: string) =>
+    lines
+      .filter(
+        (line) =>
+          JSON.stringify(line.metric) === JSON.stringify(metric.map(tokenText)) &&
+          // A dashboard line without `stat` is an average.
+          (stat === undefined || (line.options.stat ?? 'Average') === stat),
+      )
+      .map((line) => line.title);
+
+  it('is named after the stack', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'Airlock-operations',
+    });
+  });
+
+  it('shows the state of every alarm that notifies the topic (not the scaling ones)', () => {
+    const alarmWidget = widgets.find((widget) => widget.type === 'alarm')!;
+    const topic = resourcesOf(template, 'AWS::SNS::Topic')[0]!.id;
+    const alarmArns = resourcesOf(template, 'AWS::CloudWatch::Alarm')
+      .filter((alarm) => alarm.properties.AlarmActions?.[0]?.Ref === topic)
+      .map((alarm) => `{{${alarm.id}.Arn}}`);
+    expect(alarmArns).toHaveLength(14);
+    expect([...alarmWidget.properties.alarms!].sort()).toEqual(alarmArns.sort());
+  });
+
+  it.each(QUEUE_NAMES)('graphs %s and its DLQ: messages waiting, in flight, oldest age', (name) => {
+    const { queue, dlq } = stack.queues.byName[name];
+    const sqs = (metric: string, q: typeof queue) => [
+      'AWS/SQS',
+      metric,
+      'QueueName',
+      stack.resolve(q.queueName),
+    ];
+    expect(graphing(sqs('ApproximateNumberOfMessagesVisible', queue), 'Maximum')).toHaveLength(1);
+    expect(graphing(sqs('ApproximateNumberOfMessagesNotVisible', queue), 'Maximum')).toHaveLength(
+      1,
+    );
+    expect(graphing(sqs('ApproximateAgeOfOldestMessage', queue), 'Maximum')).toHaveLength(1);
+    // A single value (now) and a graph (since when) of its dead letters.
+    expect(graphing(sqs('ApproximateNumberOfMessagesVisible', dlq), 'Maximum')).toHaveLength(2);
+    expect(graphing(sqs('ApproximateAgeOfOldestMessage', dlq), 'Maximum')).toHaveLength(1);
+  });
+
+  it('draws the alarm thresholds on the graphs they watch', () => {
+    const thresholds = Object.fromEntries(
+      widgets.map((widget) => [
+        widget.properties.title,
+        widget.properties.annotations?.horizontal?.map((line) => line.value),
+      ]),
+    );
+    expect(thresholds).toMatchObject({
+      'Queues: age of the oldest message (s)': [900],
+      'DLQs: dead letters': [1],
+      'DLQs: age of the oldest dead letter (s)': [10 * 86400],
+      'API: 5xx (% of requests)': [5],
+      'PostgreSQL: free storage (bytes)': [2 * 1024 ** 3],
+    });
+  });
+
+  it.each(APP_NAMES)('graphs the %s service: CPU and memory', (app) => {
+    const service = app === 'upload-api' ? stack.api.service : stack.workers[app].service;
+    const ecs = (metric: string) => [
+      'AWS/ECS',
+      metric,
+      'ClusterName',
+      stack.resolve(service.cluster.clusterName),
+      'ServiceName',
+      stack.resolve(service.serviceName),
+    ];
+    expect(graphing(ecs('CPUUtilization'), 'Average')).toEqual([
+      'ECS: CPU utilisation (% of the task size)',
+    ]);
+    expect(graphing(ecs('MemoryUtilization'), 'Average')).toEqual([
+      'ECS: memory utilisation (% of the task size)',
+    ]);
+  });
+
+  it("graphs the load balancer's latency percentiles and 5xx", () => {
+    const alb = (metric: string) => [
+      'AWS/ApplicationELB',
+      metric,
+      'LoadBalancer',
+      loadBalancerName(),
+    ];
+    for (const stat of ['p50', 'p95', 'p99']) {
+      expect(graphing(alb('TargetResponseTime'), stat)).toEqual(['API: target response time (s)']);
+    }
+    for (const metric of ['HTTPCode_Target_5XX_Count', 'HTTPCode_ELB_5XX_Count', 'RequestCount']) {
+      expect(graphing(alb(metric), 'Sum')).toContain('API: requests and 5xx answers');
+    }
+  });
+
+  it("graphs PostgreSQL's CPU, connections, free storage, write IOPS and latency", () => {
+    const rdsMetric = (metric: string) => [
+      'AWS/RDS',
+      metric,
+      'DBInstanceIdentifier',
+      stack.resolve(database().instanceIdentifier),
+    ];
+    for (const metric of [
+      'CPUUtilization',
+      'DatabaseConnections',
+      'FreeStorageSpace',
+      'WriteIOPS',
+      'WriteLatency',
+    ]) {
+      expect(graphing(rdsMetric(metric))).toHaveLength(1);
+    }
   });
 });

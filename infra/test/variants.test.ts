@@ -133,6 +133,17 @@ describe('with an operator-provided database', () => {
     );
     template.resourceCountIs('AWS::SecretsManager::Secret', 1); // FOLDER_SECRET only
   });
+
+  it('neither graphs nor alarms on an RDS instance, and says where to watch the database', () => {
+    const body = JSON.stringify(
+      resourcesOf(template, 'AWS::CloudWatch::Dashboard')[0]!.properties.DashboardBody,
+    );
+    expect(body).not.toContain('AWS/RDS');
+    expect(body).toContain('your own database (`databaseUrlSecretArn`)');
+    for (const { properties } of resourcesOf(template, 'AWS::CloudWatch::Alarm')) {
+      expect(properties.Namespace).not.toBe('AWS/RDS');
+    }
+  });
 });
 
 describe('with an operator-provided database and databaseAppUrl', () => {
