@@ -25,5 +25,12 @@ export {
   type MediaRendition,
 } from './media.config.ts';
 export { loadNotifierConfig, type NotifierConfig } from './notifier.config.ts';
-export { loadOpsConfig, OPS_QUEUES, type OpsConfig, type OpsQueue } from './ops.config.ts';
+export {
+  loadOpsConfig,
+  OPS_QUEUES,
+  parseMetricsTarget,
+  type MetricsTarget,
+  type OpsConfig,
+  type OpsQueue,
+} from './ops.config.ts';
 export { localStackEnv, localStackHome, localStackStateFile } from './local-stack.ts';

@@ -45,4 +45,19 @@ describe('loadOpsConfig', () => {
     expect(load).toThrow(/DATABASE_URL: expected a postgres:\/\/ URL/);
     expect(load).toThrow(/SCAN_JOBS_DLQ_URL: /);
   });
+
+  it('reads AIRLOCK_METRICS_URLS: comma-separated /metrics pages, each named by its stage or not', () => {
+    expect(loadOpsConfig({}).metricsTargets).toEqual([]);
+    const config = loadOpsConfig({
+      AIRLOCK_METRICS_URLS:
+        'api=http://10.0.0.5:4614/metrics, http://scanner.internal:8080/metrics,',
+    });
+    expect(config.metricsTargets).toEqual([
+      { stage: 'api', url: 'http://10.0.0.5:4614/metrics' },
+      { stage: undefined, url: 'http://scanner.internal:8080/metrics' },
+    ]);
+    expect(() => loadOpsConfig({ AIRLOCK_METRICS_URLS: 'scanner=ftp://x/metrics' })).toThrow(
+      /AIRLOCK_METRICS_URLS: expected \[stage=\]http\(s\):\/\/host:port\/metrics, got "scanner=ftp:\/\/x\/metrics"/,
+    );
+  });
 });

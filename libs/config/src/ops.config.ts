@@ -14,6 +14,28 @@ const QUEUE_VARIABLES = {
 export type OpsQueue = keyof typeof QUEUE_VARIABLES;
 export const OPS_QUEUES = Object.keys(QUEUE_VARIABLES) as readonly OpsQueue[];
 
+/** `[stage=]url`: one `/metrics` page, named by the stage it serves or not. */
+export function parseMetricsTarget(entry: string): MetricsTarget {
+  const named = /^([a-z][a-z0-9-]*)=(.+)$/.exec(entry.trim());
+  const url = named ? named[2]! : entry.trim();
+  if (!z.url({ protocol: /^https?$/ }).safeParse(url).success)
+    throw new Error(`expected [stage=]http(s)://host:port/metrics, got "${entry}"`);
+  return { stage: named?.[1], url };
+}
+
+const metricsTargets = z
+  .string()
+  .optional()
+  .transform((value, ctx): MetricsTarget[] => {
+    const entries = (value ?? '').split(',').filter((entry) => entry.trim() !== '');
+    try {
+      return entries.map(parseMetricsTarget);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 // Every variable is checked when set; which must be set depends on the command
 // (`airlock customers add` needs no queue), so presence is checked on use.
 const opsEnv = z
@@ -26,12 +48,16 @@ const opsEnv = z
     MEDIA_JOBS_DLQ_URL: queueUrl.optional(),
     WEBHOOK_JOBS_QUEUE_URL: queueUrl.optional(),
     WEBHOOK_JOBS_DLQ_URL: queueUrl.optional(),
+    AIRLOCK_METRICS_URLS: metricsTargets,
   })
   .extend(databaseEnv.partial().shape)
   .extend(awsEnv.shape)
   .extend(bucketsEnv.shape);
 
 type OpsEnv = z.output<typeof opsEnv>;
+
+/** A `/metrics` page `airlock top` reads, with the stage it serves when named (`scanner=http://…`). */
+export type MetricsTarget = { readonly stage: string | undefined; readonly url: string };
 
 export type OpsConfig = {
   readonly aws: AwsConfig;
@@ -42,6 +68,8 @@ export type OpsConfig = {
   queueUrl(queue: OpsQueue): string;
   /** Its dead-letter queue's URL, e.g. `SCAN_JOBS_DLQ_URL`; throws when it is not set. */
   dlqUrl(queue: OpsQueue): string;
+  /** `AIRLOCK_METRICS_URLS`: the processes' `/metrics` pages; empty when it is not set. */
+  readonly metricsTargets: readonly MetricsTarget[];
 };
 
 /** The `airlock` CLI's settings: read once, each command taking what it needs. */
@@ -59,5 +87,6 @@ export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
     databaseUrl: () => required('DATABASE_URL'),
     queueUrl: (queue: OpsQueue) => required(QUEUE_VARIABLES[queue].url),
     dlqUrl: (queue: OpsQueue) => required(QUEUE_VARIABLES[queue].dlqUrl),
+    metricsTargets: parsed.AIRLOCK_METRICS_URLS,
   });
 }
