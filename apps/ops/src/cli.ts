@@ -7,6 +7,7 @@ import { devCommand } from './commands/dev.command.ts';
 import { dlqCommand } from './commands/dlq.command.ts';
 import { rescanCommand } from './commands/rescan.command.ts';
 import { sweepCommand } from './commands/sweep.command.ts';
+import { topCommand } from './commands/top.command.ts';
 import { customersCommand, keysCommand, sitesCommand } from './commands/tenants.command.ts';
 import { uploadsCommand } from './commands/uploads.command.ts';
 
@@ -25,7 +26,8 @@ const program = new Command('airlock')
   .addCommand(sitesCommand())
   .addCommand(keysCommand())
   .addCommand(dlqCommand())
-  .addCommand(uploadsCommand());
+  .addCommand(uploadsCommand())
+  .addCommand(topCommand());
 
 try {
   await program.parseAsync();
