@@ -5,6 +5,7 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { API_PORT, APP_SPECS } from './app-specs.ts';
+import { CAPACITY_SETTINGS } from './capacity-settings.ts';
 import type { ComputeContext } from './compute-context.ts';
 import {
   addAppContainer,
@@ -87,7 +88,10 @@ export class ApiService extends Construct {
     ctx.database.allowFrom(fargate.service);
     fargate.service
       .autoScaleTaskCount({ minCapacity: range.min, maxCapacity: range.max })
-      .scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+      .scaleOnCpuUtilization('Cpu', {
+        // The CPU the capacity model keeps every task at (docs/capacity.md).
+        targetUtilizationPercent: CAPACITY_SETTINGS.targetCpuPercent,
+      });
 
     this.service = fargate.service;
     this.loadBalancer = fargate.loadBalancer;

@@ -1,3 +1,4 @@
+import { CAPACITY_SETTINGS } from './capacity-settings.ts';
 import type { QueueName } from './queues.ts';
 import type { AppName } from './settings.ts';
 
@@ -19,7 +20,7 @@ export type AppSpec = {
   readonly memoryMiB: number;
   /** The queue a worker consumes and scales on. */
   readonly queue?: QueueName;
-  /** Backlog (visible + in flight) one task works through comfortably: the scaling step. */
+  /** Backlog (visible + in flight) one task works through within a scaling period: the scaling step. */
   readonly backlogPerTask?: number;
 };
 
@@ -27,13 +28,27 @@ export type AppSpec = {
  * Sizes from the apps' measured needs: the scanner's task also holds clamd
  * with the official databases (about 1.3 GiB, twice that while it reloads
  * them); media decodes two images at once (356 MiB peak for two 24 MP JPEGs).
+ * The backlog per task comes from the capacity model (docs/capacity.md,
+ * capacity-settings.json), which sized the tasks at these CPU units.
  */
+const backlogOf = (app: AppName): number => CAPACITY_SETTINGS.apps[app].backlogPerTask!;
+
 export const APP_SPECS: Readonly<Record<AppName, AppSpec>> = {
   'upload-api': { cpu: 256, memoryMiB: 512 },
-  verifier: { cpu: 256, memoryMiB: 512, queue: 'upload-events', backlogPerTask: 20 },
-  scanner: { cpu: 1024, memoryMiB: 4096, queue: 'scan-jobs', backlogPerTask: 20 },
-  media: { cpu: 512, memoryMiB: 1024, queue: 'media-jobs', backlogPerTask: 10 },
-  notifier: { cpu: 256, memoryMiB: 512, queue: 'webhook-jobs', backlogPerTask: 20 },
+  verifier: {
+    cpu: 256,
+    memoryMiB: 512,
+    queue: 'upload-events',
+    backlogPerTask: backlogOf('verifier'),
+  },
+  scanner: { cpu: 1024, memoryMiB: 4096, queue: 'scan-jobs', backlogPerTask: backlogOf('scanner') },
+  media: { cpu: 512, memoryMiB: 1024, queue: 'media-jobs', backlogPerTask: backlogOf('media') },
+  notifier: {
+    cpu: 256,
+    memoryMiB: 512,
+    queue: 'webhook-jobs',
+    backlogPerTask: backlogOf('notifier'),
+  },
 };
 
 /** `scan-jobs` → `SCAN_JOBS`: the prefix of the apps' `<QUEUE>_QUEUE_URL` / `<QUEUE>_DLQ_URL`. */

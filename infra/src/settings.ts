@@ -1,3 +1,5 @@
+import { CAPACITY_SETTINGS } from './capacity-settings.ts';
+
 /** The long-running apps, each its own ECS service and task role. */
 export const APP_NAMES = ['upload-api', 'verifier', 'scanner', 'media', 'notifier'] as const;
 export type AppName = (typeof APP_NAMES)[number];
@@ -74,13 +76,13 @@ export const DEFAULT_SETTINGS: AirlockSettings = {
   oldestMessageAlarmSeconds: 900,
   logRetentionDays: 30,
   sweepSchedule: 'rate(15 minutes)',
-  tasks: {
-    'upload-api': { min: 1, max: 4 },
-    verifier: { min: 1, max: 4 },
-    scanner: { min: 1, max: 4 },
-    media: { min: 1, max: 4 },
-    notifier: { min: 1, max: 2 },
-  },
+  // From the capacity model (docs/capacity.md): the tasks its design rate needs.
+  tasks: Object.fromEntries(
+    APP_NAMES.map((app) => {
+      const { minTasks, maxTasks } = CAPACITY_SETTINGS.apps[app];
+      return [app, { min: minTasks, max: maxTasks }];
+    }),
+  ) as Record<AppName, TaskRange>,
 };
 
 /** CloudWatch Logs accepts only these retention periods. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { SCAN_MAX_BYTES } from '../src/app-specs.ts';
+import { CAPACITY_SETTINGS } from '../src/capacity-settings.ts';
 import { RDS_CA_BUNDLE } from '../src/database.ts';
 import type { AirlockStack } from '../src/airlock-stack.ts';
 import type { WorkerName } from '../src/worker-service.ts';
@@ -328,12 +329,12 @@ describe('scaling', () => {
   const scalableTargets = () =>
     resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalableTarget');
 
-  it('scales the API on CPU, 1 to 4 tasks', () => {
+  it('scales the API on CPU', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       PolicyType: 'TargetTrackingScaling',
       TargetTrackingScalingPolicyConfiguration: {
         PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-        TargetValue: 60,
+        TargetValue: CAPACITY_SETTINGS.targetCpuPercent,
       },
     });
     expect(scalableTargets()).toHaveLength(5);
@@ -352,8 +353,8 @@ describe('scaling', () => {
       JSON.stringify(t.properties.ResourceId).includes(serviceId),
     )!;
     expect(target.properties).toMatchObject({
-      MinCapacity: 1,
-      MaxCapacity: worker === 'notifier' ? 2 : 4,
+      MinCapacity: CAPACITY_SETTINGS.apps[worker].minTasks,
+      MaxCapacity: CAPACITY_SETTINGS.apps[worker].maxTasks,
     });
     const policies = resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy').filter(
       (p) => p.properties.ScalingTargetId?.Ref === target.id,

@@ -32,7 +32,7 @@ describe('readSettings', () => {
     });
     expect(settings).not.toHaveProperty('cdn');
     expect(settings.tasks.scanner).toEqual({ min: 1, max: 10 });
-    expect(settings.tasks.media).toEqual({ min: 0, max: 4 });
+    expect(settings.tasks.media).toEqual({ min: 0, max: DEFAULT_SETTINGS.tasks.media.max });
   });
 
   it('reads cdk.json values (arrays, numbers, booleans)', () => {
