@@ -12,7 +12,7 @@ export function composeMedia(config: MediaConfig, logger: Logger) {
   const { queues, buckets } = config;
   // Process-wide: the loader allow-list, libvips threads per image, no operation cache.
   configureSharp({ concurrency: config.sharp.concurrency, cache: false });
-  return createWorker({ config, logger }, ({ pool, s3 }) => {
+  return createWorker({ config, logger }, ({ pool, s3, metrics }) => {
     const objects = new S3ObjectStore({ s3 });
     return {
       queue: { name: 'media-jobs', url: queues.mediaJobs, dlqUrl: queues.mediaJobsDlq },
@@ -25,12 +25,13 @@ export function composeMedia(config: MediaConfig, logger: Logger) {
       },
       handler: createMediaRequestedHandler(
         {
-          uploads: new PgUploadRepository({ pool }),
+          uploads: new PgUploadRepository({ pool, metrics }),
           renditions: new PgUploadRenditions({ pool }),
           objects,
           putObject: (object) => objects.put(object),
           render: (original) => renderRenditions(original, config.renditions, config.limits),
           logger,
+          metrics,
         },
         {
           processedBucket: buckets.processed,

@@ -4,7 +4,7 @@ import { PgWebhookOutbox } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
 import { SqsMessagePublisher } from '@airlock/sqs';
 import { WebhookPoster } from '@airlock/webhooks';
-import { createWorker } from '@airlock/worker';
+import { createWorker, outboxSample } from '@airlock/worker';
 import { createWebhookDeliveryHandler } from './handlers/webhook-delivery.handler.ts';
 import { EndpointSlots } from './endpoint-slots.ts';
 import { OutboxRelay } from './outbox-relay.ts';
@@ -28,7 +28,7 @@ export function composeNotifier(config: NotifierConfig, logger: Logger) {
   });
   // Deliveries spend their time on the network, not in Postgres: a small pool serves many.
   const poolSize = Math.min(config.consumer.concurrency + 2, 10);
-  return createWorker({ config, logger, poolSize }, ({ pool, sqs }) => {
+  return createWorker({ config, logger, poolSize }, ({ pool, sqs, registry, metrics }) => {
     const outbox = new PgWebhookOutbox({ pool });
     const jobs = new SqsMessagePublisher({ sqs }, { queueUrl: queues.webhookJobs });
     const relay = new OutboxRelay(
@@ -39,6 +39,7 @@ export function composeNotifier(config: NotifierConfig, logger: Logger) {
       queue: { name: 'webhook-jobs', url: queues.webhookJobs, dlqUrl: queues.webhookJobsDlq },
       schema: webhookDeliverySchema,
       background: [relay],
+      samples: [outboxSample({ outbox, registry })],
       retryDelaySeconds: retryDelay(delivery.retryDelaysSeconds),
       summary: { allowedCidrs, allowHttp, retryDelaysSeconds: delivery.retryDelaysSeconds },
       handler: createWebhookDeliveryHandler({
@@ -47,6 +48,7 @@ export function composeNotifier(config: NotifierConfig, logger: Logger) {
         slots: new EndpointSlots(delivery.maxInFlightPerEndpoint),
         defer: (job, delaySeconds) => jobs.publish(job, { delaySeconds }),
         logger,
+        metrics,
         claimSeconds: Math.ceil(timeoutMs / 1000) + 5,
       }),
     };

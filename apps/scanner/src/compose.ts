@@ -12,7 +12,7 @@ import { createScanRequestedHandler } from './handlers/scan-requested.handler.ts
 export function composeScanner(config: ScannerConfig, logger: Logger) {
   const { queues } = config;
   const clamd = new ClamdScanner({}, config.clamd);
-  return createWorker({ config, logger }, ({ pool, s3, sqs }) => ({
+  return createWorker({ config, logger }, ({ pool, s3, sqs, metrics }) => ({
     queue: { name: 'scan-jobs', url: queues.scanJobs, dlqUrl: queues.scanJobsDlq },
     schema: scanRequestedSchema,
     buckets: [config.buckets.uploads],
@@ -20,14 +20,15 @@ export function composeScanner(config: ScannerConfig, logger: Logger) {
     summary: { clamd: `${config.clamd.host}:${config.clamd.port}` },
     handler: createScanRequestedHandler(
       {
-        uploads: new PgUploadRepository({ pool }),
-        scans: new PgUploadScans({ pool }),
+        uploads: new PgUploadRepository({ pool, metrics }),
+        scans: new PgUploadScans({ pool, metrics }),
         objects: new S3ObjectStore({ s3 }),
         renditions: new PgUploadRenditions({ pool }),
         scan: (body) => clamd.scan(body),
         version: (options) => clamd.version(options),
         mediaJobs: new SqsMessagePublisher({ sqs }, { queueUrl: queues.mediaJobs }),
         logger,
+        metrics,
       },
       {
         quarantineBucket: config.buckets.quarantine,

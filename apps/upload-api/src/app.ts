@@ -9,6 +9,7 @@ import {
   type WebhookUrlPolicy,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
+import type { Registry } from 'prom-client';
 import { accessLog } from './http/access-log.ts';
 import { authenticateMiddleware, type Authenticate } from './http/authenticate.middleware.ts';
 import {
@@ -18,6 +19,7 @@ import {
 } from './http/browser-access.middleware.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { refuseUndecodableSegments } from './http/path-segments.ts';
+import { requestMetrics } from './http/request-metrics.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { perIpAuthFailureLimit, perKeyRateLimit } from './http/rate-limit.middleware.ts';
 import { createUploadRoute } from './routes/create-upload.route.ts';
@@ -46,6 +48,8 @@ export type UploadApiDependencies = {
   readonly sizeLimits: SizeLimits;
   /** Every browser origin some site allows (CORS preflights). */
   readonly allowedOrigins: AllowedOrigins;
+  /** Where request metrics go (served on the metrics port, not here); none: not measured. */
+  readonly registry?: Registry;
 };
 
 export type UploadApiOptions = {
@@ -63,6 +67,7 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ? 1 : false);
   app.use(securityHeaders());
+  if (deps.registry) app.use(requestMetrics(deps.registry));
   app.use(accessLog(deps.logger));
   app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(openApiRoute());

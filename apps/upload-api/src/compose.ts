@@ -6,7 +6,8 @@ import {
   createUploadActions,
   looksLikeUploadToken,
 } from '@airlock/core';
-import type { Logger } from '@airlock/runtime';
+import { PromPipelineMetrics, type Logger, type ReadinessCheck } from '@airlock/runtime';
+import { Registry } from 'prom-client';
 import {
   createPool,
   PgSiteDirectory,
@@ -33,10 +34,21 @@ import { cachedAllowedOrigins } from './http/browser-access.middleware.ts';
 export function composeUploadApi(
   config: UploadApiConfig,
   logger: Logger,
-): { app: Express; close: () => Promise<void> } {
+): {
+  app: Express;
+  /** The API's metrics, served on its own port (main.ts), never on the public one. */
+  registry: Registry;
+  readiness: readonly ReadinessCheck[];
+  close: () => Promise<void>;
+} {
   const pool = createPool(config.databaseUrl);
   const s3 = createS3Client(config.aws.s3);
-  const uploads = new PgUploadRepository({ pool });
+  const registry = new Registry();
+  const uploads = new PgUploadRepository({ pool, metrics: new PromPipelineMetrics(registry) });
+  const readiness: readonly ReadinessCheck[] = [
+    { name: 'postgres', check: () => ping(pool) },
+    { name: 's3', check: () => probeBucket(s3, config.uploads.bucket) },
+  ];
   const tenants = new PgTenantAdmin({ pool });
   const signer = new S3UploadUrlSigner({ s3 });
   const multipart = new S3MultipartStore({ s3 });
@@ -90,10 +102,8 @@ export function composeUploadApi(
       uploadTokens,
       sizeLimits: config.uploads.sizeLimits,
       allowedOrigins: cachedAllowedOrigins(() => uploadTokens.allAllowedOrigins()),
-      readiness: [
-        { name: 'postgres', check: () => ping(pool) },
-        { name: 's3', check: () => probeBucket(s3, config.uploads.bucket) },
-      ],
+      readiness,
+      registry,
     },
     {
       rateLimitPerMinute: config.rateLimitPerMinute,
@@ -108,6 +118,8 @@ export function composeUploadApi(
 
   return {
     app,
+    registry,
+    readiness,
     close: async () => {
       await tenancy.close();
       await pool.end();

@@ -1,14 +1,25 @@
 import { once } from 'node:events';
 import { loadUploadApiConfig } from '@airlock/config';
-import { bindShutdown, createLogger } from '@airlock/runtime';
+import { bindShutdown, createLogger, startHealthServer } from '@airlock/runtime';
 import { composeUploadApi } from './compose.ts';
 
 const config = loadUploadApiConfig();
 const logger = createLogger({ level: config.logLevel, service: 'upload-api' });
-const { app, close } = composeUploadApi(config, logger);
+const { app, registry, readiness, close } = composeUploadApi(config, logger);
+const metrics = await startHealthServer(
+  { ...config.metrics, service: 'upload-api', checks: readiness, registry },
+  logger,
+);
 
 const server = app.listen(config.http.port, config.http.host);
 await once(server, 'listening');
-logger.info({ port: config.http.port, host: config.http.host }, 'upload-api listening');
+logger.info(
+  { port: config.http.port, host: config.http.host, metricsPort: metrics.port },
+  'upload-api listening',
+);
 
-bindShutdown(logger, [() => new Promise<void>((resolve) => server.close(() => resolve())), close]);
+bindShutdown(logger, [
+  () => new Promise<void>((resolve) => server.close(() => resolve())),
+  close,
+  metrics.close,
+]);

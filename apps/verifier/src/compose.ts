@@ -14,13 +14,13 @@ const SCAN_JOB_BATCH_LINGER_MS = 10;
 /** The verifier from its config: the composition root shared by main.ts and the tests. */
 export function composeVerifier(config: VerifierConfig, logger: Logger) {
   const { queues, buckets } = config;
-  return createWorker({ config, logger }, ({ pool, s3, sqs }) => ({
+  return createWorker({ config, logger }, ({ pool, s3, sqs, metrics }) => ({
     queue: { name: 'upload-events', url: queues.uploadEvents, dlqUrl: queues.uploadEventsDlq },
     schema: s3NotificationSchema,
     buckets: [buckets.uploads],
     handler: createObjectCreatedHandler(
       {
-        uploads: new PgUploadRepository({ pool }),
+        uploads: new PgUploadRepository({ pool, metrics }),
         objects: new S3ObjectStore({ s3 }),
         inspect: (body) => inspectStream(body),
         // Jobs of handlers that finish together share a SendMessageBatch.
@@ -30,6 +30,7 @@ export function composeVerifier(config: VerifierConfig, logger: Logger) {
         ),
         incidents: new PgObjectIncidents({ pool }),
         logger,
+        metrics,
       },
       { uploadsBucket: buckets.uploads, quarantineBucket: buckets.quarantine },
     ),

@@ -51,6 +51,9 @@ const uploadApiEnv = z
   .object({
     HOST: z.string().default('0.0.0.0'),
     PORT: envInt(3000),
+    // /metrics, /healthz and /readyz on a port of their own, never the public one.
+    METRICS_HOST: z.string().default('0.0.0.0'),
+    METRICS_PORT: envInt(9400),
     TRUST_PROXY: envBoolean(false),
     FOLDER_MODE: z.enum(['hmac', 'md5-compat']).default('hmac'),
     FOLDER_SECRET: z.string().optional(),
@@ -118,6 +121,8 @@ const uploadApiEnv = z
 
 export type UploadApiConfig = {
   readonly http: { host: string; port: number; trustProxy: boolean };
+  /** The metrics and probe port, apart from public traffic. @defaultValue 0.0.0.0:9400 */
+  readonly metrics: { host: string; port: number };
   readonly logLevel: string;
   readonly databaseUrl: string;
   readonly aws: AwsConfig;
@@ -144,6 +149,7 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
       : { mode: 'hmac', secret: parsed.FOLDER_SECRET!, length: parsed.FOLDER_HASH_LENGTH };
   return Object.freeze({
     http: { host: parsed.HOST, port: parsed.PORT, trustProxy: parsed.TRUST_PROXY },
+    metrics: { host: parsed.METRICS_HOST, port: parsed.METRICS_PORT },
     logLevel: parsed.LOG_LEVEL,
     databaseUrl: parsed.DATABASE_URL,
     aws: toAwsConfig(parsed),

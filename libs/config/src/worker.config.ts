@@ -20,6 +20,8 @@ export const consumerEnv = z.object({
   WORKER_WAIT_TIME_SECONDS: envInt(20, 0).pipe(z.number().max(20)),
   HEALTH_HOST: z.string().default('0.0.0.0'),
   HEALTH_PORT: envInt(9400),
+  // How often the elected replica samples its queue's depth (and the notifier the outbox).
+  METRICS_SAMPLE_SECONDS: envInt(15, 1),
 });
 
 export type ConsumerConfig = {
@@ -30,11 +32,17 @@ export type ConsumerConfig = {
   readonly waitTimeSeconds: number;
 };
 
-export type HealthConfig = { readonly host: string; readonly port: number };
+export type HealthConfig = {
+  readonly host: string;
+  readonly port: number;
+  /** Seconds between the elected replica's samples of queue depth. @defaultValue 15 */
+  readonly sampleSeconds: number;
+};
 
 export const toHealthConfig = (env: z.output<typeof consumerEnv>): HealthConfig => ({
   host: env.HEALTH_HOST,
   port: env.HEALTH_PORT,
+  sampleSeconds: env.METRICS_SAMPLE_SECONDS,
 });
 
 export function toConsumerConfig(env: z.output<typeof consumerEnv>): ConsumerConfig {

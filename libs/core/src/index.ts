@@ -209,3 +209,10 @@ export type {
   WebhookAttempt,
   WebhookOutbox,
 } from './workers/worker.ports.ts';
+export {
+  NO_PIPELINE_METRICS,
+  secondsSince,
+  type PipelineMetrics,
+  type VerdictSource,
+  type WebhookDeliveryOutcome,
+} from './workers/pipeline-metrics.ts';

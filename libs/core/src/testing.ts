@@ -24,6 +24,7 @@ import type {
 import type { NewUpload, Site, Upload, UploadTransition } from './uploads/upload.types.ts';
 import type { StoredObjectHeaders } from './verification/object-metadata.ts';
 import { isWebhookState } from './webhooks/webhook-event.ts';
+import type { PipelineMetrics } from './workers/pipeline-metrics.ts';
 import type {
   NewObject,
   ObjectIncident,
@@ -750,3 +751,23 @@ export class InMemoryWebhookOutbox implements WebhookOutbox {
 
 /* ---- Behaviour suites every adapter of a port runs (port-contracts/) ---- */
 export * from './port-contracts/index.ts';
+
+/** Keeps what the handlers recorded, durations rounded away: for asserting which events happened. */
+export class RecordingPipelineMetrics implements PipelineMetrics {
+  readonly events: string[] = [];
+  moved(from: UploadState, to: UploadState): void {
+    this.events.push(`moved ${from}→${to}`);
+  }
+  verificationFailed(reason: string): void {
+    this.events.push(`verification_failed ${reason}`);
+  }
+  scanned(verdict: { result: string; source: string; bytes: number }): void {
+    this.events.push(`scanned ${verdict.result} ${verdict.source} ${verdict.bytes}`);
+  }
+  rendered(rendering: { bytes: number }): void {
+    this.events.push(`rendered ${rendering.bytes}`);
+  }
+  webhookDelivery(outcome: string): void {
+    this.events.push(`webhook ${outcome}`);
+  }
+}

@@ -48,6 +48,8 @@ export function stackSettings() {
       scannerHealth: port('AIRLOCK_DEV_SCANNER_HEALTH_PORT', 4611),
       mediaHealth: port('AIRLOCK_DEV_MEDIA_HEALTH_PORT', 4612),
       notifierHealth: port('AIRLOCK_DEV_NOTIFIER_HEALTH_PORT', 4613),
+      // The API's /metrics (and probes), apart from its public port.
+      apiMetrics: port('AIRLOCK_DEV_API_METRICS_PORT', 4614),
       s3: port('AIRLOCK_DEV_S3_PORT', 4569),
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),

@@ -38,6 +38,8 @@ function services(settings: StackSettings): Service[] {
       env: (s) => ({
         HOST: s.host,
         PORT: String(s.ports.api),
+        METRICS_HOST: s.host,
+        METRICS_PORT: String(s.ports.apiMetrics),
         WEBHOOK_ALLOW_HTTP: 'true',
         WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
         // Every test (and the OpenAPI fuzz, with its wrong keys) calls from 127.0.0.1:
@@ -100,6 +102,20 @@ function services(settings: StackSettings): Service[] {
       ready: (env) => httpOk(`${env.AIRLOCK_WEB_URL}/healthz`)(),
     },
   ];
+}
+
+/** `stage=url,…` of every process's `/metrics` page. */
+function metricsUrls(settings: StackSettings): string {
+  const { ports, host } = settings;
+  return Object.entries({
+    api: ports.apiMetrics,
+    verifier: ports.verifierHealth,
+    scanner: ports.scannerHealth,
+    media: ports.mediaHealth,
+    notifier: ports.notifierHealth,
+  })
+    .map(([stage, port]) => `${stage}=http://${host}:${port}/metrics`)
+    .join(',');
 }
 
 /** Where a browser reaches the demo web app: both loopback names are allowed origins. */
@@ -227,6 +243,8 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
   const env: StackEnv = {
     AIRLOCK_API_URL: `http://${settings.host}:${settings.ports.api}`,
     AIRLOCK_WEB_URL: webOrigins(settings)[0]!,
+    // Every process's /metrics, by stage (`airlock top` and the tests read it).
+    AIRLOCK_METRICS_URLS: metricsUrls(settings),
     DATABASE_URL: database.url,
     ...appDatabaseUrls,
     ...awsEnv,
@@ -257,6 +275,8 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
         // kills after 10 s: a 20 s poll would be killed mid-wait, and the
         // message SQS still hands it stays hidden for a visibility timeout.
         WORKER_WAIT_TIME_SECONDS: '5',
+        // Queue depth every 2 s, not 15: a local pipeline drains in seconds.
+        METRICS_SAMPLE_SECONDS: '2',
         ...process.env,
         ...env,
         ...service.env(settings),

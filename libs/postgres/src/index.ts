@@ -1,3 +1,4 @@
+export { AdvisoryLock } from './advisory-lock.ts';
 export {
   APP_DATABASE_ROLES,
   appLoginRole,
@@ -42,6 +43,7 @@ export {
 export { PgWebhookEndpoints, type WebhookEndpoint } from './webhook-endpoints.adapter.ts';
 export {
   PgWebhookOutbox,
+  type OutboxBacklog,
   type PendingWebhook,
   type WebhookAttempt,
   type WebhookDeliveryRecord,

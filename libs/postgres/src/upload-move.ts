@@ -1,4 +1,4 @@
-import { allowedSources, type UploadState } from '@airlock/core';
+import { allowedSources, type PipelineMetrics, type UploadState } from '@airlock/core';
 
 /** One move of an upload's state, by one actor, for one reason. */
 export type UploadMove = {
@@ -55,4 +55,14 @@ export function uploadMoveQuery(
       ...(clauses.params ?? []),
     ],
   };
+}
+
+/** Counts a move that took effect: `row` is what {@link uploadMoveQuery} returned, if anything. */
+export function countMove(
+  metrics: Pick<PipelineMetrics, 'moved'> | undefined,
+  row: object | undefined,
+  to: UploadState,
+): void {
+  const from = (row as { from_state?: UploadState } | undefined)?.from_state;
+  if (metrics && from) metrics.moved(from, to);
 }

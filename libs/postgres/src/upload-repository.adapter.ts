@@ -4,6 +4,7 @@ import {
   SERVABLE_STATES,
   type MultipartRecord,
   type NewUpload,
+  type PipelineMetrics,
   type TransitionRequest,
   type Upload,
   type UploadProgress,
@@ -13,7 +14,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Pool } from './pool.ts';
 import { StatementBatcher } from './statement-batcher.ts';
-import { uploadMoveQuery } from './upload-move.ts';
+import { countMove, uploadMoveQuery } from './upload-move.ts';
 
 /** Every column of an upload, named as `Upload` names them; shared by the adapters that return one. */
 export const UPLOAD_COLUMNS = `
@@ -118,10 +119,13 @@ export type { TransitionRequest };
 
 export class PgUploadRepository implements UploadRepository, UploadProgress {
   readonly #pool: Pool;
+  readonly #metrics: Pick<PipelineMetrics, 'moved'> | undefined;
   readonly #inserts: StatementBatcher<InsertCall, InsertUnlessLive>;
 
-  constructor(deps: { pool: Pool }) {
+  /** `metrics` counts every move this adapter makes. */
+  constructor(deps: { pool: Pool; metrics?: Pick<PipelineMetrics, 'moved'> }) {
     this.#pool = deps.pool;
+    this.#metrics = deps.metrics;
     this.#inserts = new StatementBatcher({
       one: ({ upload, actor }) => this.#insertOneUnlessLive(upload, actor),
       many: (calls) => this.#insertManyUnlessLive(calls),
@@ -370,6 +374,7 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
         { returning: UPLOAD_COLUMNS, guard: 'multipart_completed_at IS NULL' },
       ),
     );
+    countMove(this.#metrics, rows[0], 'expired');
     return rows[0];
   }
 
@@ -409,6 +414,7 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
         ],
       }),
     );
+    countMove(this.#metrics, rows[0], request.to);
     return rows[0];
   }
 }

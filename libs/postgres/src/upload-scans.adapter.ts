@@ -1,4 +1,5 @@
 import {
+  type PipelineMetrics,
   type PriorVerdict,
   type Upload,
   type UploadScan,
@@ -7,7 +8,7 @@ import {
   type VerdictMove,
 } from '@airlock/core';
 import type { Pool } from './pool.ts';
-import { uploadMoveQuery } from './upload-move.ts';
+import { countMove, uploadMoveQuery } from './upload-move.ts';
 import { UPLOAD_COLUMNS } from './upload-repository.adapter.ts';
 
 export type { UploadScan, VerdictMove };
@@ -26,9 +27,12 @@ const scanValues = (scan: UploadScan) => [
 
 export class PgUploadScans implements UploadScans {
   readonly #pool: Pool;
+  readonly #metrics: Pick<PipelineMetrics, 'moved'> | undefined;
 
-  constructor(deps: { pool: Pool }) {
+  /** `metrics` counts every move a verdict makes. */
+  constructor(deps: { pool: Pool; metrics?: Pick<PipelineMetrics, 'moved'> }) {
     this.#pool = deps.pool;
+    this.#metrics = deps.metrics;
   }
 
   async record(scan: UploadScan): Promise<void> {
@@ -63,6 +67,7 @@ export class PgUploadScans implements UploadScans {
         },
       ),
     );
+    countMove(this.#metrics, rows[0], move.to);
     return rows[0];
   }
 

@@ -22,12 +22,30 @@ type Row<T> = { [K in keyof T]: undefined extends T[K] ? Exclude<T[K], undefined
 
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
 
+/** Deliveries written and not yet relayed to the webhook-jobs queue. */
+export type OutboxBacklog = { readonly count: number; readonly oldestAgeSeconds: number };
+
 /** The webhook outbox the terminal-transition trigger fills (see the webhooks migration). */
 export class PgWebhookOutbox implements WebhookOutbox {
   readonly #pool: Pool;
 
   constructor(deps: { pool: Pool }) {
     this.#pool = deps.pool;
+  }
+
+  /**
+   * How many deliveries wait for the relay, and the age of the oldest: read
+   * from the partial index on unqueued rows (`webhook_deliveries_unqueued`),
+   * so its cost follows the backlog, not the table.
+   */
+  async backlog(): Promise<OutboxBacklog> {
+    const { rows } = await this.#pool.query<{ count: number; oldest: number | null }>(
+      `SELECT count(*)::int AS count,
+         EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float8 AS oldest
+       FROM webhook_deliveries WHERE queued_at IS NULL`,
+    );
+    const row = rows[0];
+    return { count: row?.count ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
   }
 
   /**

@@ -43,15 +43,22 @@ export type HealthServer = {
 };
 
 /**
- * A worker's probe and metrics port: `/healthz` (the process answers),
+ * A process's probe and metrics port (a worker's only one; the API's beside its public one): `/healthz` (the process answers),
  * `/readyz` (every dependency answers; details only in the log) and
  * `/metrics` (Prometheus). Workers have no other HTTP surface.
  */
 export async function startHealthServer(
-  options: { host: string; port: number; service: string; checks: readonly ReadinessCheck[] },
+  options: {
+    host: string;
+    port: number;
+    service: string;
+    checks: readonly ReadinessCheck[];
+    /** The process's metrics: `service` and prom-client's defaults are added to it. @defaultValue a new one */
+    registry?: Registry;
+  },
   logger: Logger,
 ): Promise<HealthServer> {
-  const registry = new Registry();
+  const registry = options.registry ?? new Registry();
   registry.setDefaultLabels({ service: options.service });
   collectDefaultMetrics({ register: registry });
 

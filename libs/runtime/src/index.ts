@@ -1,7 +1,6 @@
 export { createLogger, type Logger, type LoggingSettings } from './logger.ts';
 export { bindShutdown, memoizedClose, runInOrder, type CloseStep } from './shutdown.ts';
 export {
-  createMetricsRegistry,
   runReadinessChecks,
   startHealthServer,
   type HealthServer,

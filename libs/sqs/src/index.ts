@@ -19,6 +19,14 @@ export {
   type QueueConsumerOptions,
 } from './queue-consumer.ts';
 export { probeQueue } from './queue-probe.ts';
+export { queueDepth, type QueueDepth } from './queue-depth.ts';
+export {
+  ConsumerMetrics,
+  failureOutcome,
+  maxReceiveCountOf,
+  registered,
+  type ConsumerOutcome,
+} from './consumer-metrics.ts';
 export {
   dlqName,
   ensureQueueWithDlq,

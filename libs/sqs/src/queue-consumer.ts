@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
   SendMessageCommand,
   type Message,
   type MessageAttributeValue,
@@ -14,9 +15,16 @@ import {
   type MessageHandler,
 } from '@airlock/core';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { Consumer } from 'sqs-consumer';
 import type { z } from 'zod';
 import { forEachWithConcurrency } from './concurrency.ts';
+import {
+  ConsumerMetrics,
+  failureOutcome,
+  maxReceiveCountOf,
+  type ConsumerOutcome,
+} from './consumer-metrics.ts';
 import { MAX_BATCH_ENTRIES } from './batch-window.ts';
 import { DeleteBatcher } from './delete-batcher.ts';
 
@@ -76,6 +84,8 @@ export type QueueConsumerDependencies<Job> = {
   handler: MessageHandler<Job>;
   /** Told of every failed delivery, after the message is settled; best effort (a throw is only logged). */
   onFailure?: (record: FailureRecord) => Promise<void>;
+  /** Where the consumer's metrics go (the process's registry). @defaultValue a private one */
+  registry?: Registry;
 };
 
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -131,6 +141,9 @@ export class QueueConsumer<Job> {
   readonly #retryDelaySeconds: (receiveCount: number) => number;
   readonly #consumer: Consumer;
   readonly #deletes: DeleteBatcher;
+  readonly #metrics: ConsumerMetrics;
+  /** From the queue's RedrivePolicy, read at start: a retry on this receive is a dead letter. */
+  #maxReceiveCount: number | undefined;
   readonly #batches = new Set<Promise<void>>();
   /** Resolved whenever a message is settled, so a waiting receive can check for room. */
   #settled: Array<() => void> = [];
@@ -164,6 +177,7 @@ export class QueueConsumer<Job> {
     this.#heartbeatMs = heartbeat * 1000;
     this.#batchSize = batchSize;
     this.#retryDelaySeconds = options.retryDelaySeconds ?? defaultRetryDelaySeconds;
+    this.#metrics = new ConsumerMetrics(deps.registry ?? new Registry(), options.queue);
     this.#deletes = new DeleteBatcher(
       { sqs: deps.sqs, logger: this.#log },
       { queueUrl: options.queueUrl, lingerMs: deleteLingerMs },
@@ -200,6 +214,11 @@ export class QueueConsumer<Job> {
     });
   }
 
+  /** This consumer's metrics (the earliest SentTimestamp it received, for the depth sampler). */
+  get metrics(): ConsumerMetrics {
+    return this.#metrics;
+  }
+
   /** Messages received and not yet settled (deleted, backed off or dead-lettered). */
   get inFlight(): number {
     return this.#inFlight;
@@ -212,6 +231,7 @@ export class QueueConsumer<Job> {
     }
     if (this.#started) return;
     this.#started = true;
+    void this.#readRedrivePolicy();
     this.#consumer.start();
     this.#log.info('consumer started');
   }
@@ -246,6 +266,24 @@ export class QueueConsumer<Job> {
     this.#log.info('consumer closed');
   }
 
+  /** Best effort: without it, a retry on the last receive counts as `retried`. */
+  async #readRedrivePolicy(): Promise<void> {
+    try {
+      const { Attributes } = await this.#sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.#queueUrl,
+          AttributeNames: ['RedrivePolicy'],
+        }),
+      );
+      this.#maxReceiveCount = maxReceiveCountOf(Attributes?.RedrivePolicy);
+    } catch (error) {
+      this.#log.warn(
+        { err: error },
+        'reading the RedrivePolicy failed: dead letters count as retries',
+      );
+    }
+  }
+
   async #handleBatch(messages: Message[]): Promise<void> {
     if (this.#closing) {
       // Received as close() began: hand them straight back to the queue.
@@ -253,11 +291,15 @@ export class QueueConsumer<Job> {
       return;
     }
     this.#inFlight += messages.length;
+    this.#metrics.received(messages);
     const heartbeats = new Map(messages.map((message) => [message, this.#heartbeat(message)]));
     const batch = forEachWithConcurrency(messages, this.#concurrency, async (message) => {
+      const startedAt = performance.now();
+      let outcome: ConsumerOutcome = 'retried';
       try {
-        await this.#process(message, heartbeats.get(message)!);
+        outcome = await this.#process(message, heartbeats.get(message)!);
       } finally {
+        this.#metrics.settled(outcome, (performance.now() - startedAt) / 1000);
         this.#inFlight--;
         for (const wake of this.#settled.splice(0)) wake();
       }
@@ -275,7 +317,7 @@ export class QueueConsumer<Job> {
     }
   }
 
-  async #process(message: Message, heartbeat: Heartbeat): Promise<void> {
+  async #process(message: Message, heartbeat: Heartbeat): Promise<ConsumerOutcome> {
     const context: MessageContext = {
       queue: this.#queue,
       messageId: message.MessageId ?? '',
@@ -295,7 +337,7 @@ export class QueueConsumer<Job> {
 
     if (thrown === undefined && outcome === 'success') {
       this.#deletes.delete(message);
-      return;
+      return 'done';
     }
     const error =
       thrown === undefined
@@ -320,6 +362,7 @@ export class QueueConsumer<Job> {
       permanent ? 'message failed permanently: sent to the DLQ' : 'message failed: will retry',
     );
     await this.#notify({ ...context, error, permanent, body, at: new Date() });
+    return failureOutcome(permanent, context.receiveCount, this.#maxReceiveCount);
   }
 
   /** Copies the message to the DLQ, then deletes it; false when the copy failed (it stays queued). */

@@ -34,3 +34,4 @@ export {
 } from './airlock-cli.ts';
 export * from './files.ts';
 export { TcpProxy } from './tcp-proxy.ts';
+export { MetricsScrape, stackMetricsUrls } from './metrics-scrape.ts';

@@ -1,12 +1,21 @@
 import type { WorkerConfig } from '@airlock/config';
-import type { MessageHandler } from '@airlock/core';
-import { createPool, PgMessageFailures, ping, type Pool } from '@airlock/postgres';
-import { memoizedClose, type CloseStep, type Logger, type ReadinessCheck } from '@airlock/runtime';
+import type { MessageHandler, PipelineMetrics } from '@airlock/core';
+import { AdvisoryLock, createPool, PgMessageFailures, ping, type Pool } from '@airlock/postgres';
+import {
+  memoizedClose,
+  PromPipelineMetrics,
+  type CloseStep,
+  type Logger,
+  type ReadinessCheck,
+} from '@airlock/runtime';
 import { createS3Client, probeBucket } from '@airlock/s3';
 import { createSqsClient, probeQueue, QueueConsumer } from '@airlock/sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Registry } from 'prom-client';
 import type { z } from 'zod';
+import { LeaderSampler, type Sample } from './queue-sampler.ts';
+import { queueSample } from './samples.ts';
 
 /** What the shell opens for a worker and closes after it: its parts are built on these. */
 export type WorkerClients = {
@@ -14,6 +23,10 @@ export type WorkerClients = {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
   readonly logger: Logger;
+  /** The process's metrics registry, which the health server's `/metrics` serves. */
+  readonly registry: Registry;
+  /** What the handlers and adapters observe, into {@link registry}. */
+  readonly metrics: PipelineMetrics;
 };
 
 /** Work that runs beside the consumer (the notifier's outbox relay). */
@@ -32,6 +45,8 @@ export type WorkerParts<Job> = {
   readonly readiness?: readonly ReadinessCheck[];
   /** Started before the consumer, closed before it. */
   readonly background?: readonly BackgroundLoop[];
+  /** Measured beside the queue's depth by the elected replica (the notifier's outbox). */
+  readonly samples?: readonly Sample[];
   /** @defaultValue the consumer's exponential backoff */
   readonly retryDelaySeconds?: (receiveCount: number) => number;
   /** Logged with the start-up line (settings worth seeing in the log). */
@@ -40,6 +55,8 @@ export type WorkerParts<Job> = {
 
 export type Worker = {
   readonly queueUrl: string;
+  /** Every metric of the worker: give it to the health server. */
+  readonly registry: Registry;
   readonly summary: Readonly<Record<string, unknown>>;
   readonly readiness: readonly ReadinessCheck[];
   start(): void;
@@ -73,8 +90,9 @@ export function createWorker<Job>(
   const s3 = createS3Client(config.aws.s3);
   const sqs = createSqsClient(config.aws.sqs);
   const failures = new PgMessageFailures({ pool });
-  const own = parts({ pool, s3, sqs, logger });
-  const background = own.background ?? [];
+  const registry = new Registry();
+  const metrics = new PromPipelineMetrics(registry);
+  const own = parts({ pool, s3, sqs, logger, registry, metrics });
 
   const consumer = new QueueConsumer(
     {
@@ -83,6 +101,7 @@ export function createWorker<Job>(
       schema: own.schema,
       handler: own.handler,
       onFailure: (failure) => failures.record(failure),
+      registry,
     },
     {
       queue: own.queue.name,
@@ -92,6 +111,23 @@ export function createWorker<Job>(
       retryDelaySeconds: own.retryDelaySeconds,
     },
   );
+
+  // One replica per queue samples its depth: whichever holds the queue's advisory lock.
+  const sampler = new LeaderSampler(
+    {
+      election: new AdvisoryLock(config.databaseUrl, `airlock:metrics-sampler:${own.queue.name}`),
+      samples: [
+        queueSample(
+          { sqs, registry, oldestSentAt: () => consumer.metrics.takeOldestSentAt() },
+          own.queue,
+        ),
+        ...(own.samples ?? []),
+      ],
+      logger,
+    },
+    { intervalMs: config.health.sampleSeconds * 1000 },
+  );
+  const background = [...(own.background ?? []), sampler];
 
   const buckets = own.buckets ?? [];
   const readiness: ReadinessCheck[] = [
@@ -119,6 +155,7 @@ export function createWorker<Job>(
   ];
   return {
     queueUrl: own.queue.url,
+    registry,
     summary: own.summary ?? {},
     readiness,
     start: () => {

@@ -14,7 +14,7 @@ export async function runWorker<Config extends WorkerConfig>(
   const logger = createLogger({ level: config.logLevel, service });
   const worker = compose(config, logger);
   const health = await startHealthServer(
-    { ...config.health, service, checks: worker.readiness },
+    { ...config.health, service, checks: worker.readiness, registry: worker.registry },
     logger,
   );
   worker.start();

@@ -1,12 +1,15 @@
 import type { Readable } from 'node:stream';
 import {
   findAllowedType,
+  NO_PIPELINE_METRICS,
   PermanentFailure,
+  secondsSince,
   type MediaFailurePolicy,
   type MediaRequested,
   type MessageHandler,
   type NewObject as RenditionObject,
   type ObjectStore,
+  type PipelineMetrics,
   type Rendition,
   type Upload,
   type UploadProgress,
@@ -28,6 +31,8 @@ export type MediaDependencies = {
    */
   readonly render: (original: Readable) => Promise<RenderedRendition[]>;
   readonly logger: Logger;
+  /** @defaultValue records nothing */
+  readonly metrics?: Pick<PipelineMetrics, 'rendered'>;
 };
 
 export type MediaSettings = {
@@ -74,6 +79,7 @@ export function createMediaRequestedHandler(
   settings: MediaSettings,
 ): MessageHandler<MediaRequested> {
   const { uploads, logger } = deps;
+  const metrics = deps.metrics ?? NO_PIPELINE_METRICS;
 
   async function unprocessable(upload: Upload, message: string): Promise<void> {
     const reason = `image_unprocessable: ${message}`;
@@ -130,7 +136,9 @@ export function createMediaRequestedHandler(
         await unprocessable(upload, `input exceeds ${settings.maxInputBytes} bytes`);
         return;
       }
+      const renderStarted = performance.now();
       rendered = await deps.render(original.body);
+      metrics.rendered({ seconds: secondsSince(renderStarted), bytes: original.size });
     } catch (error) {
       if (!(error instanceof UnprocessableImageError)) throw error;
       if (await replaced()) return;

@@ -1,7 +1,10 @@
 import {
+  NO_PIPELINE_METRICS,
   PermanentFailure,
+  secondsSince,
   webhookPayload,
   type MessageHandler,
+  type PipelineMetrics,
   type WebhookDeliveryJob,
   type WebhookEventSource,
   type WebhookOutbox,
@@ -24,6 +27,8 @@ export type WebhookDeliveryDependencies = {
   /** How long one attempt may hold its delivery: the POST's timeout and some margin. */
   readonly claimSeconds: number;
   readonly now?: () => Date;
+  /** @defaultValue records nothing */
+  readonly metrics?: Pick<PipelineMetrics, 'webhookDelivery'>;
 };
 
 /** How long a job waits when its endpoint is busy; jittered so deferred jobs spread out. */
@@ -81,11 +86,18 @@ async function attempt(
   const { deliveryId } = event;
   const payload = JSON.stringify(webhookPayload(event));
   const headers = signWebhook(endpoint.secret, deliveryId, (deps.now ?? now)(), payload);
-  const log = deps.logger.child({ deliveryId, uploadId: event.uploadId });
+  // `uploadId` comes with every line written inside withUpload.
+  const log = deps.logger.child({ deliveryId });
+  const metrics = deps.metrics ?? NO_PIPELINE_METRICS;
+  const started = performance.now();
   let response: WebhookResponse;
   try {
     response = await deps.post(endpoint.url, payload, { ...headers });
   } catch (error) {
+    metrics.webhookDelivery(
+      error instanceof ForbiddenDestination ? 'failed' : 'retried',
+      secondsSince(started),
+    );
     const message = error instanceof Error ? error.message : String(error);
     await deps.outbox.recordAttempt(deliveryId, {
       status: undefined,
@@ -100,6 +112,7 @@ async function attempt(
   }
 
   const delivered = isSuccess(response.status);
+  metrics.webhookDelivery(delivered ? 'delivered' : 'retried', secondsSince(started));
   await deps.outbox.recordAttempt(deliveryId, {
     status: response.status,
     error: delivered ? undefined : `HTTP ${response.status}`,

@@ -4,12 +4,15 @@ import {
   decideAfterScan,
   exceedsScanLimit,
   mediaRequested,
+  NO_PIPELINE_METRICS,
   PermanentFailure,
+  secondsSince,
   SCAN_MAX_BYTES_SIGNATURE,
   type LimitsPolicy,
   type MediaRequested,
   type MessageHandler,
   type ObjectStore,
+  type PipelineMetrics,
   type ScanJob,
   type ScanResult,
   type Upload,
@@ -43,6 +46,8 @@ export type ScannerDependencies = {
   readonly version: (options?: { fresh?: boolean }) => Promise<EngineVersion>;
   readonly mediaJobs: { publish(job: MediaRequested): Promise<unknown> };
   readonly logger: Logger;
+  /** @defaultValue records nothing */
+  readonly metrics?: Pick<PipelineMetrics, 'scanned'>;
 };
 
 export type ScannerSettings = {
@@ -82,6 +87,7 @@ export function createScanRequestedHandler(
   settings: ScannerSettings,
 ): MessageHandler<ScanJob> {
   const { uploads, objects, logger } = deps;
+  const metrics = deps.metrics ?? NO_PIPELINE_METRICS;
 
   async function requestMedia(upload: Upload): Promise<void> {
     await deps.mediaJobs.publish(mediaRequested(upload, { producedBy: ACTOR }));
@@ -133,8 +139,15 @@ export function createScanRequestedHandler(
       }
       return;
     }
+    const scanStarted = performance.now();
     const verdict = reusable ?? (await deps.scan(opened.body));
     if (reusable) await finished(opened.body.resume());
+    metrics.scanned({
+      result: verdict.result,
+      source: reusable ? 'reused' : 'scanned',
+      seconds: secondsSince(scanStarted),
+      bytes: reusable ? 0 : opened.size,
+    });
     // A verdict is about the bytes clamd read: only if they are the verified
     // ones (equal SHA-256, never an equal eTag) may it move the upload.
     const scannedSha256 = opened.sha256();

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, Errors } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
 import { presentError } from './error.responses.ts';
+import { ERROR_CODE_LOCAL } from './request-metrics.ts';
 
 /**
  * `upload_in_progress` is a "wait", not a failure: the content is on its way
@@ -13,6 +14,7 @@ export const UPLOAD_IN_PROGRESS_RETRY_AFTER_SECONDS = 2;
 export function sendError(res: Parameters<RequestHandler>[1], error: AppError): void {
   if (error.code === 'upload_in_progress')
     res.setHeader('Retry-After', String(UPLOAD_IN_PROGRESS_RETRY_AFTER_SECONDS));
+  res.locals[ERROR_CODE_LOCAL] = error.code;
   res.status(error.httpStatus).json(presentError(error));
 }
 

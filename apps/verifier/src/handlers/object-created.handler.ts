@@ -3,12 +3,14 @@ import {
   judgeObject,
   scanRequested,
   unsignedMetadata,
+  NO_PIPELINE_METRICS,
   PermanentFailure,
   type MeasuredObject,
   type MessageHandler,
   type ObjectIncidents,
   type ObjectStore,
   type OpenedObject,
+  type PipelineMetrics,
   type S3Notification,
   type S3ObjectEvent,
   type ScanRequested,
@@ -27,6 +29,8 @@ export type VerifierDependencies = {
   readonly scanJobs: { publish(job: ScanRequested): Promise<unknown> };
   readonly incidents: Pick<ObjectIncidents, 'record'>;
   readonly logger: Logger;
+  /** @defaultValue records nothing */
+  readonly metrics?: Pick<PipelineMetrics, 'verificationFailed'>;
 };
 
 export type VerifierSettings = {
@@ -46,6 +50,23 @@ export function createObjectCreatedHandler(
   settings: VerifierSettings,
 ): MessageHandler<S3Notification> {
   const { uploads, objects, logger } = deps;
+  const metrics = deps.metrics ?? NO_PIPELINE_METRICS;
+
+  /** Moves the upload to `rejected`; counted when the move took effect (not on a replay). */
+  async function rejectUpload(
+    upload: Upload,
+    reason: string,
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
+    const moved = await uploads.transition({
+      uploadId: upload.id,
+      to: 'rejected',
+      reason,
+      actor: ACTOR,
+      ...(detail ? { detail } : {}),
+    });
+    if (moved) metrics.verificationFailed(reason);
+  }
 
   /**
    * Moves the object out of `uploads`. Objects nobody was waiting for are also
@@ -110,7 +131,7 @@ export function createObjectCreatedHandler(
     reason: string,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    await uploads.transition({ uploadId: upload.id, to: 'rejected', reason, actor: ACTOR, detail });
+    await rejectUpload(upload, reason, detail);
     await quarantine(event, upload, reason, false);
     logger.info({ uploadId: upload.id, reason }, 'upload rejected');
   }
@@ -130,15 +151,7 @@ export function createObjectCreatedHandler(
       return reject(upload, event, 'issuer_revoked', { apiKeyId: upload.apiKeyId });
     }
     const result = await measure(event);
-    if (!result) {
-      await uploads.transition({
-        uploadId: upload.id,
-        to: 'rejected',
-        reason: 'object_missing',
-        actor: ACTOR,
-      });
-      return;
-    }
+    if (!result) return rejectUpload(upload, 'object_missing');
     // Only Content-Type, Content-Length and the checksum were signed: any other
     // header the object carries (Content-Encoding, Cache-Control, x-amz-meta-*…)
     // was added by whoever held the URL, and S3 would serve or act on it.
@@ -202,16 +215,10 @@ export function createObjectCreatedHandler(
     // verified key: a leaked URL used again (against a store that does not
     // enforce the signed checksum, for other bytes). Neither copy is trusted.
     const reason = unsigned.length > 0 ? 'unsigned_metadata' : 'content_replaced';
-    await uploads.transition({
-      uploadId: upload.id,
-      to: 'rejected',
-      reason,
-      actor: ACTOR,
-      detail: {
-        measuredSha256: result.measured.sha256Hex,
-        measuredSize: result.measured.size,
-        ...(unsigned.length > 0 ? { headers: unsigned } : {}),
-      },
+    await rejectUpload(upload, reason, {
+      measuredSha256: result.measured.sha256Hex,
+      measuredSize: result.measured.size,
+      ...(unsigned.length > 0 ? { headers: unsigned } : {}),
     });
     await quarantine(event, upload, reason);
   }
@@ -224,7 +231,11 @@ export function createObjectCreatedHandler(
       );
     }
     const upload = await uploads.findByObject(event.bucket, event.key);
-    if (!upload) return quarantine(event, undefined, 'unknown_object');
+    if (!upload) {
+      await quarantine(event, undefined, 'unknown_object');
+      metrics.verificationFailed('unknown_object');
+      return;
+    }
     switch (upload.state) {
       case 'pending':
       case 'uploaded':
