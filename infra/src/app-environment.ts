@@ -55,6 +55,8 @@ export function appEnvironment(
         environment: {
           ...shared,
           PORT: String(API_PORT),
+          // /metrics and the probes, on the workers' port: never behind the load balancer.
+          METRICS_PORT: String(HEALTH_PORT),
           // Exactly one proxy hop: the load balancer.
           TRUST_PROXY: 'true',
           SCAN_MAX_BYTES: String(SCAN_MAX_BYTES),

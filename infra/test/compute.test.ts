@@ -39,7 +39,7 @@ const SHARED = [
   'DATABASE_URL',
 ];
 const EXPECTED_ENV: Record<string, string[]> = {
-  'upload-api': [...SHARED, 'PORT', 'TRUST_PROXY', 'SCAN_MAX_BYTES'],
+  'upload-api': [...SHARED, 'PORT', 'METRICS_PORT', 'TRUST_PROXY', 'SCAN_MAX_BYTES'],
   verifier: [
     ...SHARED,
     'HEALTH_PORT',
