@@ -6,8 +6,11 @@ function outboxOf(ids: string[]) {
   const queued: string[] = [];
   return {
     queued,
-    relay: async (_limit: number, send: (deliveryIds: string[]) => Promise<string[]>) => {
-      const sent = await send(ids);
+    relay: async (
+      _limit: number,
+      send: (deliveryIds: string[], traceParents: ReadonlyMap<string, string>) => Promise<string[]>,
+    ) => {
+      const sent = await send(ids, new Map());
       queued.push(...sent);
       return sent.length;
     },

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookDelivery } from '@airlock/core';
 import type { PgWebhookOutbox } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
+import { contextFrom } from '@airlock/tracing';
+import { context } from '@opentelemetry/api';
 
 export type OutboxRelayDependencies = {
   readonly outbox: Pick<PgWebhookOutbox, 'relay'>;
@@ -44,9 +46,14 @@ export class OutboxRelay {
 
   /** One poll; @returns how many deliveries were queued. */
   relayOnce(): Promise<number> {
-    return this.#deps.outbox.relay(this.#options.batchSize, async (ids) => {
+    return this.#deps.outbox.relay(this.#options.batchSize, async (ids, traceParents) => {
+      // Each job is sent in its upload's trace (its producer span a child of it).
       const sends = await Promise.allSettled(
-        ids.map((id) => this.#deps.publish(webhookDelivery(id))),
+        ids.map((id) =>
+          context.with(contextFrom(traceParents.get(id)), () =>
+            this.#deps.publish(webhookDelivery(id)),
+          ),
+        ),
       );
       const failed = sends.filter((send) => send.status === 'rejected');
       if (failed.length > 0) {

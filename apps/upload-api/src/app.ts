@@ -20,6 +20,7 @@ import {
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { refuseUndecodableSegments } from './http/path-segments.ts';
 import { requestMetrics } from './http/request-metrics.ts';
+import { requestSpan } from './http/request-span.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { perIpAuthFailureLimit, perKeyRateLimit } from './http/rate-limit.middleware.ts';
 import { createUploadRoute } from './routes/create-upload.route.ts';
@@ -66,6 +67,7 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ? 1 : false);
+  app.use(requestSpan());
   app.use(securityHeaders());
   if (deps.registry) app.use(requestMetrics(deps.registry));
   app.use(accessLog(deps.logger));

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { loadUploadApiConfig } from '@airlock/config';
-import { bindShutdown, createLogger, startHealthServer } from '@airlock/runtime';
+import { bindShutdown, createLogger, startHealthServer, startTracing } from '@airlock/runtime';
 import { composeUploadApi } from './compose.ts';
 
+const tracing = startTracing('upload-api');
 const config = loadUploadApiConfig();
 const logger = createLogger({ level: config.logLevel, service: 'upload-api' });
 const { app, registry, readiness, close } = composeUploadApi(config, logger);
@@ -14,7 +15,12 @@ const metrics = await startHealthServer(
 const server = app.listen(config.http.port, config.http.host);
 await once(server, 'listening');
 logger.info(
-  { port: config.http.port, host: config.http.host, metricsPort: metrics.port },
+  {
+    port: config.http.port,
+    host: config.http.host,
+    metricsPort: metrics.port,
+    tracesExported: tracing.exporting,
+  },
   'upload-api listening',
 );
 
@@ -22,4 +28,5 @@ bindShutdown(logger, [
   () => new Promise<void>((resolve) => server.close(() => resolve())),
   close,
   metrics.close,
+  tracing.close,
 ]);

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { inSpan, SpanKind } from '@airlock/tracing';
 import NodeClam from 'clamscan';
 import {
   parseScanReply,
@@ -64,13 +65,19 @@ export class ClamdScanner {
     };
   }
 
-  async scan(stream: ScanInput, signal?: AbortSignal): Promise<ScanVerdict> {
-    signal?.throwIfAborted();
-    // Read before the scan: the label is never newer than the database that
-    // answers (a signature update in between is seen with the next version).
-    const { engine, signatures } = await this.version();
-    const answer = await this.#instream(stream, signal);
-    return { ...answer, engine, signatures };
+  /** In a CLIENT span `clamd INSTREAM` whose `airlock.scan.result` is clamd's answer. */
+  scan(stream: ScanInput, signal?: AbortSignal): Promise<ScanVerdict> {
+    const { host, port } = this.#config;
+    const attributes = { 'server.address': host, 'server.port': port };
+    return inSpan('clamd INSTREAM', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      signal?.throwIfAborted();
+      // Read before the scan: the label is never newer than the database that
+      // answers (a signature update in between is seen with the next version).
+      const { engine, signatures } = await this.version();
+      const answer = await this.#instream(stream, signal);
+      span.setAttribute('airlock.scan.result', answer.result);
+      return { ...answer, engine, signatures };
+    });
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The local stack's AWS: an S3 emulator that checks SigV4 for real
  * (@20minutes/s3rver, completed in s3-emulator.ts), an SQS emulator with redrive DLQs (fauxqs), and the
- * bucket → queue notification that real S3 would deliver. Started by
+ * bucket → queue notification that real S3 would deliver, and a receiver of
+ * the apps' traces (OTLP/HTTP, otlp-receiver.ts). Started by
  * `airlock dev up`; prints one JSON line with the queue URLs when ready.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { createSqsClient, ensureQueueWithDlq, type QueueUrls } from '@airlock/sqs';
+import { startOtlpReceiver } from './otlp-receiver.ts';
 import { createS3Emulator } from './s3-emulator.ts';
 import { s3TestEvent, toS3Notification, type EmulatorEvent } from './s3-event-envelope.ts';
 import { stackSettings } from './stack-settings.ts';
@@ -110,6 +112,7 @@ s3Server.on('event', (event: EmulatorEvent) => {
 });
 
 await s3Server.run();
+const otlpReceiver = await startOtlpReceiver(settings.bindHost, settings.ports.otlp);
 for (const [bucket, queueUrl] of notifications) await deliver(queueUrl, s3TestEvent(bucket));
 
 const ready = {
@@ -117,12 +120,13 @@ const ready = {
   sqsEndpoint,
   queues,
   sandboxEventsUrl,
+  otlpEndpoint: `http://${settings.publicHost}:${settings.ports.otlp}`,
 };
 writeFileSync(join(settings.run, 'emulators.json'), JSON.stringify(ready, null, 2));
 console.log(JSON.stringify({ msg: 'emulators ready', ...ready }));
 
 const stop = async () => {
-  await Promise.allSettled([s3Server.close(), sqsServer.close()]);
+  await Promise.allSettled([s3Server.close(), sqsServer.close(), otlpReceiver.close()]);
   process.exit(0);
 };
 process.on('SIGTERM', stop);

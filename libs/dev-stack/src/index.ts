@@ -6,3 +6,4 @@ export {
 export { encodeS3EventKey, s3TestEvent, toS3Notification } from './s3-event-envelope.ts';
 export { down, status, stopService, up, type ServiceStatus, type StackEnv } from './stack.ts';
 export { ensureWebDemoTenant, type WebDemoTenant } from './web-demo.ts';
+export { flattenExport, type AttributeValue, type ReceivedSpan } from './otlp-spans.ts';

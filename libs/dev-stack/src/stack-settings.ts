@@ -54,6 +54,8 @@ export function stackSettings() {
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),
       clamd: port('AIRLOCK_DEV_CLAMD_PORT', 3310),
+      // The emulators' OTLP/HTTP trace receiver (otlp-receiver.ts).
+      otlp: port('AIRLOCK_DEV_OTLP_PORT', 4618),
       // The demo web app (apps/web): a page on another origin than the API.
       // By default 20 above the API's, so stacks with moved ports never collide.
       web: port('AIRLOCK_DEV_WEB_PORT', apiPort + 20),
@@ -110,6 +112,9 @@ export function stackSettings() {
     corsOrigins: parseCorsOrigins(process.env.AIRLOCK_DEV_CORS_ORIGINS),
     queues: ['upload-events', 'scan-jobs', 'media-jobs', 'webhook-jobs'] as const,
     maxReceiveCount: port('AIRLOCK_DEV_MAX_RECEIVE_COUNT', 5),
+    // The apps export their traces to the receiver unless AIRLOCK_DEV_TRACING=off
+    // (the bench's comparison); their logs carry trace ids either way.
+    tracing: !/^(0|false|no|off)$/i.test(process.env.AIRLOCK_DEV_TRACING ?? ''),
     databaseUrl: process.env.DATABASE_URL,
   };
 }

@@ -164,6 +164,7 @@ async function startEmulators(settings: StackSettings, baseEnv: NodeJS.ProcessEn
     sqsEndpoint: string;
     queues: Record<string, { url: string; dlqUrl: string }>;
     sandboxEventsUrl: string;
+    otlpEndpoint: string;
   };
 }
 
@@ -237,6 +238,7 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
   const emulators = await startEmulators(settings, { ...process.env, ...awsEnv });
   log(`s3          ${emulators.s3Endpoint}`);
   log(`sqs         ${emulators.sqsEndpoint}`);
+  log(`traces      ${emulators.otlpEndpoint}${settings.tracing ? '' : ' (export off)'}`);
   const clamdEnv = await clamd;
   log(`clamd       ${clamdEnv.CLAMD_HOST}:${clamdEnv.CLAMD_PORT}`);
 
@@ -256,6 +258,12 @@ export async function up(log: (line: string) => void = () => {}): Promise<StackE
     PROCESSED_BUCKET: settings.buckets.processed,
     SANDBOX_BUCKET: settings.buckets.sandbox,
     SANDBOX_EVENTS_QUEUE_URL: emulators.sandboxEventsUrl,
+    // The trace receiver (GET /traces/<traceId>); the apps export to it
+    // unless AIRLOCK_DEV_TRACING=off, every half second.
+    AIRLOCK_DEV_OTLP_URL: emulators.otlpEndpoint,
+    ...(settings.tracing
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: emulators.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '500' }
+      : {}),
     ...clamdEnv,
     ...settings.uploadLimits,
     FOLDER_SECRET: folderSecret(settings),

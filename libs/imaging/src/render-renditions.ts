@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { inSpan } from '@airlock/tracing';
 import sharp, { type OutputInfo, type ResizeOptions } from 'sharp';
 import { hardenSharp } from './sharp-settings.ts';
 import { UnprocessableImageError } from './unprocessable-image.error.ts';
@@ -82,7 +83,26 @@ const AVIF_EFFORT = 3;
  * within the limits. An error of `input` itself (a broken S3 stream) is
  * rethrown as it is: that is infrastructure, to retry.
  */
-export async function renderRenditions(
+export function renderRenditions(
+  input: Buffer | Readable,
+  specs: readonly RenditionSpec[],
+  limits: ImageLimits,
+): Promise<RenderedRendition[]> {
+  return inSpan(
+    'sharp render',
+    { attributes: { 'airlock.renditions.count': specs.length } },
+    async (span) => {
+      const renditions = await render(input, specs, limits);
+      span.setAttribute(
+        'airlock.renditions.bytes',
+        renditions.reduce((sum, rendition) => sum + rendition.data.length, 0),
+      );
+      return renditions;
+    },
+  );
+}
+
+async function render(
   input: Buffer | Readable,
   specs: readonly RenditionSpec[],
   limits: ImageLimits,

@@ -11,6 +11,7 @@ import {
   type UploadRepository,
   type UploadTransition,
 } from '@airlock/core';
+import { traceParentOf } from '@airlock/tracing';
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Pool } from './pool.ts';
 import { StatementBatcher } from './statement-batcher.ts';
@@ -27,7 +28,8 @@ export const UPLOAD_COLUMNS = `
   media_requested_at AS "mediaRequestedAt", version_id AS "versionId",
   api_key_id AS "apiKeyId", multipart_upload_id AS "multipartUploadId",
   part_size AS "partSize", part_count AS "partCount",
-  multipart_completed_at AS "multipartCompletedAt", upload_token_id AS "uploadTokenId"`;
+  multipart_completed_at AS "multipartCompletedAt", upload_token_id AS "uploadTokenId",
+  trace_parent AS "traceParent"`;
 
 /**
  * Not dead: core's DEAD_STATES written as a constant, the way the partial
@@ -37,18 +39,23 @@ export const UPLOAD_COLUMNS = `
  */
 const IS_LIVE = `state <> ALL ('{${DEAD_STATES.join(',')}}'::upload_state[])`;
 
-/** The columns a new upload is inserted with, as $1…$16 of {@link newUploadValues}. */
+/** The columns a new upload is inserted with, as $1…$17 of {@link newUploadValues}. */
 const NEW_UPLOAD_COLUMNS = `customer_id, site_id, dedup_scope, original_name,
   declared_content_type, declared_size, declared_sha256, category, bucket, key, expires_at,
-  api_key_id, multipart_upload_id, part_size, part_count, upload_token_id`;
-const NEW_UPLOAD_PARAMS = Array.from({ length: 16 }, (_, i) => `$${i + 1}`).join(', ');
-/** The first audit event of the upload the `inserted` CTE returned; the actor is $17. */
+  api_key_id, multipart_upload_id, part_size, part_count, upload_token_id, trace_parent`;
+const NEW_UPLOAD_PARAMS = Array.from({ length: 17 }, (_, i) => `$${i + 1}`).join(', ');
+/** The first audit event of the upload the `inserted` CTE returned; the actor is $18. */
 const AUDIT_INSERTED = `audit AS (
   INSERT INTO upload_events (upload_id, from_state, to_state, actor)
-  SELECT id, NULL, 'pending', $17 FROM inserted
+  SELECT id, NULL, 'pending', $18 FROM inserted
 )`;
 
-function newUploadValues(upload: NewUpload, actor: string): unknown[] {
+/**
+ * The upload's values and the `traceparent` of the span its caller is in
+ * (captured here, before a {@link StatementBatcher} runs the insert in
+ * another caller's context).
+ */
+function newUploadValues(upload: NewUpload, actor: string, traceParent: string | null): unknown[] {
   return [
     upload.customerId,
     upload.siteId,
@@ -66,13 +73,14 @@ function newUploadValues(upload: NewUpload, actor: string): unknown[] {
     upload.partSize ?? null,
     upload.partCount ?? null,
     upload.uploadTokenId ?? null,
+    traceParent,
     actor,
   ];
 }
 
 /** The answer of {@link PgUploadRepository.insertPendingUnlessLive}. */
 type InsertUnlessLive = { upload: Upload; created: boolean } | undefined;
-type InsertCall = { upload: NewUpload; actor: string };
+type InsertCall = { upload: NewUpload; actor: string; traceParent: string | null };
 
 /** The most rows one batched insert carries (more waiting go as several statements at once). */
 const MAX_INSERT_BATCH = 16;
@@ -88,7 +96,8 @@ const MAX_INSERT_BATCH = 16;
 const INSERT_UNLESS_LIVE_BATCH = `WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
     $7::bigint[], $8::bpchar[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],
-    $13::uuid[], $14::text[], $15::bigint[], $16::integer[], $17::uuid[], $18::text[])
+    $13::uuid[], $14::text[], $15::bigint[], $16::integer[], $17::uuid[], $18::text[],
+    $19::text[])
     WITH ORDINALITY AS t(id, ${NEW_UPLOAD_COLUMNS}, actor, ord)
 ), live AS (
   SELECT i.id AS "forId", l.* FROM input i CROSS JOIN LATERAL (
@@ -111,7 +120,10 @@ UNION ALL SELECT false AS created, * FROM live`;
 
 /** The batch statement's parameters: one array per column of {@link INSERT_UNLESS_LIVE_BATCH}'s input. */
 function batchValues(ids: string[], calls: InsertCall[]): unknown[][] {
-  const rows = calls.map(({ upload, actor }, i) => [ids[i], ...newUploadValues(upload, actor)]);
+  const rows = calls.map(({ upload, actor, traceParent }, i) => [
+    ids[i],
+    ...newUploadValues(upload, actor, traceParent),
+  ]);
   return rows[0]!.map((_, column) => rows.map((row) => row[column]));
 }
 
@@ -127,7 +139,7 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
     this.#pool = deps.pool;
     this.#metrics = deps.metrics;
     this.#inserts = new StatementBatcher({
-      one: ({ upload, actor }) => this.#insertOneUnlessLive(upload, actor),
+      one: (call) => this.#insertOneUnlessLive(call),
       many: (calls) => this.#insertManyUnlessLive(calls),
       maxBatch: MAX_INSERT_BATCH,
     });
@@ -152,7 +164,7 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
            RETURNING ${UPLOAD_COLUMNS}
          ), ${AUDIT_INSERTED}
          SELECT * FROM inserted`,
-        values: newUploadValues(upload, actor),
+        values: newUploadValues(upload, actor, traceParentOf() ?? null),
       });
       return rows[0];
     } catch (error) {
@@ -170,10 +182,14 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
    * ({@link StatementBatcher}); each caller gets its own row's answer.
    */
   insertPendingUnlessLive(upload: NewUpload, actor: string): Promise<InsertUnlessLive> {
-    return this.#inserts.run({ upload, actor });
+    return this.#inserts.run({ upload, actor, traceParent: traceParentOf() ?? null });
   }
 
-  async #insertOneUnlessLive(upload: NewUpload, actor: string): Promise<InsertUnlessLive> {
+  async #insertOneUnlessLive({
+    upload,
+    actor,
+    traceParent,
+  }: InsertCall): Promise<InsertUnlessLive> {
     try {
       const { rows } = await this.#pool.query<Upload & { created: boolean }>({
         name: 'upload-insert-unless-live',
@@ -187,7 +203,7 @@ export class PgUploadRepository implements UploadRepository, UploadProgress {
          ), ${AUDIT_INSERTED}
          SELECT true AS created, * FROM inserted
          UNION ALL SELECT false AS created, * FROM live`,
-        values: newUploadValues(upload, actor),
+        values: newUploadValues(upload, actor, traceParent),
       });
       const row = rows[0];
       if (!row) return undefined;

@@ -53,19 +53,34 @@ export class PgWebhookOutbox implements WebhookOutbox {
    * marks the ones it reports sent as queued, in the same transaction. What
    * was not sent stays for the next round; a crash after a send can queue a
    * row twice, which {@link claim} makes harmless. SKIP LOCKED lets several
-   * relays share the outbox.
+   * relays share the outbox. `send` also gets each upload's `traceparent`
+   * (when it has one), so its webhook job continues the upload's trace.
    * @returns how many were queued.
    */
-  async relay(limit: number, send: (deliveryIds: string[]) => Promise<string[]>): Promise<number> {
+  async relay(
+    limit: number,
+    send: (deliveryIds: string[], traceParents: ReadonlyMap<string, string>) => Promise<string[]>,
+  ): Promise<number> {
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT id FROM webhook_deliveries WHERE queued_at IS NULL
-         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      const { rows } = await client.query<{ id: string; trace_parent: string | null }>(
+        `SELECT d.id, u.trace_parent FROM webhook_deliveries d
+         LEFT JOIN uploads u ON u.id = d.upload_id
+         WHERE d.queued_at IS NULL
+         ORDER BY d.created_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED`,
         [limit],
       );
-      const sent = rows.length > 0 ? await send(rows.map((row) => row.id)) : [];
+      const traceParents = new Map(
+        rows.flatMap((row) => (row.trace_parent ? [[row.id, row.trace_parent] as const] : [])),
+      );
+      const sent =
+        rows.length > 0
+          ? await send(
+              rows.map((row) => row.id),
+              traceParents,
+            )
+          : [];
       if (sent.length > 0) {
         await client.query(
           `UPDATE webhook_deliveries SET queued_at = now() WHERE id = ANY($1::uuid[])`,

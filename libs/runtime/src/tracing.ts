@@ -78,9 +78,10 @@ let started: Tracing | undefined;
  * set, sampled spans are exported over OTLP/HTTP (JSON) in batches
  * (`OTEL_BSP_SCHEDULE_DELAY` ms apart, default 5000); the service is named
  * `service` unless `OTEL_SERVICE_NAME` says otherwise. Without it nothing is
- * recorded or exported, but spans still get ids, so the `traceparent` kept on
- * an upload's row and carried by its jobs ties its log lines together across
- * processes. `OTEL_SDK_DISABLED=true`: no ids either.
+ * exported, but spans still get ids, so the `traceparent` kept on an upload's
+ * row and carried by its jobs ties its log lines together across processes;
+ * no trace starts sampled, and a sampled one passes through still sampled.
+ * `OTEL_SDK_DISABLED=true`: no ids either.
  */
 export function startTracing(service: string, env: Env = process.env): Tracing {
   if (started) return started;
@@ -99,7 +100,11 @@ export function startTracing(service: string, env: Env = process.env): Tracing {
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY ?? '5000');
   const provider = new TracerProvider({
     resource,
-    sampler: exporting ? samplerFromEnv(env) : new AlwaysOffSampler(),
+    // Off: no trace starts sampled here, and one sampled upstream stays so
+    // (its spans here are dropped): a process never changes the decision.
+    sampler: exporting
+      ? samplerFromEnv(env)
+      : new ParentBasedSampler({ root: new AlwaysOffSampler() }),
     spanProcessors: exporting
       ? [
           uploadIdStamp,

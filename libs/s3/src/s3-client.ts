@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { traceS3Requests } from './s3-spans.ts';
 
 export type S3Settings = {
   readonly region: string;
@@ -9,8 +10,9 @@ export type S3Settings = {
   readonly credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
 };
 
+/** An S3 client whose every request is a span ({@link traceS3Requests}). */
 export function createS3Client(settings: S3Settings): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     forcePathStyle: settings.forcePathStyle,
@@ -20,4 +22,6 @@ export function createS3Client(settings: S3Settings): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  traceS3Requests(client);
+  return client;
 }

@@ -1,12 +1,23 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { BatchWindow, outcomesById } from './batch-window.ts';
+import { queueNameOf, sendInSpan } from './message-spans.ts';
 
-type Outgoing = { body: string; delaySeconds: number | undefined };
+type Outgoing = {
+  body: string;
+  delaySeconds: number | undefined;
+  attributes: Record<string, MessageAttributeValue>;
+};
 
 /** Sends JSON messages to one queue. */
 export class SqsMessagePublisher {
   readonly #sqs: SQSClient;
   readonly #queueUrl: string;
+  readonly #queue: string;
   readonly #batches: BatchWindow<Outgoing, string> | undefined;
 
   /**
@@ -19,6 +30,7 @@ export class SqsMessagePublisher {
   constructor(deps: { sqs: SQSClient }, config: { queueUrl: string; batchLingerMs?: number }) {
     this.#sqs = deps.sqs;
     this.#queueUrl = config.queueUrl;
+    this.#queue = queueNameOf(config.queueUrl);
     const lingerMs = config.batchLingerMs ?? 0;
     if (!Number.isInteger(lingerMs) || lingerMs < 0 || lingerMs > 1000)
       throw new RangeError(`batchLingerMs must be an integer from 0 to 1000, got ${lingerMs}`);
@@ -29,16 +41,27 @@ export class SqsMessagePublisher {
   }
 
   /**
+   * In a PRODUCER span whose context the message carries (`traceparent`).
    * @param options.delaySeconds hidden from consumers this long (0–900).
    * @returns the SQS MessageId.
    */
-  async publish(message: object, options: { delaySeconds?: number } = {}): Promise<string> {
-    const outgoing = { body: JSON.stringify(message), delaySeconds: options.delaySeconds };
+  publish(message: object, options: { delaySeconds?: number } = {}): Promise<string> {
+    return sendInSpan(this.#queue, (attributes) =>
+      this.#publish({
+        body: JSON.stringify(message),
+        delaySeconds: options.delaySeconds,
+        attributes,
+      }),
+    );
+  }
+
+  async #publish(outgoing: Outgoing): Promise<string> {
     if (this.#batches) return this.#batches.add(outgoing);
     const { MessageId } = await this.#sqs.send(
       new SendMessageCommand({
         QueueUrl: this.#queueUrl,
         MessageBody: outgoing.body,
+        MessageAttributes: outgoing.attributes,
         ...(outgoing.delaySeconds ? { DelaySeconds: outgoing.delaySeconds } : {}),
       }),
     );
@@ -52,6 +75,7 @@ export class SqsMessagePublisher {
         Entries: messages.map((message, index) => ({
           Id: String(index),
           MessageBody: message.body,
+          MessageAttributes: message.attributes,
           ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
         })),
       }),

@@ -27,6 +27,7 @@ import {
 } from './consumer-metrics.ts';
 import { MAX_BATCH_ENTRIES } from './batch-window.ts';
 import { DeleteBatcher } from './delete-batcher.ts';
+import { processInSpan } from './message-spans.ts';
 
 export type FailureRecord = {
   queue: string;
@@ -327,7 +328,9 @@ export class QueueConsumer<Job> {
     let outcome: unknown;
     let thrown: unknown;
     try {
-      outcome = await this.#handler(parseMessage(this.#schema, body), context);
+      outcome = await processInSpan(this.#queue, message, () =>
+        this.#handler(parseMessage(this.#schema, body), context),
+      );
     } catch (error) {
       thrown = error;
     }

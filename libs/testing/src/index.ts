@@ -35,3 +35,4 @@ export {
 export * from './files.ts';
 export { TcpProxy } from './tcp-proxy.ts';
 export { MetricsScrape, stackMetricsUrls } from './metrics-scrape.ts';
+export { receivedTrace, tracesOfUpload } from './traces.ts';

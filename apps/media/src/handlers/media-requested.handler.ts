@@ -17,6 +17,7 @@ import {
 } from '@airlock/core';
 import { UnprocessableImageError, type RenderedRendition } from '@airlock/imaging';
 import type { Logger } from '@airlock/runtime';
+import { inSpan, SpanKind, withUpload } from '@airlock/tracing';
 
 export type MediaDependencies = {
   readonly uploads: Pick<UploadProgress, 'find' | 'transition'>;
@@ -196,7 +197,7 @@ export function createMediaRequestedHandler(
     );
   }
 
-  return async (job) => {
+  const handle: MessageHandler<MediaRequested> = async (job) => {
     const upload = await uploads.find(job.uploadId);
     if (!upload)
       throw new PermanentFailure('unknown_upload', `upload ${job.uploadId} does not exist`);
@@ -212,4 +213,9 @@ export function createMediaRequestedHandler(
     await renderUpload(upload);
     return 'success';
   };
+  // Every span and log line of the job names its upload.
+  return (job, context) =>
+    withUpload(job.uploadId, () =>
+      inSpan('render upload', { kind: SpanKind.INTERNAL }, () => handle(job, context)),
+    );
 }

@@ -10,6 +10,7 @@ import {
   type WebhookOutbox,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
+import { inSpan, SpanKind, withUpload } from '@airlock/tracing';
 import { ForbiddenDestination, signWebhook, type WebhookResponse } from '@airlock/webhooks';
 import type { EndpointSlots } from '../endpoint-slots.ts';
 
@@ -69,7 +70,11 @@ export function createWebhookDeliveryHandler(
     try {
       // A copy of this job is being attempted right now; that attempt settles it.
       if (!(await deps.outbox.claim(job.deliveryId, deps.claimSeconds))) return 'success';
-      await attempt(deps, delivery.event, endpoint);
+      await withUpload(delivery.event.uploadId, () =>
+        inSpan('deliver webhook', { kind: SpanKind.INTERNAL }, () =>
+          attempt(deps, delivery.event, endpoint),
+        ),
+      );
       return 'success';
     } finally {
       release();

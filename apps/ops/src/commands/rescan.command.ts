@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadOpsConfig } from '@airlock/config';
+import { startTracing } from '@airlock/runtime';
 import { withPool, withSqs } from '../clients.ts';
 import { rescanCleanUploads } from '../operations/rescan.ts';
 import { createOutput } from '../output.ts';
@@ -21,6 +22,8 @@ export function rescanCommand(): Command {
     .action(async (options: { since: Date; customer?: string; json?: boolean }) => {
       const out = createOutput(Boolean(options.json));
       const config = loadOpsConfig();
+      // Each job is sent in its upload's trace (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+      const tracing = startTracing('airlock-ops');
       const scanJobsQueueUrl = config.queueUrl('scan-jobs');
       const queued = await withSqs(config, (sqs) =>
         withPool(config, (pool) =>
@@ -32,7 +35,7 @@ export function rescanCommand(): Command {
             ),
           ),
         ),
-      );
+      ).finally(() => tracing.close());
       out.result(
         { queued, since: options.since.toISOString(), customer: options.customer ?? null },
         () => `${plural(queued, 'scan job')} queued`,

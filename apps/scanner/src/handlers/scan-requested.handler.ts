@@ -21,6 +21,7 @@ import {
   type UploadScans,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
+import { inSpan, SpanKind, withUpload } from '@airlock/tracing';
 
 export type ScanVerdict = {
   result: ScanResult;
@@ -239,7 +240,10 @@ export function createScanRequestedHandler(
       return;
     }
     const clean = await deps.scans.recordVerdict(scan, { to: 'clean', actor: ACTOR, detail });
-    if (clean) await moveOnFromClean(clean);
+    if (!clean) return;
+    // Its uploadId and trace ids come with the line (withUpload, below).
+    logger.info({ reused: verdict.reusedFrom !== undefined }, 'upload clean');
+    await moveOnFromClean(clean);
   }
 
   /**
@@ -271,7 +275,7 @@ export function createScanRequestedHandler(
     );
   }
 
-  return async (job) => {
+  const handle: MessageHandler<ScanJob> = async (job) => {
     const upload = await uploads.find(job.uploadId);
     if (!upload)
       throw new PermanentFailure('unknown_upload', `upload ${job.uploadId} does not exist`);
@@ -296,4 +300,9 @@ export function createScanRequestedHandler(
     }
     return 'success';
   };
+  // Every span and log line of the job names its upload.
+  return (job, context) =>
+    withUpload(job.uploadId, () =>
+      inSpan('scan upload', { kind: SpanKind.INTERNAL }, () => handle(job, context)),
+    );
 }

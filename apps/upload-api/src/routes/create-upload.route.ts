@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import type { RequestUpload } from '@airlock/core';
+import { UPLOAD_ID_ATTRIBUTE } from '@airlock/tracing';
+import { trace } from '@opentelemetry/api';
 import { actorOf, callerOf } from '../http/authenticate.middleware.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { presentRequestedUpload } from '../http/requested-upload.responses.ts';
@@ -16,6 +18,7 @@ export function createUploadRoute(requestUpload: RequestUpload): Router {
       apiKeyId: caller.apiKeyId,
       token: caller.token,
     });
+    trace.getActiveSpan()?.setAttribute(UPLOAD_ID_ATTRIBUTE, result.upload.id);
     const { status, body: answer } = presentRequestedUpload(result);
     res.status(status).json(answer);
   });

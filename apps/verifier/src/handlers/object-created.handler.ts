@@ -18,6 +18,7 @@ import {
   type UploadProgress,
 } from '@airlock/core';
 import type { Logger } from '@airlock/runtime';
+import { continueUploadTrace, SpanKind } from '@airlock/tracing';
 
 export type VerifierDependencies = {
   readonly uploads: Pick<
@@ -236,6 +237,13 @@ export function createObjectCreatedHandler(
       metrics.verificationFailed('unknown_object');
       return;
     }
+    // The PUT's event carries no trace context: the upload's row does.
+    return continueUploadTrace('verify upload', upload, { kind: SpanKind.INTERNAL }, () =>
+      judgeEvent(upload, event),
+    );
+  }
+
+  async function judgeEvent(upload: Upload, event: S3ObjectEvent): Promise<void> {
     switch (upload.state) {
       case 'pending':
       case 'uploaded':

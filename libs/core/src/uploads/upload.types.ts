@@ -46,6 +46,13 @@ export type Upload = {
   readonly multipartCompletedAt?: Date | null;
   /** The upload token that created it (a browser's); `null` (or absent) for an API key's. */
   readonly uploadTokenId?: string | null;
+  /**
+   * W3C `traceparent` of the request that created it: the S3 event of its PUT
+   * carries no trace context, so the verifier continues its trace from here.
+   * Written by the repository, never by the domain; `null` (or absent) when
+   * the process had tracing disabled.
+   */
+  readonly traceParent?: string | null;
 };
 
 export type UploadTransition = {
@@ -69,4 +76,5 @@ export type NewUpload = Omit<
   | 'mediaRequestedAt'
   | 'versionId'
   | 'apiKeyId'
+  | 'traceParent'
 > & { readonly apiKeyId?: string | null | undefined };
