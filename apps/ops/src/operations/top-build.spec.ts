@@ -124,6 +124,16 @@ describe('buildSnapshot', () => {
       latency: { p50Seconds: null, p95Seconds: null },
       cpuPercent: null,
     });
+    // No 5xx yet: none of its series match, and that is 0, not unknown.
+    const no5xx = apiPage(5, 0, 5)
+      .split('\n')
+      .filter((line) => !line.includes('"503"'))
+      .join('\n');
+    const idle = buildSnapshot(undefined, reading(0, [target(api, no5xx, 'api')]));
+    expect(idle.stages.find((s) => s.stage === 'api')!.failures).toEqual({
+      total: 0,
+      perSecond: null,
+    });
   });
 
   it('counts from zero again after a restart instead of going negative', () => {

@@ -65,11 +65,10 @@ function stageSeries(stage: TopStage, previous: TopReading | undefined, current:
   });
   const intervalSeconds = previous ? (current.at - previous.at) / 1000 : undefined;
 
+  /** `null` when no process has the metric; 0 when none of its series match. */
   const total = (name: string, match: LabelMatch = {}): number | null => {
-    const sums = up.map((t) => sumOf(t.samples!, name, match));
-    return sums.some((s) => s !== undefined)
-      ? sums.reduce<number>((a, s) => a + (s ?? 0), 0)
-      : null;
+    if (!up.some((t) => sumOf(t.samples!, name) !== undefined)) return null;
+    return up.reduce((sum, t) => sum + (sumOf(t.samples!, name, match) ?? 0), 0);
   };
   const perSecond = (name: string, match: LabelMatch = {}): number | null => {
     if (!intervalSeconds || pairs.length === 0 || total(name, match) === null) return null;
