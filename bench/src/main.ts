@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { format, resolveConfig } from 'prettier';
 import { openStack } from './bench-stack.ts';
+import { DOC_PATH, SETTINGS_PATH, writeCapacityOutputs } from './capacity/outputs.ts';
 import { describeMachine, machineLine } from './machine.ts';
 import { resultsMarkdown, resultsTable, type Row } from './report.ts';
 import { FULL, QUICK, withArrivalRate } from './settings.ts';
@@ -62,7 +63,8 @@ const only = options.only?.split(',').map((name) => name.trim());
 const unknown = only?.filter((name) => !STAGES.some((stage) => stage.name === name)) ?? [];
 if (unknown.length) program.error(`unknown stage(s): ${unknown.join(', ')}`);
 const selected = STAGES.filter((stage) => !only || only.includes(stage.name));
-// Only a complete full run replaces the kept results.
+// Only a complete full run replaces the kept results (and the capacity model made from them).
+const keepsResults = !options.out && settings.mode !== 'quick' && !only;
 const out =
   options.out ??
   fileURLToPath(
@@ -153,5 +155,9 @@ writeFileSync(
   }),
 );
 log(`results written to ${relative(process.cwd(), out)}`);
+if (keepsResults) {
+  writeCapacityOutputs(fileURLToPath(new URL('../..', import.meta.url)));
+  log(`capacity model rewritten: ${DOC_PATH}, ${SETTINGS_PATH}`);
+}
 // Speed is never asserted; only a broken harness or pipeline fails the run.
 process.exitCode = problems.length ? 1 : 0;

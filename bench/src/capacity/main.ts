@@ -5,11 +5,17 @@
  * --check, writes nothing and exits 1 when either differs from what the
  * committed results give.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { DOC_PATH, RESULTS_PATH, SETTINGS_PATH, capacityOutputs } from './outputs.ts';
-import { sectionOf, spliceSection } from './render.ts';
+import {
+  DOC_PATH,
+  RESULTS_PATH,
+  SETTINGS_PATH,
+  capacityOutputs,
+  writeCapacityOutputs,
+} from './outputs.ts';
+import { sectionOf } from './render.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const at = (path: string) => `${root}${path}`;
@@ -20,11 +26,10 @@ const options = new Command('capacity')
   .parse()
   .opts<{ check?: boolean }>();
 
-const outputs = capacityOutputs(readFileSync(at(RESULTS_PATH), 'utf8'));
-const doc = readFileSync(at(DOC_PATH), 'utf8');
-const settingsNow = readFileSync(at(SETTINGS_PATH), 'utf8');
-
 if (options.check) {
+  const outputs = capacityOutputs(readFileSync(at(RESULTS_PATH), 'utf8'));
+  const doc = readFileSync(at(DOC_PATH), 'utf8');
+  const settingsNow = readFileSync(at(SETTINGS_PATH), 'utf8');
   const stale = [
     ...(sectionOf(doc) === outputs.section ? [] : [DOC_PATH]),
     ...(settingsNow === outputs.settingsJson ? [] : [SETTINGS_PATH]),
@@ -35,7 +40,6 @@ if (options.check) {
   }
   console.log(`${DOC_PATH} and ${SETTINGS_PATH} match ${RESULTS_PATH}`);
 } else {
-  writeFileSync(at(DOC_PATH), spliceSection(doc, outputs.section));
-  writeFileSync(at(SETTINGS_PATH), outputs.settingsJson);
+  writeCapacityOutputs(root);
   console.log(`wrote ${DOC_PATH} (generated section) and ${SETTINGS_PATH}`);
 }

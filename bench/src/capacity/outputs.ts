@@ -1,6 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { measuredCpu, capacityResultsSchema } from './measured.ts';
 import { mixProfile, scalingSettings, type ScalingSettings } from './model.ts';
-import { renderCapacity } from './render.ts';
+import { renderCapacity, spliceSection } from './render.ts';
 import { DESIGN_MIX } from './workload.ts';
 
 export const RESULTS_PATH = 'bench/results.json';
@@ -30,4 +32,17 @@ export function capacityOutputs(resultsJson: string): CapacityOutputs {
     settingsJson: `${JSON.stringify(settings, null, 2)}\n`,
     settings,
   };
+}
+
+/**
+ * Rewrites docs/capacity.md's generated section and the CDK's scaling
+ * settings from the repository's bench/results.json; a full bench run calls
+ * it, so the model never lags the results it was computed from.
+ */
+export function writeCapacityOutputs(root: string): CapacityOutputs {
+  const at = (path: string) => join(root, path);
+  const outputs = capacityOutputs(readFileSync(at(RESULTS_PATH), 'utf8'));
+  writeFileSync(at(DOC_PATH), spliceSection(readFileSync(at(DOC_PATH), 'utf8'), outputs.section));
+  writeFileSync(at(SETTINGS_PATH), outputs.settingsJson);
+  return outputs;
 }
