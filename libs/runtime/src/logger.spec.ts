@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
+import { inSpan, withUpload } from '@airlock/tracing';
 import { createLogger } from './logger.ts';
+import { startTracing } from './tracing.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -52,5 +54,35 @@ describe('createLogger redaction', () => {
     expect(parsed.res.headers.location).toBe('[redacted]');
     expect(parsed.res.statusCode).toBe(302);
     expect(parsed.endpoint.url).toBe('https://hooks.example.com/');
+  });
+});
+
+describe('createLogger context', () => {
+  beforeAll(() => startTracing('logger-test', {}));
+
+  it("writes the active span's trace and span ids and the upload worked for", async () => {
+    const { logger, text } = capture();
+    let ids = { traceId: '', spanId: '' };
+    await withUpload('u-42', () =>
+      inSpan('work', {}, async (span) => {
+        ids = span.spanContext();
+        logger.info({ uploadId: 'u-42' }, 'inside');
+      }),
+    );
+    logger.info('outside');
+    const [inside, outside] = text()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(inside).toMatchObject({ trace_id: ids.traceId, span_id: ids.spanId, uploadId: 'u-42' });
+    expect(ids.traceId).toMatch(/^[0-9a-f]{32}$/);
+    // One uploadId key, though the line named it too.
+    expect(
+      text()
+        .split('\n')[0]!
+        .match(/"uploadId"/g),
+    ).toHaveLength(1);
+    expect(outside).not.toHaveProperty('trace_id');
+    expect(outside).not.toHaveProperty('uploadId');
   });
 });
