@@ -1,3 +1,4 @@
+import type { QueueDepth } from '@airlock/sqs';
 import {
   addBuckets,
   bucketIncrease,
@@ -18,8 +19,6 @@ import {
   type TopSnapshot,
   type TopStage,
 } from './top-snapshot.ts';
-
-export type QueueDepth = { visible: number; inFlight: number; delayed: number };
 
 /** One `/metrics` page as read: its samples, or why it did not answer. */
 export type TargetReading = {

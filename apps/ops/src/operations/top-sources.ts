@@ -1,12 +1,8 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricsTarget } from '@airlock/config';
 import type { Pool } from '@airlock/postgres';
-import {
-  stageOfService,
-  type QueueDepth,
-  type TargetReading,
-  type TopReading,
-} from './top-build.ts';
+import { queueDepth } from '@airlock/sqs';
+import { stageOfService, type TargetReading, type TopReading } from './top-build.ts';
 import { parseMetrics } from './top-metrics.ts';
 import { TOP_STAGES, type TopSnapshot, type TopStage } from './top-snapshot.ts';
 
@@ -60,23 +56,13 @@ export async function scrapeTarget(
   }
 }
 
-async function queueDepth(sqs: SQSClient, url: string, timeoutMs: number): Promise<QueueDepth> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-    { abortSignal: AbortSignal.timeout(timeoutMs) },
+/** `work`, or a TimeoutError after `timeoutMs` (the SDK call itself is left to finish). */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  const timer = AbortSignal.timeout(timeoutMs);
+  const timedOut = new Promise<never>((_resolve, reject) =>
+    timer.addEventListener('abort', () => reject(timer.reason as Error), { once: true }),
   );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
+  return Promise.race([work, timedOut]);
 }
 
 /** Every queue's and DLQ's depth from SQS's attributes: nothing is received. */
@@ -86,10 +72,10 @@ async function readQueues(sources: TopSources, problems: string[]): Promise<TopR
   const read = await Promise.all(
     sources.queues.map(async ({ queue, url, dlqUrl }) => {
       try {
-        const [depth, dlq] = await Promise.all([
-          queueDepth(sqs, url, sources.timeoutMs),
-          queueDepth(sqs, dlqUrl, sources.timeoutMs),
-        ]);
+        const [depth, dlq] = await withTimeout(
+          Promise.all([queueDepth(sqs, url), queueDepth(sqs, dlqUrl)]),
+          sources.timeoutMs,
+        );
         return [[queue, { depth, dlqDepth: dlq.visible + dlq.inFlight + dlq.delayed }]] as const;
       } catch (error) {
         problems.push(`sqs ${queue}: ${reason(error)}`);
