@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PermanentFailure, type MessageContext, type MessageHandler } from '@airlock/core';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
 import {
   createSqsClient,
@@ -45,6 +46,8 @@ type Setup = QueueUrls & {
     options?: Partial<QueueConsumerOptions>,
   ) => QueueConsumer<string>;
   consumerOf: <Job>(schema: z.ZodType<Job>, handler: MessageHandler<Job>) => QueueConsumer<Job>;
+  /** `airlock_queue_messages_total` by outcome, as the consumers' registry has it now. */
+  outcomes: () => Promise<Record<string, number>>;
 };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -74,6 +77,15 @@ async function setup(): Promise<Setup> {
     { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   );
   const failures: FailureRecord[] = [];
+  const registry = new Registry();
+  const outcomes = async () => {
+    const { values } = await registry.getSingleMetric('airlock_queue_messages_total')!.get();
+    return Object.fromEntries(
+      values
+        .filter(({ labels }) => labels.queue === name)
+        .map(({ labels, value }) => [String(labels.outcome), value]),
+    );
+  };
   const consumerOf = <Job>(
     schema: z.ZodType<Job>,
     handler: MessageHandler<Job>,
@@ -86,6 +98,7 @@ async function setup(): Promise<Setup> {
         schema,
         handler,
         onFailure: async (record) => void failures.push(record),
+        registry,
       },
       {
         queue: name,
@@ -103,7 +116,7 @@ async function setup(): Promise<Setup> {
   };
   const consumer: Setup['consumer'] = (handler, options) =>
     consumerOf(z.string(), handler, options);
-  return { name, ...urls, logs, failures, consumer, consumerOf };
+  return { name, ...urls, logs, failures, consumer, consumerOf, outcomes };
 }
 
 /** Every test message is a JSON string: the consumers here parse bodies with `z.string()`. */
@@ -307,6 +320,7 @@ describe('QueueConsumer', () => {
     expect(calls[0]!.job).toEqual({ hello: 'world', count: 1 });
     expect(calls[0]!.context).toEqual({ queue: queue.name, messageId, receiveCount: 1 });
     expect(queue.failures).toEqual([]);
+    expect(await queue.outcomes()).toEqual({ done: 1, retried: 0, dead_lettered: 0, permanent: 0 });
   });
 
   it('brings a retryLater message back after the default backoff (2 s), with receiveCount 2', async () => {
@@ -364,6 +378,9 @@ describe('QueueConsumer', () => {
       [3, 'postgres unreachable', false],
     ]);
     expect(await messageCount(queue.url)).toBe(0);
+    // The third receive was the last the RedrivePolicy allows: a dead letter, not a retry.
+    await waitFor('the count', async () => (await queue.outcomes()).dead_lettered === 1);
+    expect(await queue.outcomes()).toEqual({ done: 0, retried: 2, dead_lettered: 1, permanent: 0 });
   });
 
   it('sends a PermanentFailure to the DLQ at once, with its reason, and deletes the original', async () => {
@@ -399,6 +416,9 @@ describe('QueueConsumer', () => {
 
     await waitFor('the original to be deleted', async () => (await messageCount(queue.url)) === 0);
     await waitFor('onFailure', () => queue.failures.length === 1);
+    // Counted as the message is settled, just after onFailure.
+    await waitFor('the count', async () => (await queue.outcomes()).permanent === 1);
+    expect(await queue.outcomes()).toEqual({ done: 0, retried: 0, dead_lettered: 0, permanent: 1 });
     expect(calls).toHaveLength(1);
     expect(queue.failures[0]).toMatchObject({
       messageId: MessageId,

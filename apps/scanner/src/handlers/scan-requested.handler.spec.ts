@@ -15,6 +15,7 @@ import {
   InMemoryUploadProgress,
   InMemoryUploadRenditions,
   InMemoryUploadScans,
+  RecordingPipelineMetrics,
 } from '@airlock/core/testing';
 import { pino } from 'pino';
 import { createScanRequestedHandler, type ScanVerdict } from './scan-requested.handler.ts';
@@ -47,6 +48,7 @@ function setup(options: Options = {}) {
   const renditions = new InMemoryUploadRenditions();
   const published: MediaRequested[] = [];
   const scanned: number[] = [];
+  const metrics = new RecordingPipelineMetrics();
   const contentType = options.contentType ?? 'image/png';
   const upload = uploads.add(
     anUpload({
@@ -74,6 +76,7 @@ function setup(options: Options = {}) {
       version: async () => options.version ?? VERSION,
       mediaJobs: { publish: async (job) => published.push(job) },
       logger: pino({ enabled: false }),
+      metrics,
     },
     {
       quarantineBucket: 'quarantine',
@@ -113,10 +116,19 @@ function setup(options: Options = {}) {
     job,
     inQuarantine,
     earlier,
+    metrics,
   };
 }
 
 describe('scan-requested handler', () => {
+  it('counts a verdict clamd reached with the bytes it read', async () => {
+    const { handler, job, metrics } = setup({
+      verdict: { result: 'infected', signature: 'Eicar' },
+    });
+    await handler(job(), context);
+    expect(metrics.events).toEqual([`scanned infected scanned ${BYTES.length}`]);
+  });
+
   it('moves clean images to clean and sends one media job, without tagging the object', async () => {
     const { uploads, scans, objects, published, upload, handler, job } = setup();
     await expect(handler(job(), context)).resolves.toBe('success');
@@ -267,10 +279,11 @@ describe('scan-requested handler', () => {
 
   describe('a clean verdict on record for the same bytes', () => {
     it('is reused without clamd: the bytes are still read and hashed, the scan names its source', async () => {
-      const { uploads, scans, scanned, objects, upload, handler, job, earlier } = setup();
+      const { uploads, scans, scanned, objects, upload, handler, job, earlier, metrics } = setup();
       const source = await earlier();
       await handler(job(), context);
       expect(scanned).toHaveLength(0);
+      expect(metrics.events).toEqual(['scanned clean reused 0']);
       expect(await uploads.find(upload.id)).toMatchObject({ state: 'clean' });
       expect(scans.scans.at(-1)).toMatchObject({ result: 'clean', reusedFrom: source });
       expect(uploads.transitions.at(-1)).toMatchObject({

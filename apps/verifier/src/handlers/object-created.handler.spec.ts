@@ -11,6 +11,7 @@ import {
   InMemoryObjectIncidents,
   InMemoryObjectStore,
   InMemoryUploadProgress,
+  RecordingPipelineMetrics,
 } from '@airlock/core/testing';
 import { pino } from 'pino';
 import { createObjectCreatedHandler } from './object-created.handler.ts';
@@ -42,6 +43,7 @@ function setup(
   const objects = new InMemoryObjectStore({ versioned: true });
   const incidents = new InMemoryObjectIncidents();
   const published: ScanRequested[] = [];
+  const metrics = new RecordingPipelineMetrics();
   const upload = uploads.add(
     anUpload({
       declaredSize: PNG.length,
@@ -62,6 +64,7 @@ function setup(
       scanJobs: { publish: async (job) => published.push(job) },
       incidents,
       logger: pino({ enabled: false }),
+      metrics,
     },
     settings,
   );
@@ -80,7 +83,7 @@ function setup(
         },
       ],
     }) satisfies S3Notification;
-  return { uploads, objects, incidents, published, upload, versionId, handler, event };
+  return { uploads, objects, incidents, published, upload, versionId, handler, event, metrics };
 }
 
 const quarantined = (objects: InMemoryObjectStore, id: string, key: string) =>
@@ -120,10 +123,13 @@ describe('object-created handler', () => {
 
   it('rejects other bytes (checksum_mismatch) and quarantines them', async () => {
     const other = Buffer.concat([PNG.subarray(0, 8), Buffer.from('other bytes')]);
-    const { uploads, objects, incidents, published, upload, handler, event } = setup({
+    const { uploads, objects, incidents, published, upload, handler, event, metrics } = setup({
       bytes: other,
     });
     await handler(event(), context);
+    // Counted once: the replay finds the upload rejected and moves nothing.
+    await handler(event(), context);
+    expect(metrics.events).toEqual(['verification_failed checksum_mismatch']);
     expect(await uploads.find(upload.id)).toMatchObject({
       state: 'rejected',
       reason: 'checksum_mismatch',
@@ -210,9 +216,10 @@ describe('object-created handler', () => {
   });
 
   it('quarantines an object nobody was waiting for as an incident', async () => {
-    const { objects, incidents, handler, event } = setup();
+    const { objects, incidents, handler, event, metrics } = setup();
     objects.add({ bucket: 'uploads', key: 'tenant/stray' }, 'x');
     await handler(event({ key: 'tenant/stray' }), context);
+    expect(metrics.events).toEqual(['verification_failed unknown_object']);
     expect(objects.has({ bucket: 'quarantine', key: 'unmatched/tenant/stray' })).toBe(true);
     expect(incidents.incidents).toMatchObject([{ reason: 'unknown_object' }]);
   });
