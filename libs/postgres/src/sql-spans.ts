@@ -28,11 +28,14 @@ function end(span: Span, error: unknown): void {
 /**
  * pg's `client.query` in a CLIENT span per statement (OpenTelemetry's
  * database conventions: `db.system.name`, `db.operation.name`), whichever
- * form it is called in (promise, callback); a Submittable (a cursor) goes
- * untraced.
+ * form it is called in (promise, callback), when a span is active; a
+ * Submittable (a cursor) goes untraced.
  */
 export function tracedQuery(query: Query, args: unknown[]): unknown {
   const [config, values, callback] = args;
+  // Only within a traced operation: the outbox relay's polls, the health
+  // checks and the metrics sampler would each start a trace of their own.
+  if (!trace.getSpan(context.active())) return query(...args);
   if (typeof (config as { submit?: unknown } | undefined)?.submit === 'function')
     return query(...args);
   const text =

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { inSpan, SpanKind } from '@airlock/tracing';
+import { context as otelContext, trace } from '@opentelemetry/api';
 
 type S3Input = { Bucket?: unknown; Key?: unknown; CopySource?: unknown };
 
@@ -7,15 +8,17 @@ const text = (name: string, value: unknown) =>
   typeof value === 'string' && value !== '' ? { [name]: value } : {};
 
 /**
- * Every request the client sends is a CLIENT span named `S3.<Operation>`
- * (OpenTelemetry's AWS SDK conventions: `rpc.*`, `aws.s3.bucket`,
- * `aws.s3.key`, `aws.s3.copy_source`), one per attempt. The span sits in the
- * deserialize step, after signing: a presigned URL never gets this far, and
- * no header, URL or credential is recorded.
+ * Every request the client sends while a span is active is a CLIENT span
+ * named `S3.<Operation>` (OpenTelemetry's AWS SDK conventions: `rpc.*`,
+ * `aws.s3.bucket`, `aws.s3.key`, `aws.s3.copy_source`), one per attempt. It
+ * sits in the deserialize step, after signing: a presigned URL never gets
+ * this far, and no header, URL or credential is recorded.
  */
 export function traceS3Requests(client: S3Client): void {
   client.middlewareStack.add(
     (next, context) => (args) => {
+      // Only within a traced operation: a readiness probe starts no trace.
+      if (!trace.getSpan(otelContext.active())) return next(args);
       const operation = (context.commandName ?? 'Command').replace(/Command$/, '');
       const input = args.input as S3Input;
       return inSpan(
