@@ -35,6 +35,7 @@ describe('the dev stack is loaded by `dev` and `demo` only', () => {
     [['dlq', 'list', '--json']],
     [['sweep', '--dry-run', '--grace', '999999999', '--json']],
     [['customers', 'add', '--name', 'lazy-dev-stack', '--json']],
+    [['top', '--once', '--json', '--interval', '0.2']],
   ])('airlock %j runs without it', async (args) => {
     const run = await airlockWithoutDevStack(args);
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
