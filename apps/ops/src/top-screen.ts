@@ -29,6 +29,13 @@ export async function runLiveScreen(
     ? createLogUpdate(stdout)
     : (frame: string) => void stdout.write(`${frame}${separator}`);
 
+  // A reader that went away (`airlock top | head`) ends the view; any other write error fails it.
+  let writeError: Error | undefined;
+  const onWriteError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') writeError = error;
+    stop();
+  };
+  stdout.on('error', onWriteError);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   if (stdin.isTTY) {
@@ -45,6 +52,7 @@ export async function runLiveScreen(
       await sleep(intervalMs, undefined, { signal: quit.signal }).catch(() => {});
     }
   } finally {
+    stdout.off('error', onWriteError);
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     if (stdin.isTTY) {
@@ -54,4 +62,5 @@ export async function runLiveScreen(
     }
     if ('done' in draw) draw.done();
   }
+  if (writeError) throw writeError;
 }

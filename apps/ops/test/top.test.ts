@@ -130,19 +130,43 @@ describe('airlock top', () => {
 
     afterAll(() => tmux('kill-server').catch(() => {}));
 
-    it('redraws the stages with activity while uploads run, and quits on q', async () => {
+    /** `airlock top` in a 110×40 terminal; its pane stays after it exits, with its status. */
+    async function startTop(session: string): Promise<void> {
       await tmux(
         'new-session',
         '-d',
         '-s',
-        'top',
+        session,
         '-x',
         '110',
         '-y',
         '40',
         `${process.execPath} ${airlockCliPath} top --interval 1`,
       );
-      await tmux('set-option', '-t', 'top', 'remain-on-exit', 'on');
+      await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+    }
+
+    /** Its exit status, once the pane is dead. */
+    async function exitStatus(session: string): Promise<number> {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { stdout } = await tmux(
+          'display',
+          '-p',
+          '-t',
+          session,
+          '#{pane_dead} #{pane_dead_status}',
+        );
+        // Dead once its terminal closes; its status once tmux has reaped it.
+        const status = /^1 (\d+)/.exec(stdout)?.[1];
+        if (status !== undefined) return Number(status);
+        if (Date.now() > deadline) throw new Error(`airlock top still runs in ${session}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
+    it('redraws the stages with activity while uploads run, and quits on q', async () => {
+      await startTop('top');
 
       let running = true;
       const uploads = uploadUntil(() => !running);
@@ -173,25 +197,20 @@ describe('airlock top', () => {
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
 
       await tmux('send-keys', '-t', 'top', 'q');
-      const exit = await (async () => {
-        const deadline = Date.now() + 10_000;
-        for (;;) {
-          const { stdout } = await tmux(
-            'display',
-            '-p',
-            '-t',
-            'top',
-            '#{pane_dead} #{pane_dead_status}',
-          );
-          // Dead once its terminal closes; its status once tmux has reaped it.
-          if (/^1 \d+/.test(stdout)) return stdout.trim();
-          if (Date.now() > deadline) throw new Error('airlock top did not quit on q');
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      })();
-      expect(exit).toBe('1 0');
+      expect(await exitStatus('top')).toBe(0);
       // The last frame stays on the screen, and nothing after it but the shell's.
       expect(await screen()).toMatch(/^notifier\s/m);
+    });
+
+    it('quits on Ctrl-C too, with status 0', async () => {
+      await startTop('interrupted');
+      const deadline = Date.now() + 20_000;
+      while (!/^notifier\s/m.test((await tmux('capture-pane', '-p', '-t', 'interrupted')).stdout)) {
+        if (Date.now() > deadline) throw new Error('airlock top drew nothing');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await tmux('send-keys', '-t', 'interrupted', 'C-c');
+      expect(await exitStatus('interrupted')).toBe(0);
     });
   });
 });
