@@ -33,4 +33,5 @@ export {
   type OpsConfig,
   type OpsQueue,
 } from './ops.config.ts';
+export { type RetentionSettings } from './retention.config.ts';
 export { localStackEnv, localStackHome, localStackStateFile } from './local-stack.ts';

@@ -60,4 +60,21 @@ describe('loadOpsConfig', () => {
       /AIRLOCK_METRICS_URLS: expected \[stage=\]http\(s\):\/\/host:port\/metrics, got "scanner=ftp:\/\/x\/metrics"/,
     );
   });
+
+  it('reads the retention policy, with defaults, refusing less than a day', () => {
+    expect(loadOpsConfig({}).retention).toEqual({
+      terminalUploadsDays: 90,
+      webhookDeliveriesDays: 30,
+      objectIncidentsDays: 365,
+      messageFailuresDays: 30,
+      partitionMonthsAhead: 2,
+    });
+    expect(
+      loadOpsConfig({ RETENTION_TERMINAL_UPLOADS_DAYS: '400', PARTITION_MONTHS_AHEAD: '3' })
+        .retention,
+    ).toMatchObject({ terminalUploadsDays: 400, partitionMonthsAhead: 3 });
+    expect(() => loadOpsConfig({ RETENTION_MESSAGE_FAILURES_DAYS: '0' })).toThrow(
+      /RETENTION_MESSAGE_FAILURES_DAYS: /,
+    );
+  });
 });

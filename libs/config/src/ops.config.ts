@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { awsEnv, bucketsEnv, databaseEnv, toAwsConfig, type AwsConfig } from './common.config.ts';
 import { parseEnv } from './parse-env.ts';
+import { retentionEnv, toRetentionSettings, type RetentionSettings } from './retention.config.ts';
 import { queueUrl } from './worker.config.ts';
 
 /** The source queues, by the names operators use, with the variables naming them and their DLQ. */
@@ -51,6 +52,7 @@ const opsEnv = z
     AIRLOCK_METRICS_URLS: metricsTargets,
   })
   .extend(databaseEnv.partial().shape)
+  .extend(retentionEnv.shape)
   .extend(awsEnv.shape)
   .extend(bucketsEnv.shape);
 
@@ -70,6 +72,8 @@ export type OpsConfig = {
   dlqUrl(queue: OpsQueue): string;
   /** `AIRLOCK_METRICS_URLS`: the processes' `/metrics` pages; empty when it is not set. */
   readonly metricsTargets: readonly MetricsTarget[];
+  /** What `airlock db prune` keeps, and for how long. */
+  readonly retention: RetentionSettings;
 };
 
 /** The `airlock` CLI's settings: read once, each command taking what it needs. */
@@ -88,5 +92,6 @@ export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
     queueUrl: (queue: OpsQueue) => required(QUEUE_VARIABLES[queue].url),
     dlqUrl: (queue: OpsQueue) => required(QUEUE_VARIABLES[queue].dlqUrl),
     metricsTargets: parsed.AIRLOCK_METRICS_URLS,
+    retention: toRetentionSettings(parsed),
   });
 }
