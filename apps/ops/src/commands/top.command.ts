@@ -80,7 +80,8 @@ async function withSources<T>(
     queues,
     pool,
     windowMinutes: args.window,
-    timeoutMs: Math.min(2000, Math.max(250, args.interval * 1000)),
+    // A busy process can take a moment to answer; one that hangs costs a reading at most this.
+    timeoutMs: 2000,
     notes,
   };
   let previous: TopReading | undefined;

@@ -117,9 +117,9 @@ async function readDatabase(
          FROM uploads u
         WHERE u.id IN (SELECT upload_id
                          FROM (SELECT upload_id, at FROM upload_events ORDER BY id DESC LIMIT $1) recent
-                        WHERE at > now() - make_interval(mins => $2))
+                        WHERE at > now() - make_interval(secs => $2))
         GROUP BY u.state`,
-      [RECENT_EVENTS_CAP, windowMinutes],
+      [RECENT_EVENTS_CAP, windowMinutes * 60],
     );
     await client.query('COMMIT');
     const latest = scan.rows[0];
