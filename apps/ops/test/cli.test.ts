@@ -192,4 +192,18 @@ describe('airlock dev status', () => {
     }
     expect(current.env.AIRLOCK_API_URL).toBe(apiUrl());
   });
+
+  it("--json gives every process's /metrics page, by stage, each answering apart from the API's port", async () => {
+    const { env } = await airlockJson<{ env: Record<string, string> }>('dev', 'status');
+    const pages = Object.fromEntries(
+      env.AIRLOCK_METRICS_URLS!.split(',').map((entry) => entry.split('=', 2) as [string, string]),
+    );
+    expect(Object.keys(pages)).toEqual(['api', 'verifier', 'scanner', 'media', 'notifier']);
+    for (const [stage, url] of Object.entries(pages)) {
+      const page = await fetch(url);
+      expect([stage, page.status]).toEqual([stage, 200]);
+      expect(await page.text()).toContain(`service="${stage === 'api' ? 'upload-api' : stage}"`);
+    }
+    expect(new URL(pages.api!).port).not.toBe(new URL(apiUrl()).port);
+  });
 });
