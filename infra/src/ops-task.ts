@@ -13,7 +13,7 @@ import {
 
 /**
  * The `airlock` CLI as a task definition with the ops role: scheduled for
- * `airlock sweep`, and run by hand for anything else (`aws ecs run-task`
+ * `airlock sweep` and `airlock db prune`, and run by hand for anything else (`aws ecs run-task`
  * with a command override, e.g. `["airlock", "dlq", "list"]`). It runs as
  * airlock_ops_app; like every task, a `migrate` container first applies
  * pending migrations and creates or refreshes that login.
@@ -53,19 +53,41 @@ export class OpsTask extends Construct {
     });
     ctx.database.allowFrom(this.securityGroup);
 
+    const runTask = (overrides?: targets.ContainerOverride[]) =>
+      new targets.EcsTask({
+        cluster: ctx.cluster,
+        taskDefinition: this.task,
+        subnetSelection: network.taskSubnets,
+        assignPublicIp: network.assignPublicIp,
+        securityGroups: [this.securityGroup],
+        platformVersion: ecs.FargatePlatformVersion.LATEST,
+        containerOverrides: overrides,
+      });
     if (settings.sweepSchedule) {
       new events.Rule(this, 'SweepSchedule', {
         description: 'airlock sweep: expire abandoned pending uploads and remove their objects',
         schedule: events.Schedule.expression(settings.sweepSchedule),
+        targets: [runTask()],
+      });
+    }
+    if (settings.pruneSchedule) {
+      new events.Rule(this, 'PruneSchedule', {
+        description:
+          'airlock db prune: month partitions ahead, and the retention policy (docs/retention.md)',
+        schedule: events.Schedule.expression(settings.pruneSchedule),
         targets: [
-          new targets.EcsTask({
-            cluster: ctx.cluster,
-            taskDefinition: this.task,
-            subnetSelection: network.taskSubnets,
-            assignPublicIp: network.assignPublicIp,
-            securityGroups: [this.securityGroup],
-            platformVersion: ecs.FargatePlatformVersion.LATEST,
-          }),
+          runTask([
+            {
+              containerName: this.containerName,
+              command: ['airlock', 'db', 'prune', '--json'],
+              environment: [
+                {
+                  name: 'RETENTION_TERMINAL_UPLOADS_DAYS',
+                  value: String(settings.terminalUploadsRetentionDays),
+                },
+              ],
+            },
+          ]),
         ],
       });
     }

@@ -50,6 +50,13 @@ export type AirlockSettings = {
   readonly logRetentionDays: number;
   /** EventBridge schedule for `airlock sweep`; `off` disables it. */
   readonly sweepSchedule: string | undefined;
+  /** EventBridge schedule for `airlock db prune` (docs/retention.md); `off` disables it. */
+  readonly pruneSchedule: string | undefined;
+  /**
+   * How long `airlock db prune` keeps a terminal upload's rows after its last
+   * move: longer than its objects live (quarantineRetentionDays, uploadsNoncurrentDays).
+   */
+  readonly terminalUploadsRetentionDays: number;
   readonly tasks: Readonly<Record<AppName, TaskRange>>;
 };
 
@@ -76,6 +83,8 @@ export const DEFAULT_SETTINGS: AirlockSettings = {
   oldestMessageAlarmSeconds: 900,
   logRetentionDays: 30,
   sweepSchedule: 'rate(15 minutes)',
+  pruneSchedule: 'cron(20 3 * * ? *)',
+  terminalUploadsRetentionDays: 90,
   // From the capacity model (docs/capacity.md): the tasks its design rate needs.
   tasks: Object.fromEntries(
     APP_NAMES.map((app) => {
@@ -204,6 +213,27 @@ export function readSettings(context: ContextReader): AirlockSettings {
   }
 
   const sweep = text('sweepSchedule') ?? d.sweepSchedule;
+  const prune = text('pruneSchedule') ?? d.pruneSchedule;
+  const quarantineRetentionDays = integer(
+    'quarantineRetentionDays',
+    d.quarantineRetentionDays,
+    1,
+    3650,
+  );
+  const uploadsNoncurrentDays = integer('uploadsNoncurrentDays', d.uploadsNoncurrentDays, 1, 365);
+  // A terminal upload's rows go only once its objects are gone, lifecycle lag included.
+  const objectsGoneAfter = Math.max(quarantineRetentionDays, uploadsNoncurrentDays) + 1;
+  const terminalUploadsRetentionDays = integer(
+    'terminalUploadsRetentionDays',
+    Math.max(d.terminalUploadsRetentionDays, objectsGoneAfter),
+    1,
+    36_500,
+  );
+  if (terminalUploadsRetentionDays < objectsGoneAfter)
+    problems.push(
+      `terminalUploadsRetentionDays: ${terminalUploadsRetentionDays} would remove the rows of ` +
+        `uploads whose objects may still exist; at least ${objectsGoneAfter}`,
+    );
   const settings: AirlockSettings = {
     appImage: text('appImage'),
     clamdImage: text('clamdImage'),
@@ -211,8 +241,8 @@ export function readSettings(context: ContextReader): AirlockSettings {
     corsOrigins,
     s3Events: oneOf('s3Events', ['notification', 'eventbridge'], d.s3Events),
     encryption: oneOf('encryption', ['s3', 'kms'], d.encryption),
-    quarantineRetentionDays: integer('quarantineRetentionDays', d.quarantineRetentionDays, 1, 3650),
-    uploadsNoncurrentDays: integer('uploadsNoncurrentDays', d.uploadsNoncurrentDays, 1, 365),
+    quarantineRetentionDays,
+    uploadsNoncurrentDays,
     maxReceiveCount: integer('maxReceiveCount', d.maxReceiveCount, 1, 1000),
     databaseUrlSecretArn,
     databaseAppUrl,
@@ -232,6 +262,8 @@ export function readSettings(context: ContextReader): AirlockSettings {
     ),
     logRetentionDays,
     sweepSchedule: sweep === 'off' ? undefined : sweep,
+    pruneSchedule: prune === 'off' ? undefined : prune,
+    terminalUploadsRetentionDays,
     tasks,
   };
   if (problems.length > 0) throw new Error(`Invalid Airlock settings:\n  ${problems.join('\n  ')}`);

@@ -397,6 +397,27 @@ describe('ops', () => {
     });
   });
 
+  it('runs `airlock db prune` nightly with the ops role, keeping terminal uploads past their objects', () => {
+    const rule = onlyResource(template, 'AWS::Events::Rule', (p) =>
+      String(p.Description).startsWith('airlock db prune'),
+    );
+    expect(rule.properties.ScheduleExpression).toBe('cron(20 3 * * ? *)');
+    const [target] = rule.properties.Targets;
+    expect(target.EcsParameters).toMatchObject({
+      LaunchType: 'FARGATE',
+      TaskDefinitionArn: ref(stack.ops.task),
+    });
+    expect(JSON.parse(target.Input)).toEqual({
+      containerOverrides: [
+        {
+          name: 'ops',
+          command: ['airlock', 'db', 'prune', '--json'],
+          environment: [{ name: 'RETENTION_TERMINAL_UPLOADS_DAYS', value: '90' }],
+        },
+      ],
+    });
+  });
+
   it('knows every queue and DLQ, for the dlq commands', () => {
     const env = envOf(container(stack.ops.task, 'ops'));
     for (const name of ['UPLOAD_EVENTS', 'SCAN_JOBS', 'MEDIA_JOBS', 'WEBHOOK_JOBS']) {

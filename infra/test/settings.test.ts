@@ -35,6 +35,15 @@ describe('readSettings', () => {
     expect(settings.tasks.media).toEqual({ min: 0, max: DEFAULT_SETTINGS.tasks.media.max });
   });
 
+  it('keeps terminal uploads longer than their objects: raised with the quarantine retention, refused below it', () => {
+    expect(fromContext({}).terminalUploadsRetentionDays).toBe(90);
+    expect(fromContext({ quarantineRetentionDays: '120' }).terminalUploadsRetentionDays).toBe(121);
+    expect(() =>
+      fromContext({ quarantineRetentionDays: '60', terminalUploadsRetentionDays: '45' }),
+    ).toThrow(/terminalUploadsRetentionDays: 45 would remove .* at least 61/);
+    expect(fromContext({ pruneSchedule: 'off' }).pruneSchedule).toBeUndefined();
+  });
+
   it('reads cdk.json values (arrays, numbers, booleans)', () => {
     expect(
       fromContext({ corsOrigins: ['https://a.example'], maxReceiveCount: 8, dbMultiAz: true }),

@@ -216,6 +216,7 @@ describe('a lean deployment: Spot, arm64, no sweep, media down to 0', () => {
     workersOnSpot: true,
     cpuArchitecture: 'arm64',
     sweepSchedule: undefined,
+    pruneSchedule: undefined,
     maxReceiveCount: 9,
     quarantineRetentionDays: 90,
     tasks: {
