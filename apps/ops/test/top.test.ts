@@ -130,7 +130,11 @@ describe('airlock top', () => {
 
     afterAll(() => tmux('kill-server').catch(() => {}));
 
-    /** `airlock top` in a 110×40 terminal; its pane stays after it exits, with its status. */
+    /**
+     * `airlock top` in a 110×40 terminal, through a shell that prints its
+     * exit status when it ends (tmux's own `pane_dead_status` is not always
+     * set when the terminal closes first).
+     */
     async function startTop(session: string): Promise<void> {
       await tmux(
         'new-session',
@@ -141,24 +145,17 @@ describe('airlock top', () => {
         '110',
         '-y',
         '40',
-        `${process.execPath} ${airlockCliPath} top --interval 1`,
+        `${process.execPath} ${airlockCliPath} top --interval 1; echo "exited $?"`,
       );
       await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
     }
 
-    /** Its exit status, once the pane is dead. */
+    /** Its exit status, once printed. */
     async function exitStatus(session: string): Promise<number> {
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const { stdout } = await tmux(
-          'display',
-          '-p',
-          '-t',
-          session,
-          '#{pane_dead} #{pane_dead_status}',
-        );
-        // Dead once its terminal closes; its status once tmux has reaped it.
-        const status = /^1 (\d+)/.exec(stdout)?.[1];
+        const { stdout } = await tmux('capture-pane', '-p', '-t', session);
+        const status = /^exited (\d+)$/m.exec(stdout)?.[1];
         if (status !== undefined) return Number(status);
         if (Date.now() > deadline) throw new Error(`airlock top still runs in ${session}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
