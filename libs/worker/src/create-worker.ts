@@ -112,10 +112,11 @@ export function createWorker<Job>(
     },
   );
 
-  // One replica per queue samples its depth: whichever holds the queue's advisory lock.
+  // One replica per queue samples its depth: whichever holds the queue's advisory lock
+  // (named by its URL: a test's worker on a private queue never takes the stack's).
   const sampler = new LeaderSampler(
     {
-      election: new AdvisoryLock(config.databaseUrl, `airlock:metrics-sampler:${own.queue.name}`),
+      election: new AdvisoryLock(config.databaseUrl, `airlock:metrics-sampler:${own.queue.url}`),
       samples: [
         queueSample(
           { sqs, registry, oldestSentAt: () => consumer.metrics.takeOldestSentAt() },
