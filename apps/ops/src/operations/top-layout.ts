@@ -171,7 +171,9 @@ export function renderTop(snapshot: TopSnapshot, options: { color: boolean }): s
   const up = snapshot.targets.filter((t) => t.up).length;
   const time = snapshot.at.slice(11, 19);
   const every =
-    snapshot.intervalSeconds === null ? 'first reading' : `over ${snapshot.intervalSeconds.toFixed(1)}s`;
+    snapshot.intervalSeconds === null
+      ? 'first reading'
+      : `over ${snapshot.intervalSeconds.toFixed(1)}s`;
   const header = `${paint('bold', 'airlock top')}  ${time} UTC  ${every}  ${up}/${snapshot.targets.length} processes up  ${paint('dim', 'q quits')}`;
   return [header, '', stageTable(snapshot, paint), '', ...footer(snapshot, paint)].join('\n');
 }
