@@ -28,7 +28,7 @@ const out =
 const LOOPS = 4;
 const WARMUP_MS = 14_000;
 const COLUMNS = 100;
-const ROWS = 14;
+const ROWS = 15;
 
 const env = localStackEnv();
 if (!env) throw new Error('the local stack is not up: npx airlock dev up');

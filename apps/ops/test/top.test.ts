@@ -87,6 +87,10 @@ describe('airlock top', () => {
     expect(after.scanner?.engine).toMatch(/^ClamAV \d/);
     expect(Date.parse(after.scanner!.lastScanAt)).toBeGreaterThan(Date.parse(before.at) - 1000);
     expect(after.uploads?.byState.ready).toBeGreaterThanOrEqual(3);
+    expect(after.outbox).toEqual({
+      backlog: expect.any(Number),
+      oldestAgeSeconds: expect.any(Number),
+    });
   });
 
   it('has rates and latencies over the interval while uploads run', async () => {

@@ -185,6 +185,22 @@ describe('buildSnapshot', () => {
   });
 });
 
+describe('the webhook outbox', () => {
+  it("comes from the notifier sampler's gauges, and is null where no process reports it", () => {
+    const notifier = `
+# TYPE airlock_outbox_backlog gauge
+airlock_outbox_backlog{service="notifier"} 7
+# TYPE airlock_outbox_oldest_age_seconds gauge
+airlock_outbox_oldest_age_seconds{service="notifier"} 3.5
+`;
+    expect(
+      buildSnapshot(undefined, reading(0, [target('http://n/metrics', notifier, 'notifier')]))
+        .outbox,
+    ).toEqual({ backlog: 7, oldestAgeSeconds: 3.5 });
+    expect(buildSnapshot(undefined, reading(0, [])).outbox).toBeNull();
+  });
+});
+
 describe('stageOfService', () => {
   it("names the stage from the registry's service label", () => {
     expect(stageOfService('upload-api')).toBe('api');

@@ -169,6 +169,13 @@ function stageSnapshot(
   };
 }
 
+function outboxOf(reading: TopReading): TopSnapshot['outbox'] {
+  const backlog = sampledGauge(reading, 'airlock_outbox_backlog', {});
+  if (backlog === null) return null;
+  const oldest = sampledGauge(reading, 'airlock_outbox_oldest_age_seconds', {});
+  return { backlog, oldestAgeSeconds: oldest ?? 0 };
+}
+
 /** The view of `current`, with rates and quantiles over the time since `previous`. */
 export function buildSnapshot(previous: TopReading | undefined, current: TopReading): TopSnapshot {
   return {
@@ -177,6 +184,7 @@ export function buildSnapshot(previous: TopReading | undefined, current: TopRead
     intervalSeconds: previous ? round((current.at - previous.at) / 1000) : null,
     stages: TOP_STAGES.map((stage) => stageSnapshot(stage, previous, current)),
     scanner: current.scanner,
+    outbox: outboxOf(current),
     uploads: current.uploads,
     targets: current.targets.map((t) => ({
       url: t.url,

@@ -30,6 +30,7 @@ const snapshot = (overrides: Partial<TopSnapshot> = {}): TopSnapshot => ({
     signatures: '27450/Mon Nov 23 09:00:00 2026',
     lastScanAt: '2026-11-30T02:00:02.000Z',
   },
+  outbox: { backlog: 12, oldestAgeSeconds: 4 },
   uploads: {
     windowMinutes: 5,
     byState: { ready: 120, pending: 3, quarantined: 1, uploaded: 2 },
@@ -62,6 +63,7 @@ describe('renderTop', () => {
     expect(screen).toContain(
       'uploads, last 5 min: pending 3 · uploaded 2 · ready 120 · quarantined 1',
     );
+    expect(screen).toContain('webhook outbox 12 waiting, oldest 4.0s');
     expect(screen).toContain('down media http://long.example/');
     expect(screen).toContain('postgres: timed out');
   });
@@ -91,7 +93,13 @@ describe('renderTop', () => {
       processes: { up: 0, down: 1 },
     };
     const screen = renderTop(
-      snapshot({ stages: [idle], intervalSeconds: null, scanner: null, uploads: null }),
+      snapshot({
+        stages: [idle],
+        intervalSeconds: null,
+        scanner: null,
+        outbox: null,
+        uploads: null,
+      }),
       { color: false },
     );
     expect(screen).toContain('first reading');

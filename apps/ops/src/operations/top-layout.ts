@@ -144,6 +144,11 @@ function footer(snapshot: TopSnapshot, paint: Paint): string[] {
       ? `clamd ${paint('bold', scanner.engine)} · signatures ${scanner.signatures || DASH} · last scan ${ago(scanner.lastScanAt, now)}`
       : `clamd ${DASH} (no scan recorded)`,
   );
+  const outbox = snapshot.outbox;
+  if (outbox) {
+    const waiting = `webhook outbox ${formatCount(outbox.backlog)} waiting, oldest ${formatSeconds(outbox.oldestAgeSeconds)}`;
+    lines.push(outbox.backlog > 0 ? paint('yellow', waiting) : waiting);
+  }
   const uploads = snapshot.uploads;
   if (uploads) {
     // In the order an upload passes them.

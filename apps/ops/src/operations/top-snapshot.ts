@@ -65,6 +65,8 @@ export const TOP_SNAPSHOT_SCHEMA = z.object({
   scanner: z
     .object({ engine: z.string(), signatures: z.string(), lastScanAt: z.iso.datetime() })
     .nullable(),
+  /** Webhook deliveries written and not yet relayed to webhook-jobs, from the notifier's sampler. */
+  outbox: z.object({ backlog: count, oldestAgeSeconds: count }).nullable(),
   /** Uploads with a transition in the last `windowMinutes`, by their state now. */
   uploads: z
     .object({
