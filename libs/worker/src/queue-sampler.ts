@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@airlock/runtime';
+import { registered } from '@airlock/sqs';
 import { Gauge, type Registry } from 'prom-client';
 import type { BackgroundLoop } from './create-worker.ts';
 
@@ -75,9 +76,10 @@ function gauge<L extends string>(
   help: string,
   labelNames: readonly L[],
 ): Gauge<L> {
-  return (
-    (registry.getSingleMetric(name) as Gauge<L> | undefined) ??
-    new Gauge({ name, help, labelNames, registers: [registry] })
+  return registered(
+    registry,
+    name,
+    () => new Gauge({ name, help, labelNames, registers: [registry] }),
   );
 }
 
