@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Registry, type Histogram } from 'prom-client';
 import { ConsumerMetrics, failureOutcome, maxReceiveCountOf } from './consumer-metrics.ts';
 
 describe('failureOutcome', () => {
@@ -57,8 +57,8 @@ describe('ConsumerMetrics', () => {
       await valueOf(registry, 'airlock_queue_messages_total', { outcome: 'dead_lettered' }),
     ).toBe(1);
     expect(await valueOf(registry, 'airlock_queue_messages_total', { outcome: 'retried' })).toBe(0);
-    const wait = (await registry.getSingleMetric('airlock_queue_message_wait_seconds')!.get())
-      .values;
+    const histogram = registry.getSingleMetric('airlock_queue_message_wait_seconds') as Histogram;
+    const wait = (await histogram.get()).values;
     expect(wait.find((sample) => sample.metricName?.endsWith('_sum'))?.value).toBe(3);
     expect(wait.find((sample) => sample.metricName?.endsWith('_count'))?.value).toBe(2);
     // The oldest SentTimestamp since the last look, once.

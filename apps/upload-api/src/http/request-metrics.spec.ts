@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { Registry } from 'prom-client';
+import { Registry, type Histogram } from 'prom-client';
 import { ERROR_CODE_LOCAL, requestMetrics, uploadOutcome } from './request-metrics.ts';
 
 describe('uploadOutcome', () => {
@@ -38,9 +38,10 @@ describe('requestMetrics (on loopback)', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
-    const counts = (
-      await registry.getSingleMetric('airlock_http_request_duration_seconds')!.get()
-    ).values
+    const histogram = registry.getSingleMetric(
+      'airlock_http_request_duration_seconds',
+    ) as Histogram;
+    const counts = (await histogram.get()).values
       .filter((sample) => sample.metricName?.endsWith('_count'))
       .map(({ labels, value }) => `${labels.method} ${labels.route} ${labels.status} ${value}`);
     expect(counts.sort()).toEqual([
