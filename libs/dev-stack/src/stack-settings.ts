@@ -54,8 +54,9 @@ export function stackSettings() {
       sqs: port('AIRLOCK_DEV_SQS_PORT', 4576),
       postgres: port('AIRLOCK_DEV_PG_PORT', 54329),
       clamd: port('AIRLOCK_DEV_CLAMD_PORT', 3310),
-      // The emulators' OTLP/HTTP trace receiver (otlp-receiver.ts).
-      otlp: port('AIRLOCK_DEV_OTLP_PORT', 4618),
+      // The emulators' OTLP/HTTP trace receiver (otlp-receiver.ts); 18 above
+      // the API's by default, like the web app's.
+      otlp: port('AIRLOCK_DEV_OTLP_PORT', apiPort + 18),
       // The demo web app (apps/web): a page on another origin than the API.
       // By default 20 above the API's, so stacks with moved ports never collide.
       web: port('AIRLOCK_DEV_WEB_PORT', apiPort + 20),
