@@ -36,6 +36,7 @@ const options = new Command('retention-size')
     Number.parseFloat,
     0.001,
   )
+  .option('--prune', 'then age the terminal uploads past retention and time their prune')
   .option('--json', 'machine-readable output')
   .parse()
   .opts<{
@@ -44,6 +45,7 @@ const options = new Command('retention-size')
     ready: number;
     expired: number;
     anomalies: number;
+    prune?: boolean;
     json?: boolean;
   }>();
 
@@ -58,6 +60,40 @@ const TABLES = [
 ] as const;
 
 type Size = { table: string; rows: number; heapBytes: number; indexBytes: number };
+
+const PRUNE_BATCH = 1000;
+
+/**
+ * Moves every terminal upload's last move 100 days back, then removes them
+ * the way `airlock db prune` does, a batch per transaction: the batches' count
+ * and median time.
+ */
+async function timePrune(): Promise<{ uploads: number; batches: number; msPerBatch: number }> {
+  await pool.query(
+    `UPDATE uploads SET updated_at = now() - interval '100 days'
+     WHERE state IN ('rejected', 'quarantined', 'expired')`,
+  );
+  await pool.query('VACUUM ANALYZE');
+  const times: number[] = [];
+  let uploads = 0;
+  for (;;) {
+    const started = performance.now();
+    const { rows } = await pool.query<{ row_count: string }>(
+      `SELECT row_count FROM airlock_prune_uploads(90, $1, false) WHERE target = 'uploads'`,
+      [PRUNE_BATCH],
+    );
+    times.push(performance.now() - started);
+    const removed = Number(rows[0]!.row_count);
+    uploads += removed;
+    if (removed < PRUNE_BATCH) break;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    uploads,
+    batches: times.length,
+    msPerBatch: Math.round(sorted[Math.floor(sorted.length / 2)]!),
+  };
+}
 
 const serverUrl = process.env.DATABASE_URL ?? localStackEnv(process.env)?.DATABASE_URL;
 if (!serverUrl) throw new Error('Set DATABASE_URL, or start the local stack with `airlock dev up`');
@@ -105,6 +141,7 @@ try {
       indexBytes: Number(rows[0]!.indexes),
     });
   }
+  const prune = options.prune ? await timePrune() : undefined;
   const perMillion = 1_000_000 / options.uploads;
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
   const result = {
@@ -121,6 +158,7 @@ try {
         indexMiB: Number(mib(s.indexBytes * perMillion)),
       },
     })),
+    prune,
   };
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
@@ -135,6 +173,12 @@ try {
             `| ${t.table} | ${t.perMillion.rows.toLocaleString('en')} | ${t.perMillion.heapMiB} | ${t.perMillion.indexMiB} | ${t.bytesPerUpload} |`,
         ),
         `| total | | ${mib(sizes.reduce((s, t) => s + t.heapBytes, 0) * perMillion)} | ${mib(sizes.reduce((s, t) => s + t.indexBytes, 0) * perMillion)} | ${Math.round(total / options.uploads)} |`,
+        ...(prune
+          ? [
+              `prune: ${prune.uploads} terminal uploads in ${prune.batches} batches of ${PRUNE_BATCH}, ` +
+                `${prune.msPerBatch} ms a batch (median)`,
+            ]
+          : []),
         '',
       ].join('\n'),
     );
