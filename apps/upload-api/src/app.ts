@@ -22,7 +22,12 @@ import { refuseUndecodableSegments } from './http/path-segments.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import { requestSpan } from './http/request-span.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import { perIpAuthFailureLimit, perKeyRateLimit } from './http/rate-limit.middleware.ts';
+import {
+  observedSharedBudget,
+  perIpAuthFailureLimit,
+  perKeyRateLimit,
+} from './http/rate-limit.middleware.ts';
+import type { BudgetLeases } from './http/shared-budget.store.ts';
 import { createUploadRoute } from './routes/create-upload.route.ts';
 import { getContentRoute } from './routes/get-content.route.ts';
 import { getUploadRoute } from './routes/get-upload.route.ts';
@@ -51,6 +56,8 @@ export type UploadApiDependencies = {
   readonly allowedOrigins: AllowedOrigins;
   /** Where request metrics go (served on the metrics port, not here); none: not measured. */
   readonly registry?: Registry;
+  /** The per-key rate limit's budget shared by every API process; none: per process. */
+  readonly rateLimitLeases?: BudgetLeases;
 };
 
 export type UploadApiOptions = {
@@ -80,7 +87,11 @@ export function createApp(deps: UploadApiDependencies, options: UploadApiOptions
     perIpAuthFailureLimit(options.authFailuresPerIpPerMinute),
     authenticateMiddleware(deps.authenticate),
     tokenScope(),
-    perKeyRateLimit(options.rateLimitPerMinute),
+    perKeyRateLimit(
+      options.rateLimitPerMinute,
+      deps.rateLimitLeases &&
+        observedSharedBudget(deps.rateLimitLeases, deps.logger, deps.registry),
+    ),
   );
   // Bodies are read only by the operations that take one; GET and DELETE ignore theirs.
   const jsonBody = express.json({ limit: '16kb', strict: true });

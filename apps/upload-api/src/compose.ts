@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import {
   createPool,
   PgSiteDirectory,
+  PgRateLimitLeases,
   PgTenantAdmin,
   PgUploadRenditions,
   PgUploadRepository,
@@ -104,6 +105,7 @@ export function composeUploadApi(
       allowedOrigins: cachedAllowedOrigins(() => uploadTokens.allAllowedOrigins()),
       readiness,
       registry,
+      rateLimitLeases: config.rateLimitShared ? new PgRateLimitLeases({ pool }) : undefined,
     },
     {
       rateLimitPerMinute: config.rateLimitPerMinute,

@@ -88,6 +88,9 @@ const uploadApiEnv = z
       z.number().max(604800, 'S3 presigned URLs live at most 7 days'),
     ),
     RATE_LIMIT_PER_MINUTE: envInt(600, 1),
+    // The per-key budget holds across every API process (leased in slices
+    // from PostgreSQL); false: each process counts alone (N processes, N × the limit).
+    RATE_LIMIT_SHARED: envBoolean(true),
     // Requests that fail authentication (401), per client IP: past this many a
     // minute the IP gets 429 before its key is even looked up.
     AUTH_FAILURES_PER_IP_PER_MINUTE: envInt(60, 1),
@@ -128,6 +131,8 @@ export type UploadApiConfig = {
   readonly aws: AwsConfig;
   readonly uploads: RequestUploadPolicy;
   readonly rateLimitPerMinute: number;
+  /** The per-key limit holds across API processes (PostgreSQL leases). @defaultValue true */
+  readonly rateLimitShared: boolean;
   /** Failed authentications (401) per client IP per minute before 429. @defaultValue 60 */
   readonly authFailuresPerIpPerMinute: number;
   /** Lifetime of signed download URLs. @defaultValue 300 */
@@ -176,6 +181,7 @@ export function loadUploadApiConfig(env: NodeJS.ProcessEnv = process.env): Uploa
       multipart: toMultipartPolicy(parsed),
     },
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE,
+    rateLimitShared: parsed.RATE_LIMIT_SHARED,
     authFailuresPerIpPerMinute: parsed.AUTH_FAILURES_PER_IP_PER_MINUTE,
     downloadUrlSeconds: parsed.DOWNLOAD_URL_SECONDS,
     webhookAllowHttp: parsed.WEBHOOK_ALLOW_HTTP,

@@ -43,6 +43,7 @@ const ALL: Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 const EXPECTED: Record<DatabaseApp, Record<string, Privilege[]>> = {
   'upload-api': {
     api_keys: ['SELECT'],
+    rate_limit_leases: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     sites: ['SELECT'],
     uploads: ['SELECT', 'INSERT', 'UPDATE'],
     upload_events: ['SELECT', 'INSERT'],

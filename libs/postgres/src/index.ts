@@ -16,6 +16,7 @@ export {
 export { migrate, MIGRATIONS_DIR } from './migrate.ts';
 export { PgObjectIncidents, type ObjectIncident } from './object-incidents.adapter.ts';
 export { createPool, isUniqueViolation, ping, type Pool } from './pool.ts';
+export { PgRateLimitLeases, type RateLimitLease } from './rate-limit-leases.adapter.ts';
 export { PgRetention, type RetentionAction, type RetentionPolicy } from './retention.adapter.ts';
 export { PgSiteDirectory } from './site-directory.adapter.ts';
 export {
