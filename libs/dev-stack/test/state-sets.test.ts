@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   allowedSources,
+  DEAD_STATES,
   LIVE_STATES,
   TERMINAL_STATES,
   UPLOAD_STATES,
@@ -111,7 +112,18 @@ describe('the schema’s state conditions are core’s state sets', () => {
       // The sweep lists (and expires) the uploads the state machine lets expire.
       uploads_pending_expiry: allowedSources('expired'),
       uploads_pending_multipart: allowedSources('expired'),
+      // Retention removes dead uploads only, oldest last move first.
+      uploads_terminal_moved: [...DEAD_STATES],
     });
+  });
+
+  it('the upload prune takes core’s dead states only', async () => {
+    const { rows } = await owner.query<{ source: string }>(
+      `SELECT prosrc AS source FROM pg_proc WHERE proname = 'airlock_prune_uploads'`,
+    );
+    const condition = /u\.state IN \([^)]*\)/.exec(rows[0]!.source)?.[0];
+    expect(condition).toBeDefined();
+    expect(await statesWhere(condition!, 'u', 'state')).toEqual([...DEAD_STATES]);
   });
 
   it('the outbox trigger queues a webhook for exactly core’s terminal states', async () => {
