@@ -247,7 +247,7 @@ export function walls(p: Profile): Wall[] {
       limit: `PostgreSQL CPU on one writer (${largestDb.name})`,
       hitAt: dbCapacity(largestDb) / p.dbCpu,
       change:
-        'split customers across databases (one writer each), and take the append-only audit rows off the writer (partitioned by month, issue 18 item 3)',
+        'split customers across databases (one writer each); the audit of ready uploads is kept as long as they are (docs/retention.md), so it moves with its customer',
     },
     {
       id: 'db-connections',
