@@ -4,7 +4,7 @@ import {
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
-import { samplerFromEnv } from './tracing.ts';
+import { samplerFromEnv, tracesUrlOf } from './tracing.ts';
 
 describe('samplerFromEnv', () => {
   it('is parent-based, sampling every root, by default', () => {
@@ -35,5 +35,27 @@ describe('samplerFromEnv', () => {
     expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'jaeger_remote' })).toThrow(
       /unknown sampler/,
     );
+  });
+});
+
+describe('tracesUrlOf', () => {
+  it('appends /v1/traces to the general endpoint', () => {
+    expect(tracesUrlOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toBe(
+      'http://collector:4318/v1/traces',
+    );
+  });
+
+  it('takes the traces endpoint as it is, before the general one', () => {
+    expect(
+      tracesUrlOf({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp',
+      }),
+    ).toBe('https://traces.example/otlp');
+  });
+
+  it('is unset without either: nothing is exported', () => {
+    expect(tracesUrlOf({ OTEL_EXPORTER_OTLP_ENDPOINT: ' ' })).toBeUndefined();
+    expect(tracesUrlOf({})).toBeUndefined();
   });
 });

@@ -68,6 +68,17 @@ const uploadIdStamp: SpanProcessor = {
   shutdown: () => Promise.resolve(),
 };
 
+/**
+ * Where spans go: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, else
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, as the specification says.
+ */
+export function tracesUrlOf(env: Env): string | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (traces) return traces;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
 let started: Tracing | undefined;
 
 /**
@@ -88,8 +99,8 @@ export function startTracing(service: string, env: Env = process.env): Tracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
-  const exporting =
-    !disabled && Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const tracesUrl = tracesUrlOf(env);
+  const exporting = !disabled && tracesUrl !== undefined;
   if (disabled) {
     started = { exporting, close: () => Promise.resolve() };
     return started;
@@ -109,7 +120,9 @@ export function startTracing(service: string, env: Env = process.env): Tracing {
       ? [
           uploadIdStamp,
           new BatchSpanProcessor({
-            exporter: new OTLPTraceExporter(),
+            // The URL from `env`; headers, timeout, compression and
+            // certificates the exporter reads from process.env itself.
+            exporter: new OTLPTraceExporter({ url: tracesUrl }),
             scheduledDelayMillis: Number.isFinite(delay) && delay > 0 ? delay : 5000,
           }),
         ]
