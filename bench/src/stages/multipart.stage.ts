@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -12,12 +10,12 @@ import type { ScannerReadInput, ScannerReadResult } from '../probes/scanner-read
 import type { VerifierReadInput, VerifierReadResult } from '../probes/verifier-read.ts';
 import type { Row } from '../report.ts';
 import { MiB, mibPerSecond, ratio } from '../stats.ts';
-import { freePort, scratchClamd, sha256OfPatterned } from './large-objects.stage.ts';
+import { startBenchApi } from './bench-api.ts';
+import { scratchClamd, sha256OfPatterned } from './large-objects.stage.ts';
 import type { Stage, StageContext, StageResult } from './stage.ts';
 
 const VERIFIER_READ = new URL('../probes/verifier-read.ts', import.meta.url);
 const SCANNER_READ = new URL('../probes/scanner-read.ts', import.meta.url);
-const API_MAIN = fileURLToPath(new URL('../../../apps/upload-api/src/main.ts', import.meta.url));
 const PARALLEL_PARTS = 4;
 
 /** Bytes [start, end) of the patterned object `seed` describes (see large-objects' `patterned`). */
@@ -52,44 +50,14 @@ async function pool(count: number, limit: number, task: (i: number) => Promise<v
  * its clamd scans whole.
  */
 async function startApi(context: StageContext, maxBytes: number, partBytes: number) {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    UPLOADS_BUCKET: context.stack.env.SANDBOX_BUCKET!,
-    MAX_DOCUMENT_BYTES: String(maxBytes),
-    MULTIPART_PART_SIZE_BYTES: String(partBytes),
-  };
-  delete env.SCAN_MAX_BYTES;
-  const child = spawn(process.execPath, [API_MAIN], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the bench upload-api did not become ready');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return startBenchApi(
+    {
+      UPLOADS_BUCKET: context.stack.env.SANDBOX_BUCKET!,
+      MAX_DOCUMENT_BYTES: String(maxBytes),
+      MULTIPART_PART_SIZE_BYTES: String(partBytes),
+    },
+    ['SCAN_MAX_BYTES'],
+  );
 }
 
 async function api<T>(url: string, apiKey: string, method: string, body?: unknown): Promise<T> {

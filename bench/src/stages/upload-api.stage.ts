@@ -3,8 +3,10 @@ import { runChild, startChildServer } from '../child.ts';
 import { cpuDelta, cpuSeconds, postmaster } from '../e2e/process-cpu.ts';
 import type { SeedServerInput } from '../baselines/seed-upload-server.ts';
 import type { HttpLoadInput, HttpLoadResult } from '../load/http-load.ts';
+import type { BenchTenant } from '../bench-stack.ts';
 import type { Row } from '../report.ts';
 import { interleaved, median, ratio } from '../stats.ts';
+import { rateLimitCost } from './rate-limit-cost.ts';
 import type { Stage, StageContext, StageResult } from './stage.ts';
 
 const HTTP_LOAD = new URL('../load/http-load.ts', import.meta.url);
@@ -70,13 +72,14 @@ async function run({ stack, settings, log }: StageContext): Promise<StageResult>
       url: string,
       flavour: HttpLoadInput['flavour'],
       serverPid: number | undefined,
+      keys: BenchTenant = tenant,
     ): Promise<LoadRun> => {
       const input: HttpLoadInput = {
         url,
         flavour,
-        apiKeys: tenant.apiKeys,
-        customerId: tenant.customerId,
-        siteId: tenant.siteId,
+        apiKeys: keys.apiKeys,
+        customerId: keys.customerId,
+        siteId: keys.siteId,
         connections,
         warmupSeconds,
         seconds,
@@ -123,6 +126,13 @@ async function run({ stack, settings, log }: StageContext): Promise<StageResult>
       ours: pick(runs.ours, (r) => r.latencyMs.p99),
       baseline: pick(runs.baseline, (r) => r.latencyMs.p99),
     };
+    // Keys of their own: the shared budget of the keys above is partly spent this minute.
+    const limitTenant = await stack.tenant('rate-limit', tenant.apiKeys.length);
+    const limits = await rateLimitCost(
+      settings.rounds,
+      (side, url, pid) => load(side, url, 'airlock', pid, limitTenant),
+      `POST /v1/uploads @${connections}, ${limitTenant.apiKeys.length} keys`,
+    );
     const cpuRows = ['server', 'postgres'].map((name): Row => {
       const cpu = {
         ours: pick(runs.ours, (r) => r.cpuMsPerRequest[name] ?? Number.NaN),
@@ -166,6 +176,7 @@ async function run({ stack, settings, log }: StageContext): Promise<StageResult>
           met: p99.ours < 50,
         },
         ...cpuRows,
+        ...limits.rows,
       ],
       details: {
         connections,
@@ -174,8 +185,14 @@ async function run({ stack, settings, log }: StageContext): Promise<StageResult>
         maxRequests,
         keys: tenant.apiKeys.length,
         runs,
+        rateLimit: limits.runs,
       },
-      problems: [...failures('ours', runs.ours), ...failures('seed baseline', runs.baseline)],
+      problems: [
+        ...failures('ours', runs.ours),
+        ...failures('seed baseline', runs.baseline),
+        ...failures('shared limit', limits.runs.ours),
+        ...failures('per-process limit', limits.runs.baseline),
+      ],
     };
   } finally {
     await seed.stop();
