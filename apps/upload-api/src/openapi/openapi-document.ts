@@ -83,11 +83,15 @@ export const openApiDocument: OpenApiDocument = {
         schema: { type: 'integer', minimum: 1 },
       },
       RateLimit: {
-        description: 'Remaining quota in the current window (IETF draft 8 `RateLimit`).',
+        description:
+          'Remaining quota in the current window (IETF draft 8 `RateLimit`). The quota holds ' +
+          'across every API process; `r` may be lower than what is left, never higher.',
         schema: { type: 'string' },
       },
       RateLimitPolicy: {
-        description: 'The quota per API key (IETF draft 8 `RateLimit-Policy`).',
+        description:
+          'The quota per API key (per upload token for a token), per window aligned to the ' +
+          'minute (IETF draft 8 `RateLimit-Policy`).',
         schema: { type: 'string' },
       },
     },
