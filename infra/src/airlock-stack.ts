@@ -77,6 +77,7 @@ export class AirlockStack extends Stack {
           queues: this.queues,
           database,
           folderSecret: ecs.Secret.fromSecretsManager(folderSecret),
+          otlpEndpoint: settings.otlpEndpoint,
         }),
     };
     this.api = new ApiService(this, 'UploadApi', ctx);

@@ -17,6 +17,8 @@ type EnvironmentDeps = {
   readonly queues: Queues;
   readonly database: DatabaseAccess;
   readonly folderSecret: ecs.Secret;
+  /** Where every app exports its traces (OTLP/HTTP); none: tracing off. */
+  readonly otlpEndpoint: string | undefined;
 };
 
 /**
@@ -45,6 +47,7 @@ export function appEnvironment(
     PROCESSED_BUCKET: deps.storage.processed.bucketName,
     // Its own login (airlock_<app>_app), never the owner's: see database.ts.
     ...deps.database.forApp(app).environment,
+    ...(deps.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: deps.otlpEndpoint } : {}),
   };
   const worker = { ...shared, HEALTH_PORT: String(HEALTH_PORT) };
   const secrets = { ...deps.database.forApp(app).secrets };

@@ -46,6 +46,8 @@ export type AirlockSettings = {
   readonly natGateways: number;
   readonly workersOnSpot: boolean;
   readonly alarmEmail: string | undefined;
+  /** OTLP/HTTP collector every task exports its traces to; none: tracing off. */
+  readonly otlpEndpoint: string | undefined;
   readonly oldestMessageAlarmSeconds: number;
   readonly logRetentionDays: number;
   /** EventBridge schedule for `airlock sweep`; `off` disables it. */
@@ -80,6 +82,7 @@ export const DEFAULT_SETTINGS: AirlockSettings = {
   natGateways: 1,
   workersOnSpot: false,
   alarmEmail: undefined,
+  otlpEndpoint: undefined,
   oldestMessageAlarmSeconds: 900,
   logRetentionDays: 30,
   sweepSchedule: 'rate(15 minutes)',
@@ -222,6 +225,9 @@ export function readSettings(context: ContextReader): AirlockSettings {
   );
   const uploadsNoncurrentDays = integer('uploadsNoncurrentDays', d.uploadsNoncurrentDays, 1, 365);
   // A terminal upload's rows go only once its objects are gone, lifecycle lag included.
+  const otlpEndpoint = text('otlpEndpoint');
+  if (otlpEndpoint !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(otlpEndpoint))
+    problems.push(`otlpEndpoint: ${otlpEndpoint} is not an http(s) URL like http://collector:4318`);
   const objectsGoneAfter = Math.max(quarantineRetentionDays, uploadsNoncurrentDays) + 1;
   const terminalUploadsRetentionDays = integer(
     'terminalUploadsRetentionDays',
@@ -254,6 +260,7 @@ export function readSettings(context: ContextReader): AirlockSettings {
     natGateways: integer('natGateways', d.natGateways, 0, 3),
     workersOnSpot: flag('workersOnSpot', d.workersOnSpot),
     alarmEmail: text('alarmEmail'),
+    otlpEndpoint,
     oldestMessageAlarmSeconds: integer(
       'oldestMessageAlarmSeconds',
       d.oldestMessageAlarmSeconds,

@@ -66,6 +66,7 @@ describe('readSettings', () => {
         notifierMinTasks: '0',
         scannerMinTasks: '3',
         scannerMaxTasks: '2',
+        otlpEndpoint: 'collector:4318',
       });
     expect(read).toThrow(/^Invalid Airlock settings:/);
     const message = (() => {
@@ -83,6 +84,7 @@ describe('readSettings', () => {
       '  uploadApiMinTasks: the API needs at least 1',
       '  notifierMinTasks: the notifier relays the webhook outbox; it needs at least 1',
       '  cdn: expected true or false, got maybe',
+      '  otlpEndpoint: collector:4318 is not an http(s) URL like http://collector:4318',
       '  encryption: expected one of s3, kms, got aes',
       '  natGateways: expected a whole number from 0 to 3, got -1',
     ]);

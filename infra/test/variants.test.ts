@@ -211,8 +211,9 @@ describe('natGateways: 0', () => {
   });
 });
 
-describe('a lean deployment: Spot, arm64, no sweep, media down to 0', () => {
+describe('a lean deployment: Spot, arm64, no sweep, media down to 0, traces to a collector', () => {
   const { stack, template } = synth({
+    otlpEndpoint: 'http://collector.internal:4318',
     workersOnSpot: true,
     cpuArchitecture: 'arm64',
     sweepSchedule: undefined,
@@ -241,6 +242,25 @@ describe('a lean deployment: Spot, arm64, no sweep, media down to 0', () => {
         ]);
       }
     }
+  });
+
+  it('points every app, and only the apps, at the trace collector', () => {
+    const endpoints = resourcesOf(template, 'AWS::ECS::TaskDefinition').flatMap(({ properties }) =>
+      (
+        properties.ContainerDefinitions as {
+          Name: string;
+          Environment?: { Name: string; Value: unknown }[];
+        }[]
+      ).map((container) => [
+        container.Name,
+        container.Environment?.find((e) => e.Name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.Value,
+      ]),
+    );
+    const traced = endpoints.filter(([, endpoint]) => endpoint !== undefined);
+    expect(traced.map(([name]) => name).sort()).toEqual(
+      ['media', 'notifier', 'ops', 'scanner', 'upload-api', 'verifier'].sort(),
+    );
+    for (const [, endpoint] of traced) expect(endpoint).toBe('http://collector.internal:4318');
   });
 
   it('runs every task on ARM64', () => {
