@@ -1,4 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import express from 'express';
+import { Registry } from 'prom-client';
+import request from 'supertest';
+import { createPool, PgRateLimitLeases } from '@airlock/postgres';
+import { createLogger } from '@airlock/runtime';
+import { observedSharedBudget, perKeyRateLimit } from '../src/http/rate-limit.middleware.ts';
 import { maxLeaseFor } from '../src/http/shared-budget.store.ts';
 import { ApiHarness, type Tenant } from './support/api-harness.ts';
 import { expectMatchesOpenApi } from './support/openapi-response.ts';
@@ -74,4 +80,45 @@ describe('the per-key rate limit shared by API processes', () => {
     expect(answers.filter((answer) => answer.status !== 429)).toHaveLength(LIMIT);
     expect(await leasedInDatabase(busy)).toEqual([LIMIT]);
   }, 90_000);
+});
+
+describe('the shared limit with PostgreSQL out of reach', () => {
+  // Nothing listens on port 1: every lease fails as it would in an outage.
+  const unreachable = createPool('postgres://airlock@127.0.0.1:1/airlock', { max: 1 });
+  afterAll(() => unreachable.end());
+
+  /** Just the limiter in front of a 200, for one caller: an API process as far as the limit goes. */
+  function limitedProcess(registry: Registry) {
+    const app = express();
+    app.use((_req, res, next) => {
+      res.locals.caller = { apiKeyId: 'key-during-outage', customerId: 'customer' };
+      next();
+    });
+    app.use(
+      perKeyRateLimit(
+        3,
+        observedSharedBudget(
+          new PgRateLimitLeases({ pool: unreachable }),
+          createLogger({ level: 'silent', service: 'test' }),
+          registry,
+        ),
+      ),
+    );
+    app.get('/', (_req, res) => res.json({ ok: true }));
+    return app;
+  }
+
+  it('fails open to a per-process budget: each process admits the limit, then 429, never unlimited', async () => {
+    const registries = [new Registry(), new Registry()];
+    const statuses = [];
+    for (const registry of registries) {
+      const app = limitedProcess(registry);
+      for (let i = 0; i < 5; i++) statuses.push((await request(app).get('/')).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 200, 200, 200, 429, 429]);
+    for (const registry of registries) {
+      const leases = await registry.getSingleMetric('airlock_rate_limit_leases_total')!.get();
+      expect(leases.values).toEqual([{ labels: { outcome: 'failed' }, value: 1 }]);
+    }
+  });
 });
