@@ -72,7 +72,7 @@ describe('the per-key rate limit shared by API processes', () => {
     const belowTheBound = LIMIT - (apis.length - 1) * maxLeaseFor(LIMIT);
     const other = await spread(calm, belowTheBound);
     expect(other.map((answer) => answer.status)).toEqual(other.map(() => 404));
-  });
+  }, 60_000);
 
   it('gives the key its whole budget again in the next window, on every process', async () => {
     await sleep(msLeftInWindow() + 200);
