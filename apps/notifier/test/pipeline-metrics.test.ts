@@ -5,6 +5,7 @@ import {
   fileOf,
   MetricsScrape,
   refusalOf,
+  stackMetricsPages,
   stackMetricsUrls,
   StackClients,
   uniqueText,
@@ -18,6 +19,8 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 // page, read before and after: the counts must have moved by exactly it.
 const stack = new StackClients();
 const urls = stackMetricsUrls();
+// Every replica's page of a stage, summed: the work may land on any of them.
+const pages = stackMetricsPages();
 const STAGES = ['api', 'verifier', 'scanner', 'media', 'notifier'] as const;
 type Stage = (typeof STAGES)[number];
 type Scrapes = Record<Stage, MetricsScrape>;
@@ -26,18 +29,15 @@ let tenant: Tenant;
 
 const scrapeAll = async (): Promise<Scrapes> =>
   Object.fromEntries(
-    await Promise.all(STAGES.map(async (stage) => [stage, await MetricsScrape.of(urls[stage]!)])),
+    await Promise.all(
+      STAGES.map(async (stage) => [stage, await MetricsScrape.ofAll(pages[stage]!)]),
+    ),
   ) as Scrapes;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   tenant = await stack.tenant();
-  const registered = await fetch(`${stack.apiUrl}/v1/webhook`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: receiver.url }),
-  });
-  expect(registered.status).toBe(200);
+  await stack.registerWebhook(tenant, receiver.url);
 });
 afterAll(async () => {
   await receiver.close();

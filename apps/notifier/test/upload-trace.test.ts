@@ -46,12 +46,7 @@ const logLines = (service: string): Record<string, unknown>[] =>
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   tenant = await stack.tenant();
-  const registered = await fetch(`${stack.apiUrl}/v1/webhook`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: receiver.url }),
-  });
-  expect(registered.status).toBe(200);
+  await stack.registerWebhook(tenant, receiver.url);
 
   const image = fileOf(await plainImage('jpeg', 640, 480));
   uploadId = (await stack.uploadThroughApi(tenant, image, 'image/jpeg')).uploadId;

@@ -26,16 +26,6 @@ const stack = new StackClients();
 const outbox = new PgWebhookOutbox({ pool: stack.pool });
 let receiver: WebhookReceiver;
 
-async function registerWebhook(tenant: Tenant, url: string): Promise<string> {
-  const response = await fetch(`${stack.apiUrl}/v1/webhook`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { secret: string }).secret;
-}
-
 const upload = async (tenant: Tenant, file: TestFile, contentType: string) =>
   (await stack.uploadThroughApi(tenant, file, contentType)).uploadId;
 
@@ -72,7 +62,7 @@ describe('completion webhooks through the whole pipeline', () => {
 
   beforeAll(async () => {
     tenant = await stack.tenant();
-    secret = await registerWebhook(tenant, receiver.url);
+    secret = await stack.registerWebhook(tenant, receiver.url);
 
     const image = fileOf(await plainImage('jpeg', 640, 480));
     const eicar = fileOf(EICAR);
@@ -157,7 +147,7 @@ describe('completion webhooks through the whole pipeline', () => {
 describe('a receiver that fails', () => {
   it('is retried with backoff until it answers, and never holds the upload back', async () => {
     const tenant = await stack.tenant();
-    const secret = await registerWebhook(tenant, receiver.url);
+    const secret = await stack.registerWebhook(tenant, receiver.url);
     receiver.failNext(2, 503);
     const uploadId = await upload(tenant, uniqueText('retried'), 'text/plain');
     await settle(uploadId, 'ready');
@@ -208,7 +198,7 @@ describe('a webhook URL that points inside the network', () => {
     );
 
     // Fixing the URL keeps the secret, and the API does not show it again.
-    await registerWebhook(tenant, receiver.url);
+    await stack.registerWebhook(tenant, receiver.url);
     const secret = storedSecret;
     await airlockJson('dlq', 'replay', 'webhook-jobs', '--upload', uploadId);
     const call = await until('the replayed delivery', async () => callsFor(uploadId)[0]);
@@ -220,7 +210,7 @@ describe('an endpoint that hangs', () => {
   it('holds at most its share of the notifier, and other customers’ webhooks keep arriving', async () => {
     const hanging = await startHangingReceiver();
     const slow = await stack.tenant();
-    await registerWebhook(slow, hanging.url);
+    await stack.registerWebhook(slow, hanging.url);
     try {
       // More deliveries than the notifier has slots (16), all to one endpoint.
       const slowUploads = await Promise.all(
@@ -232,7 +222,7 @@ describe('an endpoint that hangs', () => {
       );
 
       const other = await stack.tenant();
-      const secret = await registerWebhook(other, receiver.url);
+      const secret = await stack.registerWebhook(other, receiver.url);
       const started = Date.now();
       const uploadId = await upload(other, uniqueText('unaffected'), 'text/plain');
       const call = await until('the other customer’s webhook', async () => callsFor(uploadId)[0]);

@@ -109,12 +109,7 @@ describe("the stack's /metrics cover the Grafana dashboard", () => {
     beforeAll(async () => {
       const tenant = await stack.tenant();
       const { port } = receiver.address() as AddressInfo;
-      const registered = await fetch(`${stack.apiUrl}/v1/webhook`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: `http://127.0.0.1:${port}/hooks` }),
-      });
-      expect(registered.status).toBe(200);
+      await stack.registerWebhook(tenant, `http://127.0.0.1:${port}/hooks`);
       const image = fileOf(await plainImage('jpeg', 320, 240));
       const { uploadId } = await stack.uploadThroughApi(tenant, image, 'image/jpeg');
       await waitForState(stack.uploads, uploadId, ['ready'], 60_000);

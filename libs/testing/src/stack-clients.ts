@@ -111,6 +111,18 @@ export class StackClients {
     return created;
   }
 
+  /** `PUT /v1/webhook` on the running API, which must answer 200: the endpoint's signing secret. */
+  async registerWebhook(tenant: Tenant, url: string): Promise<string> {
+    const response = await fetch(`${this.apiUrl}/v1/webhook`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url }),
+    });
+    if (response.status !== 200)
+      throw new Error(`PUT /v1/webhook answered ${response.status}: ${await response.text()}`);
+    return ((await response.json()) as { secret: string }).secret;
+  }
+
   /** Whether `bucket` holds `key`: false on 404 only, so an unreachable store fails the test. */
   objectExists(bucket: string, key: string): Promise<boolean> {
     return this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
