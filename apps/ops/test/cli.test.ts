@@ -178,17 +178,26 @@ describe('airlock dev status', () => {
     });
   });
 
-  it('--json lists the emulators and the upload API running', async () => {
+  it('--json lists the emulators and the upload API running (every replica, by group)', async () => {
     const current = await airlockJson<{
-      services: Array<{ name: string; running: boolean; pid: number }>;
+      services: Array<{ name: string; group: string; running: boolean; pid: number }>;
+      replicas: number;
       env: Record<string, string>;
     }>('dev', 'status');
-    for (const name of ['emulators', 'upload-api']) {
-      expect(current.services).toContainEqual({
-        name,
-        running: true,
-        pid: expect.any(Number),
-      });
+    for (const group of ['emulators', 'upload-api']) {
+      const members = current.services.filter((s) => s.group === group);
+      expect(members).toHaveLength(group === 'emulators' ? 1 : current.replicas);
+      for (const member of members) {
+        expect(member).toEqual({
+          name:
+            current.replicas > 1 && group !== 'emulators'
+              ? expect.stringMatching(/^upload-api-\d$/)
+              : group,
+          group,
+          running: true,
+          pid: expect.any(Number),
+        });
+      }
     }
     expect(current.env.AIRLOCK_API_URL).toBe(apiUrl());
   });

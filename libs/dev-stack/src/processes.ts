@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -106,4 +107,12 @@ export async function waitFor(
   const tail =
     options.log && existsSync(options.log) ? readFileSync(options.log, 'utf8').slice(-2000) : '';
   throw new Error(`${what} ${outcome}${tail ? `:\n${tail}` : ''}`);
+}
+
+/** The names of every process with a pid file (running or not). */
+export function recordedNames(dirs: ProcessDirs): string[] {
+  if (!existsSync(dirs.run)) return [];
+  return readdirSync(dirs.run)
+    .filter((file) => file.endsWith('.pid'))
+    .map((file) => file.slice(0, -'.pid'.length));
 }

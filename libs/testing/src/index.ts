@@ -34,5 +34,5 @@ export {
 } from './airlock-cli.ts';
 export * from './files.ts';
 export { TcpProxy } from './tcp-proxy.ts';
-export { MetricsScrape, stackMetricsUrls } from './metrics-scrape.ts';
+export { MetricsScrape, stackMetricsPages, stackMetricsUrls } from './metrics-scrape.ts';
 export { receivedTrace, tracesOfUpload } from './traces.ts';

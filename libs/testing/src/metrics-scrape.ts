@@ -29,9 +29,19 @@ export class MetricsScrape {
   }
 
   static async of(url: string): Promise<MetricsScrape> {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-    return new MetricsScrape(await response.text());
+    return MetricsScrape.ofAll([url]);
+  }
+
+  /** Several processes' pages as one: a stage's replicas, their samples summed. */
+  static async ofAll(urls: readonly string[]): Promise<MetricsScrape> {
+    const texts = await Promise.all(
+      urls.map(async (url) => {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+        return response.text();
+      }),
+    );
+    return new MetricsScrape(texts.join('\n'));
   }
 
   has(name: string): boolean {
@@ -58,14 +68,23 @@ export class MetricsScrape {
   }
 }
 
-/** The local stack's `/metrics` pages by stage, from `AIRLOCK_METRICS_URLS` (`stage=url,…`). */
-export function stackMetricsUrls(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+/**
+ * Every `/metrics` page of the local stack by stage, from `AIRLOCK_METRICS_URLS`
+ * (`stage=url,…`): one per process, so several for a stage with replicas.
+ */
+export function stackMetricsPages(env: NodeJS.ProcessEnv = process.env): Record<string, string[]> {
   const value = env.AIRLOCK_METRICS_URLS;
   if (!value) throw new Error('AIRLOCK_METRICS_URLS is not set: is the local stack up?');
-  return Object.fromEntries(
-    value.split(',').map((entry) => {
-      const [stage, url] = entry.split('=', 2);
-      return [stage!, url!];
-    }),
-  );
+  const pages: Record<string, string[]> = {};
+  for (const entry of value.split(',')) {
+    const [stage, url] = entry.split('=', 2);
+    (pages[stage!] ??= []).push(url!);
+  }
+  return pages;
 }
+
+/** The first process's `/metrics` page of each stage (the only one without replicas). */
+export const stackMetricsUrls = (env: NodeJS.ProcessEnv = process.env): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(stackMetricsPages(env)).map(([stage, urls]) => [stage, urls[0]!]),
+  );

@@ -7,6 +7,27 @@ const devStack = () => import('@airlock/dev-stack');
 
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
+type ProcessStatus = { name: string; group: string; running: boolean; pid: number | undefined };
+
+/** One line per app; an app with replicas lists each under it. */
+function groupLines(processes: readonly ProcessStatus[]): string[] {
+  const groups = Map.groupBy(processes, (process) => process.group);
+  return [...groups].flatMap(([group, members]) => {
+    if (members.length === 1 && members[0]!.name === group) {
+      const [only] = members;
+      return [`${group.padEnd(12)} ${only!.running ? `running (pid ${only!.pid})` : 'stopped'}`];
+    }
+    const running = members.filter((member) => member.running).length;
+    return [
+      `${group.padEnd(12)} ${running} of ${members.length} running`,
+      ...members.map(
+        (member) =>
+          `  ${member.name.padEnd(14)} ${member.running ? `running (pid ${member.pid})` : 'stopped'}`,
+      ),
+    ];
+  });
+}
+
 export function devCommand(): Command {
   const dev = new Command('dev').description(
     'the local stack: PostgreSQL, S3/SQS emulators and the apps',
@@ -16,8 +37,13 @@ export function devCommand(): Command {
     .command('up')
     .description('start every part that is not running yet (idempotent)')
     .option('--json', 'print the environment as JSON')
-    .action(async (options: { json?: boolean }) => {
+    .option(
+      '--replicas <n>',
+      'processes of every worker and of the API (default AIRLOCK_DEV_REPLICAS, else as running, else 1)',
+    )
+    .action(async (options: { json?: boolean; replicas?: string }) => {
       const out = createOutput(Boolean(options.json));
+      if (options.replicas !== undefined) process.env.AIRLOCK_DEV_REPLICAS = options.replicas;
       const { up } = await devStack();
       const env = await up((line) => out.progress(line));
       out.result({ env }, () => [
@@ -58,9 +84,7 @@ export function devCommand(): Command {
         return;
       }
       createOutput(Boolean(options.json)).result(current, () => [
-        ...current.services.map(
-          (s) => `${s.name.padEnd(12)} ${s.running ? `running (pid ${s.pid})` : 'stopped'}`,
-        ),
+        ...groupLines(current.services),
         ...(current.env
           ? [
               '',
