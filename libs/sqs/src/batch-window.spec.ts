@@ -49,6 +49,21 @@ describe('BatchWindow', () => {
     ]);
   });
 
+  it('resolves entries whose result is undefined (a delete), and rejects those answered nothing', async () => {
+    const window = new BatchWindow<number, void>(
+      async (items) => outcomesById(items.length, { Successful: [{ Id: '0' }] }, () => undefined),
+      { lingerMs: 5 },
+    );
+    const outcomes = await Promise.allSettled([window.add(1), window.add(2)]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: undefined },
+      {
+        status: 'rejected',
+        reason: new Error('the batch request answered nothing for this entry'),
+      },
+    ]);
+  });
+
   it('rejects every entry of a request that failed whole', async () => {
     const window = new BatchWindow<number, string>(
       async () => {

@@ -56,8 +56,11 @@ export class BatchWindow<Item, Result> {
       results = batch.map(() => failure);
     }
     batch.forEach(({ settle }, index) => {
+      // `index in results`, not `??`: a void result (a delete) is undefined and a success.
       const result =
-        results[index] ?? new Error('the batch request answered nothing for this entry');
+        index in results
+          ? results[index]!
+          : new Error('the batch request answered nothing for this entry');
       if (result instanceof Error) settle.reject(result);
       else settle.resolve(result);
     });

@@ -321,6 +321,8 @@ describe('QueueConsumer', () => {
     expect(calls[0]!.context).toEqual({ queue: queue.name, messageId, receiveCount: 1 });
     expect(queue.failures).toEqual([]);
     expect(await queue.outcomes()).toEqual({ done: 1, retried: 0, dead_lettered: 0, permanent: 0 });
+    await consumer.close(); // its batched delete answered
+    expect(queue.logs.filter((line) => Number(line.level) >= 40)).toEqual([]);
   });
 
   it('brings a retryLater message back after the default backoff (2 s), with receiveCount 2', async () => {
