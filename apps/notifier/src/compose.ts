@@ -4,6 +4,7 @@ import { PgWebhookOutbox } from '@airlock/postgres';
 import type { Logger } from '@airlock/runtime';
 import { SqsMessagePublisher } from '@airlock/sqs';
 import { WebhookPoster } from '@airlock/webhooks';
+import { Counter } from 'prom-client';
 import { createWorker, outboxSample } from '@airlock/worker';
 import { createWebhookDeliveryHandler } from './handlers/webhook-delivery.handler.ts';
 import { EndpointSlots } from './endpoint-slots.ts';
@@ -31,8 +32,19 @@ export function composeNotifier(config: NotifierConfig, logger: Logger) {
   return createWorker({ config, logger, poolSize }, ({ pool, sqs, registry, metrics }) => {
     const outbox = new PgWebhookOutbox({ pool });
     const jobs = new SqsMessagePublisher({ sqs }, { queueUrl: queues.webhookJobs });
+    // Per process: with several notifiers (SKIP LOCKED), each relays a share.
+    const relayedTotal = new Counter({
+      name: 'airlock_outbox_relayed_total',
+      help: 'Webhook deliveries this process moved from the outbox to the webhook-jobs queue',
+      registers: [registry],
+    });
     const relay = new OutboxRelay(
-      { outbox, publish: (message) => jobs.publish(message), logger },
+      {
+        outbox,
+        publish: (message) => jobs.publish(message),
+        logger,
+        relayed: (count) => relayedTotal.inc(count),
+      },
       config.relay,
     );
     return {

@@ -9,6 +9,8 @@ export type OutboxRelayDependencies = {
   readonly outbox: Pick<PgWebhookOutbox, 'relay'>;
   readonly publish: (message: object) => Promise<unknown>;
   readonly logger: Logger;
+  /** Told how many deliveries each poll queued (the relay counter, per process). */
+  readonly relayed?: (count: number) => void;
 };
 
 export type OutboxRelayOptions = {
@@ -72,7 +74,10 @@ export class OutboxRelay {
       let queued = 0;
       try {
         queued = await this.relayOnce();
-        if (queued > 0) this.#deps.logger.debug({ queued }, 'webhook deliveries queued');
+        if (queued > 0) {
+          this.#deps.relayed?.(queued);
+          this.#deps.logger.debug({ queued }, 'webhook deliveries queued');
+        }
       } catch (error) {
         this.#deps.logger.error({ err: error }, 'webhook outbox relay failed; retrying');
       }

@@ -8,8 +8,10 @@ import {
   clamavFixture,
   EICAR,
   fileOf,
+  MetricsScrape,
   putPresigned,
   queueDepth,
+  stackMetricsPages,
   StackClients,
   uniqueText,
   until,
@@ -21,6 +23,8 @@ import {
 // bounded batch goes through, and restarted by the stack's own `up()`. Every
 // upload must still reach its one right terminal state, with exactly one
 // terminal transition and exactly one webhook id each. Traffic stays on loopback.
+// With replicas (AIRLOCK_DEV_REPLICAS=3, `npm run test:replicas`) every
+// replica of a stage dies at once, and the rest of the claims are the same.
 const stack = new StackClients();
 const WORKERS = ['verifier', 'scanner', 'media', 'notifier'] as const;
 type Worker = (typeof WORKERS)[number];
@@ -65,7 +69,11 @@ afterAll(async () => {
   await stack.close();
 });
 
-const pidOf = (name: Worker) => status().services.find((s) => s.name === name)?.pid;
+/** The pids of every running replica of a worker (one without replicas). */
+const pidsOf = (name: Worker) =>
+  status()
+    .services.filter((s) => s.group === name && s.pid !== undefined)
+    .map((s) => s.pid!);
 
 const alive = (pid: number) => {
   try {
@@ -76,17 +84,17 @@ const alive = (pid: number) => {
   }
 };
 
-/** SIGKILL, then the stack's own start function brings it back (and waits until it is ready). */
+/** SIGKILL (every replica), then the stack's own start function brings them back (and waits until ready). */
 async function killAndRestart(name: Worker): Promise<{ name: Worker; downMs: number }> {
-  const pid = pidOf(name);
-  if (pid === undefined) throw new Error(`${name} is not running`);
+  const pids = pidsOf(name);
+  if (pids.length === 0) throw new Error(`${name} is not running`);
   const killedAt = Date.now();
-  process.kill(pid, 'SIGKILL');
-  await until(`${name} to die`, async () => (alive(pid) ? undefined : true), 10_000);
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  await until(`${name} to die`, async () => (pids.some(alive) ? undefined : true), 10_000);
   await up();
-  const restarted = pidOf(name);
-  expect(restarted).toBeDefined();
-  expect(restarted).not.toBe(pid);
+  const restarted = pidsOf(name);
+  expect(restarted).toHaveLength(pids.length);
+  expect(restarted.filter((pid) => pids.includes(pid))).toEqual([]);
   return { name, downMs: Date.now() - killedAt };
 }
 
@@ -106,6 +114,20 @@ async function dlqDepths(): Promise<Record<string, number>> {
     depths[name] = await queueDepth(stack.sqs, url);
   }
   return depths;
+}
+
+const WORKER_QUEUES = ['upload-events', 'scan-jobs', 'media-jobs', 'webhook-jobs'];
+
+/** For each queue, how many processes' /metrics pages report its depth. */
+async function samplersPerQueue(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const url of Object.values(stackMetricsPages()).flat()) {
+    const queues = new Set(
+      (await MetricsScrape.of(url)).labelSets('airlock_queue_depth').map((labels) => labels.queue),
+    );
+    for (const queue of queues) counts.set(queue!, (counts.get(queue!) ?? 0) + 1);
+  }
+  return counts;
 }
 
 type Planned = { file: TestFile; contentType: string; expected: UploadState };
@@ -243,6 +265,36 @@ it('SIGKILLing every worker mid-flight loses, doubles and misdirects nothing', a
     expect(new Set(calls.map((c) => c.webhookId)).size).toBe(1);
     expect(calls.map((c) => c.payload.type)).toEqual(calls.map(() => `upload.${u.expected}`));
   }
+
+  // No job done twice with effect: one scan of each upload's bytes, one outbox
+  // row (one delivery id) per terminal event.
+  const { rows: scans } = await stack.pool.query<{ uploadId: string; scans: number }>(
+    `SELECT upload_id AS "uploadId", count(*)::int AS scans FROM upload_scans
+     WHERE upload_id = ANY($1) AND trigger = 'upload' GROUP BY upload_id`,
+    [ids],
+  );
+  expect(scans).toHaveLength(uploads.length);
+  expect(scans.filter((row) => row.scans !== 1)).toEqual([]);
+  const { rows: deliveries } = await stack.pool.query<{ uploadId: string; deliveries: number }>(
+    `SELECT e.upload_id AS "uploadId", count(*)::int AS deliveries
+     FROM webhook_deliveries d JOIN upload_events e ON e.id = d.event_id
+     WHERE e.upload_id = ANY($1) GROUP BY e.upload_id`,
+    [ids],
+  );
+  expect(deliveries).toHaveLength(uploads.length);
+  expect(deliveries.filter((row) => row.deliveries !== 1)).toEqual([]);
+
+  // Queue depth sampled by one process per queue, however many replicas run
+  // (the advisory lock passes on when its holder is killed).
+  await until(
+    'one sampler per queue',
+    async () => {
+      const counts = await samplersPerQueue();
+      return WORKER_QUEUES.every((queue) => counts.get(queue) === 1) ? counts : undefined;
+    },
+    20_000,
+  );
+  expect([...(await samplersPerQueue()).values()].every((count) => count === 1)).toBe(true);
 
   // Nothing dead-lettered on the way.
   expect(await dlqDepths()).toEqual(dlqBefore);
