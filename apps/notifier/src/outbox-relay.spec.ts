@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { OutboxRelay } from './outbox-relay.ts';
+import { jittered, OutboxRelay } from './outbox-relay.ts';
 
 /** The outbox's contract without the database: `send` gets the ids, returns those sent. */
 function outboxOf(ids: string[]) {
@@ -18,6 +18,14 @@ function outboxOf(ids: string[]) {
 }
 
 const logger = pino({ enabled: false });
+
+describe('the relay poll interval', () => {
+  it('is jittered from half to one and a half times the setting, so replicas poll out of step', () => {
+    expect(jittered(500, () => 0)).toBe(250);
+    expect(jittered(500, () => 0.5)).toBe(500);
+    expect(jittered(500, () => 0.999)).toBe(750);
+  });
+});
 
 describe('OutboxRelay.relayOnce', () => {
   it('sends one webhook.delivery job per row and reports every row sent', async () => {

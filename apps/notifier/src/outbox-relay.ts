@@ -13,6 +13,13 @@ export type OutboxRelayDependencies = {
   readonly relayed?: (count: number) => void;
 };
 
+/**
+ * Half to one and a half times `ms`, at random: notifiers started together
+ * would otherwise poll in step, and the first in step would take every row.
+ */
+export const jittered = (ms: number, random: () => number = Math.random): number =>
+  Math.round(ms * (0.5 + random()));
+
 export type OutboxRelayOptions = {
   /** Pause between polls of an empty outbox. */
   readonly intervalMs: number;
@@ -82,9 +89,9 @@ export class OutboxRelay {
         this.#deps.logger.error({ err: error }, 'webhook outbox relay failed; retrying');
       }
       if (queued < this.#options.batchSize) {
-        await sleep(this.#options.intervalMs, undefined, { signal: this.#stop.signal }).catch(
-          () => {},
-        );
+        await sleep(jittered(this.#options.intervalMs), undefined, {
+          signal: this.#stop.signal,
+        }).catch(() => {});
       }
     }
   }
