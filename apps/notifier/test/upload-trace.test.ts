@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { localStackHome } from '@airlock/config';
 import type { ReceivedSpan } from '@airlock/dev-stack';
 import { plainImage } from '@airlock/imaging/testing';
 import {
@@ -10,6 +7,7 @@ import {
   until,
   waitForState,
   type Tenant,
+  stackLog,
 } from '@airlock/testing';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -37,11 +35,8 @@ const stageSpan = (stage: (typeof STAGES)[number]) =>
 
 const forUpload = (span: ReceivedSpan) => span.attributes['airlock.upload.id'] === uploadId;
 
-const logLines = (service: string): Record<string, unknown>[] =>
-  readFileSync(join(localStackHome(process.env), 'logs', `${service}.log`), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+// Every replica's log (one file without replicas).
+const logLines = (service: string): Record<string, unknown>[] => stackLog(service).since();
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();

@@ -6,7 +6,7 @@ import { plainImage } from '@airlock/imaging/testing';
 import {
   fileOf,
   MetricsScrape,
-  stackMetricsUrls,
+  stackMetricsPages,
   StackClients,
   until,
   waitForState,
@@ -37,18 +37,26 @@ function dashboardMetrics(): string[] {
   ];
 }
 
-/** One process's page: its `service` label, the parsed samples, and each family's `# TYPE`. */
+/**
+ * One stage's pages (one per replica) read as one: its `service` label, the
+ * samples summed, and each family's `# TYPE`.
+ */
 type Page = { service: string; scrape: MetricsScrape; types: Map<string, string> };
 
 async function scrapeAll(): Promise<Page[]> {
   return Promise.all(
-    Object.values(stackMetricsUrls()).map(async (url) => {
-      const response = await fetch(url);
-      expect(response.status).toBe(200);
-      const text = await response.text();
+    Object.values(stackMetricsPages()).map(async (urls) => {
+      const texts = await Promise.all(
+        urls.map(async (url) => {
+          const response = await fetch(url);
+          expect(response.status).toBe(200);
+          return response.text();
+        }),
+      );
+      const text = texts.join('\n');
       const scrape = new MetricsScrape(text);
       return {
-        service: scrape.labelSets('process_cpu_seconds_total')[0]?.service ?? url,
+        service: scrape.labelSets('process_cpu_seconds_total')[0]?.service ?? urls[0]!,
         scrape,
         types: new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!])),
       };

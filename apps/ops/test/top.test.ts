@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import {
   airlockCliPath,
+  stackMetricsPages,
   StackClients,
   uniqueText,
   waitForState,
@@ -61,13 +62,13 @@ describe('airlock top', () => {
     for (const id of ids) await waitForState(stack.uploads, id, ['ready']);
     const after = await topOnce('--interval', '0.2');
 
-    expect(after.targets.map((t) => [t.stage, t.up])).toEqual([
-      ['api', true],
-      ['verifier', true],
-      ['scanner', true],
-      ['media', true],
-      ['notifier', true],
-    ]);
+    // One target per process: a stage with replicas has one per replica.
+    const pages = stackMetricsPages();
+    expect(after.targets.map((t) => [t.stage, t.up])).toEqual(
+      ['api', 'verifier', 'scanner', 'media', 'notifier'].flatMap((stage) =>
+        pages[stage]!.map(() => [stage, true]),
+      ),
+    );
     expect(after.problems).toEqual([]);
     const created = (s: TopSnapshot) => stageOf(s, 'api').outcomes.created ?? 0;
     expect(created(after) - created(before)).toBe(3);
@@ -75,7 +76,7 @@ describe('airlock top', () => {
     expect(done(after, 'scanner') - done(before, 'scanner')).toBe(3);
     for (const stage of ['verifier', 'scanner', 'media', 'notifier']) {
       const row = stageOf(after, stage);
-      expect(row.processes).toEqual({ up: 1, down: 0 });
+      expect(row.processes).toEqual({ up: pages[stage]!.length, down: 0 });
       expect(row.queueDepth).toEqual({
         visible: expect.any(Number),
         inFlight: expect.any(Number),
@@ -187,8 +188,11 @@ describe('airlock top', () => {
       await uploads;
 
       const lines = seen.split('\n');
+      const processes = Object.values(stackMetricsPages()).flat().length;
       expect(lines[0]).toMatch(
-        /^airlock top {2}\d\d:\d\d:\d\d UTC {2}over [\d.]+s {2}5\/5 processes up/,
+        new RegExp(
+          `^airlock top {2}\\d\\d:\\d\\d:\\d\\d UTC {2}over [\\d.]+s {2}${processes}/${processes} processes up`,
+        ),
       );
       expect(lines).toContainEqual(expect.stringMatching(/^STAGE\s+RATE\/s\s+TOTAL/));
       for (const stage of ['api', 'verifier', 'scanner', 'media', 'notifier'])

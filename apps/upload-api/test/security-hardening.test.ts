@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { StackClients, uniqueText, until, type Tenant } from '@airlock/testing';
+import { StackClients, uniqueText, until, type LogMark, type Tenant } from '@airlock/testing';
 import { ApiHarness } from './support/api-harness.ts';
 import { expectMatchesOpenApi } from './support/openapi-response.ts';
 import { rawRequest, stackApiLog, type RawResponse } from './support/raw-http.ts';
@@ -32,7 +32,7 @@ function expectDocumentedError(method: string, path: string, response: RawRespon
 }
 
 /** Waits for the stack API's log lines of requests tagged `probe=<id>`, then returns every line since `offset`. */
-async function logLinesFor(offset: number, probes: readonly string[]) {
+async function logLinesFor(offset: LogMark, probes: readonly string[]) {
   return until(
     `log lines for ${probes.length} probes`,
     async () => {

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { loadUploadApiConfig, localStackHome } from '@airlock/config';
+import { loadUploadApiConfig } from '@airlock/config';
 import { createLogger, startTracing, type Tracing } from '@airlock/runtime';
 import {
   receivedTrace,
@@ -13,6 +11,7 @@ import {
   until,
   waitForState,
   type Tenant,
+  stackLog,
 } from '@airlock/testing';
 import { composeUploadApi } from '../src/compose.ts';
 
@@ -38,11 +37,8 @@ let offApi: StackClients;
 const stack = new StackClients();
 let tenant: Tenant;
 
-const stackLines = (service: string): Record<string, unknown>[] =>
-  readFileSync(join(localStackHome(process.env), 'logs', `${service}.log`), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+// Every replica's log (one file without replicas).
+const stackLines = (service: string): Record<string, unknown>[] => stackLog(service).since();
 
 beforeAll(async () => {
   tracing = startTracing('upload-api', {});

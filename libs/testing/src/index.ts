@@ -35,4 +35,5 @@ export {
 export * from './files.ts';
 export { TcpProxy } from './tcp-proxy.ts';
 export { MetricsScrape, stackMetricsPages, stackMetricsUrls } from './metrics-scrape.ts';
+export { stackLog, stackLogFiles, type LogMark } from './stack-logs.ts';
 export { receivedTrace, tracesOfUpload } from './traces.ts';

@@ -1,7 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
-import type { ApiAnswer } from '@airlock/testing';
+import { stackLog, type ApiAnswer } from '@airlock/testing';
 
 export type RawResponse = {
   status: number;
@@ -68,29 +66,5 @@ export function rawRequest(
   });
 }
 
-/** The running stack API's log file ($AIRLOCK_HOME/logs/upload-api.log). */
-export function stackApiLog() {
-  const home = process.env.AIRLOCK_HOME ?? join(process.cwd(), '.airlock');
-  const file = join(home, 'logs', 'upload-api.log');
-  const size = () => (existsSync(file) ? statSync(file).size : 0);
-  return {
-    file,
-    /** Where the log ends now: read what comes after with `since`. */
-    mark: size,
-    /** The JSON lines written after `offset` (other output skipped). */
-    since(offset: number): Array<Record<string, any>> {
-      const text = readFileSync(file).subarray(offset).toString('utf8');
-      return text.split('\n').flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, any>];
-        } catch {
-          return [];
-        }
-      });
-    },
-    /** The raw text written after `offset`. */
-    textSince(offset: number): string {
-      return readFileSync(file).subarray(offset).toString('utf8');
-    },
-  };
-}
+/** The running stack API's logs ($AIRLOCK_HOME/logs/upload-api.log, or every replica's). */
+export const stackApiLog = () => stackLog('upload-api');
