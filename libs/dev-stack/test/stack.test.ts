@@ -43,14 +43,16 @@ describe('up()', () => {
     const stateFile = stackSettings().stateFile;
     const state = readFileSync(stateFile, 'utf8');
     const before = status();
+    // One of each app, or `verifier-1` … and a balancer in front of the APIs with replicas.
+    const copies = (app: string) =>
+      before.replicas === 1
+        ? [app]
+        : Array.from({ length: before.replicas }, (_, at) => `${app}-${at + 1}`);
     expect(before.services.map((s) => s.name)).toEqual([
       'emulators',
       'clamd',
-      'upload-api',
-      'verifier',
-      'scanner',
-      'media',
-      'notifier',
+      ...(before.replicas > 1 ? ['api-balancer'] : []),
+      ...['upload-api', 'verifier', 'scanner', 'media', 'notifier'].flatMap(copies),
       'web',
     ]);
     expect(before.services.every((s) => s.running && s.pid !== undefined)).toBe(true);
