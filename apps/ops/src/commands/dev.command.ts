@@ -10,7 +10,7 @@ const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 type ProcessStatus = { name: string; group: string; running: boolean; pid: number | undefined };
 
 /** One line per app; an app with replicas lists each under it. */
-function groupLines(processes: readonly ProcessStatus[]): string[] {
+export function groupLines(processes: readonly ProcessStatus[]): string[] {
   const groups = Map.groupBy(processes, (process) => process.group);
   return [...groups].flatMap(([group, members]) => {
     if (members.length === 1 && members[0]!.name === group) {
