@@ -68,6 +68,33 @@ describe('renderTop', () => {
     expect(screen).toContain('postgres: timed out');
   });
 
+  it('wraps the uploads by state within 100 columns, every state and count kept', () => {
+    const byState = {
+      pending: 123_456,
+      uploaded: 98_765,
+      verified: 87_654,
+      clean: 76_543,
+      ready: 1_234_567,
+      rejected: 4_321,
+      quarantined: 321,
+      expired: 54_321,
+    };
+    const screen = stripVTControlCharacters(
+      renderTop(snapshot({ uploads: { windowMinutes: 5, byState, truncated: true } }), {
+        color: true,
+      }),
+    );
+    const lines = screen.split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    const start = lines.findIndex((line) => line.startsWith('uploads, last 5 min (most recent): '));
+    const shown = lines
+      .slice(start, start + 2)
+      .join(' · ')
+      .replace(/ · {2}/g, ' · ');
+    for (const [state, n] of Object.entries(byState)) expect(shown).toContain(`${state} ${n}`);
+    expect(lines[start + 1]).toMatch(/^ {2}\S/);
+  });
+
   it('has colours only when asked (a terminal), the same text either way', () => {
     const plain = renderTop(snapshot(), { color: false });
     const colored = renderTop(snapshot(), { color: true });

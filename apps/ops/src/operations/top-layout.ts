@@ -131,6 +131,25 @@ const WIDTH = 100;
 const clip = (text: string): string =>
   text.length > WIDTH ? `${text.slice(0, WIDTH - 1)}…` : text;
 
+/** `lead` then the items joined by ' · ', wrapped at {@link WIDTH} columns (measured unpainted). */
+function wrapped(lead: string, items: ReadonlyArray<{ text: string; shown: string }>): string[] {
+  const lines: string[] = [];
+  let width = lead.length;
+  let line = lead;
+  items.forEach((item, index) => {
+    const separator = index === 0 ? '' : ' · ';
+    if (index > 0 && width + separator.length + item.text.length > WIDTH) {
+      lines.push(line);
+      width = 2 + item.text.length;
+      line = `  ${item.shown}`;
+    } else {
+      width += separator.length + item.text.length;
+      line += separator + item.shown;
+    }
+  });
+  return [...lines, line];
+}
+
 function ago(iso: string, now: Date): string {
   return `${formatSeconds(Math.max(0, (now.getTime() - Date.parse(iso)) / 1000))} ago`;
 }
@@ -156,11 +175,11 @@ function footer(snapshot: TopSnapshot, paint: Paint): string[] {
     const states = Object.entries(uploads.byState).sort(([a], [b]) => order(a) - order(b));
     const counts = states.map(([state, n]) => {
       const text = `${state} ${n}`;
-      return (state === 'rejected' || state === 'quarantined') && n > 0 ? paint('red', text) : text;
+      const alarming = (state === 'rejected' || state === 'quarantined') && n > 0;
+      return { text, shown: alarming ? paint('red', text) : text };
     });
-    lines.push(
-      `uploads, last ${uploads.windowMinutes} min${uploads.truncated ? ' (most recent)' : ''}: ${counts.join(' · ') || 'none'}`,
-    );
+    const lead = `uploads, last ${uploads.windowMinutes} min${uploads.truncated ? ' (most recent)' : ''}: `;
+    lines.push(...(counts.length > 0 ? wrapped(lead, counts) : [`${lead}none`]));
   }
   for (const target of snapshot.targets.filter((t) => !t.up))
     lines.push(
