@@ -88,6 +88,13 @@ const machine = describeMachine();
 log(`${settings.mode} run on ${machineLine(machine, startedAt)}`);
 
 const stack = await openStack(log);
+// Production exports no traces unless told to; the local stack does by default.
+const tracesExported = Boolean(stack.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+log(
+  tracesExported
+    ? 'stack: its apps export traces (AIRLOCK_DEV_TRACING=off on a stopped stack measures without)'
+    : 'stack: trace export off, as in production by default',
+);
 const results: Record<string, StageResult> = {};
 const problems: string[] = [];
 try {
@@ -137,6 +144,7 @@ const document = {
   finishedAt: new Date().toISOString(),
   wallSeconds: Math.round(wallSeconds),
   machine,
+  tracesExported,
   loadAtEnd: Math.round(loadavg()[0]! * 100) / 100,
   settings,
   rows,
