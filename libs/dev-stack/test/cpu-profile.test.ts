@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status, stopService, up } from '../src/stack.ts';
 
-const pidOf = (name: string) => status().services.find((service) => service.name === name)?.pid;
+/** The first process of an app, whatever the stack's replica count (`scanner` or `scanner-1`). */
+const pidOf = (app: string) => status().services.find((service) => service.group === app)?.pid;
 
 /** The environment a running process was started with. */
 const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
