@@ -1,4 +1,5 @@
-import { isReplicaOf, replicaCount, replicaNames } from './replicas.ts';
+import { createServer } from 'node:net';
+import { freePort, isReplicaOf, replicaCount, replicaNames } from './replicas.ts';
 
 describe('the local stack replicas', () => {
   it('one replica keeps the app name; several are numbered from 1', () => {
@@ -25,5 +26,19 @@ describe('the local stack replicas', () => {
     expect(isReplicaOf('verifier', 'verifier-x')).toBe(false);
     expect(isReplicaOf('web', 'web-demo')).toBe(false);
     expect(isReplicaOf('upload-api', 'api-balancer')).toBe(false);
+  });
+});
+
+describe('freePort', () => {
+  it('finds a port below the ephemeral range that can be listened on', async () => {
+    const port = await freePort('127.0.0.1');
+    expect(port).toBeGreaterThanOrEqual(20_000);
+    expect(port).toBeLessThan(32_768);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    await new Promise((resolve) => server.close(resolve));
   });
 });

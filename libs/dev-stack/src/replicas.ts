@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -30,16 +30,29 @@ export function replicaNames(service: string, count: number): string[] {
 export const isReplicaOf = (service: string, name: string): boolean =>
   name === service || new RegExp(`^${service}-\\d+$`).test(name);
 
-/** A port nobody listens on now, from the OS. */
-export async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
+/**
+ * Below Linux's ephemeral range (32768–60999): a port the OS hands out (listen
+ * on 0) is one that outgoing connections also take, so by the time the
+ * replica listens on it a connection to PostgreSQL or S3 may hold it.
+ */
+const REPLICA_PORTS = { from: 20_000, to: 32_000 } as const;
+
+const listensOn = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+
+/** A port nobody listens on now, outside the ephemeral range, tried from a random start. */
+export async function freePort(host: string): Promise<number> {
+  const span = REPLICA_PORTS.to - REPLICA_PORTS.from;
+  const start = Math.floor(Math.random() * span);
+  for (let offset = 0; offset < span; offset++) {
+    const port = REPLICA_PORTS.from + ((start + offset) % span);
+    if (await listensOn(host, port)) return port;
+  }
+  throw new Error(`no free port from ${REPLICA_PORTS.from} to ${REPLICA_PORTS.to} on ${host}`);
 }
 
 /**
