@@ -68,12 +68,8 @@ export function createWebhookDeliveryHandler(
       return 'success';
     }
     try {
-      // A copy of this job is being attempted right now. That attempt may die
-      // (a killed notifier) without settling it: look again once its claim lapses.
-      if (!(await deps.outbox.claim(job.deliveryId, deps.claimSeconds))) {
-        await deps.defer(job, deps.claimSeconds);
-        return 'success';
-      }
+      // A copy of this job is being attempted right now; that attempt settles it.
+      if (!(await deps.outbox.claim(job.deliveryId, deps.claimSeconds))) return 'success';
       await withUpload(delivery.event.uploadId, () =>
         inSpan('deliver webhook', { kind: SpanKind.INTERNAL }, () =>
           attempt(deps, delivery.event, endpoint),
