@@ -22,12 +22,7 @@ let tenant: Tenant;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   tenant = await stack.tenant();
-  const registered = await fetch(`${stack.apiUrl}/v1/webhook`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: receiver.url }),
-  });
-  expect(registered.status).toBe(200);
+  await stack.registerWebhook(tenant, receiver.url);
 });
 afterAll(async () => {
   await receiver.close();

@@ -53,12 +53,7 @@ beforeAll(async () => {
   receiver = { server, url: `http://127.0.0.1:${port}/chaos`, calls };
 
   tenant = await stack.tenant();
-  const registered = await fetch(`${stack.apiUrl}/v1/webhook`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: receiver.url }),
-  });
-  expect(registered.status).toBe(200);
+  await stack.registerWebhook(tenant, receiver.url);
 });
 
 afterAll(async () => {
