@@ -91,18 +91,21 @@ describe('the webhook outbox', () => {
     );
     const id = rows[0]!.id;
 
-    expect(await outbox.claim(id, 30)).toBe(true);
-    expect(await outbox.claim(id, 30)).toBe(false);
+    expect(await outbox.claim(id, 'message-1', 30)).toBe(true);
+    expect(await outbox.claim(id, 'message-2', 30)).toBe(false);
     await outbox.recordAttempt(id, { status: 503, error: 'HTTP 503', delivered: false });
-    expect(await outbox.claim(id, 30)).toBe(true);
-    // A worker that died mid-attempt: its claim runs out.
+    expect(await outbox.claim(id, 'message-2', 30)).toBe(true);
+    // A worker that died mid-attempt: its own message takes the claim back at
+    // once, and any other copy once the claim runs out.
+    expect(await outbox.claim(id, 'message-2', 30)).toBe(true);
+    expect(await outbox.claim(id, 'message-3', 30)).toBe(false);
     await stack.pool.query(
       `UPDATE webhook_deliveries SET in_flight_until = now() - interval '1 second' WHERE id = $1`,
       [id],
     );
-    expect(await outbox.claim(id, 30)).toBe(true);
+    expect(await outbox.claim(id, 'message-3', 30)).toBe(true);
     await outbox.recordAttempt(id, { status: 204, error: undefined, delivered: true });
-    expect(await outbox.claim(id, 30)).toBe(false);
+    expect(await outbox.claim(id, 'message-3', 30)).toBe(false);
     expect(await outbox.forUpload(uploadId)).toMatchObject([{ attempts: 2, lastStatus: 204 }]);
   });
 });

@@ -656,7 +656,7 @@ type WebhookEndpoint = NonNullable<PendingWebhook['endpoint']>;
 export class InMemoryWebhookOutbox implements WebhookOutbox {
   readonly #rows = new Map<
     string,
-    { delivery: Omit<PendingWebhook, 'endpoint'>; claimedUntil: number }
+    { delivery: Omit<PendingWebhook, 'endpoint'>; claimedUntil: number; claimedBy?: string }
   >();
   readonly #endpoints = new Map<string, WebhookEndpoint>();
   readonly attempts: (WebhookAttempt & { deliveryId: string })[] = [];
@@ -712,12 +712,13 @@ export class InMemoryWebhookOutbox implements WebhookOutbox {
   }
 
   /** `seconds` defaults to a hold no unit test outlives. */
-  async claim(deliveryId: string, seconds = 60): Promise<boolean> {
+  async claim(deliveryId: string, holder: string, seconds = 60): Promise<boolean> {
     const row = this.#rows.get(deliveryId);
     const now = Date.now();
     if (!row || row.delivery.deliveredAt || row.delivery.abandonedAt) return false;
-    if (row.claimedUntil >= now) return false;
+    if (row.claimedUntil >= now && row.claimedBy !== holder) return false;
     row.claimedUntil = now + seconds * 1000;
+    row.claimedBy = holder;
     return true;
   }
 
@@ -726,6 +727,7 @@ export class InMemoryWebhookOutbox implements WebhookOutbox {
     const row = this.#rows.get(deliveryId);
     if (!row) return;
     row.claimedUntil = 0;
+    row.claimedBy = undefined;
     row.delivery = {
       ...row.delivery,
       attempts: row.delivery.attempts + 1,

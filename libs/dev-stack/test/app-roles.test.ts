@@ -367,7 +367,7 @@ describe('each app does its job under its own login', () => {
       if (relayed.length === before) break;
     }
     expect(relayed).toContain(deliveries[0]!.id);
-    expect(await notifier.claim(deliveries[0]!.id, 30)).toBe(true);
+    expect(await notifier.claim(deliveries[0]!.id, 'message-1', 30)).toBe(true);
     expect(await notifier.find(deliveries[0]!.id)).toMatchObject({
       endpoint: { url: 'https://hooks.example/airlock' },
     });

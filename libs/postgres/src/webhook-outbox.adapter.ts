@@ -98,15 +98,17 @@ export class PgWebhookOutbox implements WebhookOutbox {
   }
 
   /**
-   * Claims an undelivered delivery for one attempt of at most `seconds`.
-   * @returns false when it is delivered, abandoned, or another attempt holds it.
+   * Claims an undelivered delivery for one attempt of at most `seconds`, on
+   * behalf of `holder` (the job's message id), which may claim it again.
+   * @returns false when it is delivered, abandoned, or another holder has it.
    */
-  async claim(deliveryId: string, seconds: number): Promise<boolean> {
+  async claim(deliveryId: string, holder: string, seconds: number): Promise<boolean> {
     const { rowCount } = await this.#pool.query(
-      `UPDATE webhook_deliveries SET in_flight_until = now() + make_interval(secs => $2)
+      `UPDATE webhook_deliveries
+       SET in_flight_until = now() + make_interval(secs => $3), in_flight_by = $2
        WHERE id = $1 AND delivered_at IS NULL AND abandoned_at IS NULL
-         AND (in_flight_until IS NULL OR in_flight_until < now())`,
-      [deliveryId, seconds],
+         AND (in_flight_until IS NULL OR in_flight_until < now() OR in_flight_by = $2)`,
+      [deliveryId, holder, seconds],
     );
     return (rowCount ?? 0) > 0;
   }
@@ -153,7 +155,8 @@ export class PgWebhookOutbox implements WebhookOutbox {
     await this.#pool.query(
       `UPDATE webhook_deliveries SET
          attempts = attempts + 1, last_attempt_at = now(), last_status = $2, last_error = $3,
-         delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END, in_flight_until = NULL
+         delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END,
+         in_flight_until = NULL, in_flight_by = NULL
        WHERE id = $1`,
       [
         deliveryId,

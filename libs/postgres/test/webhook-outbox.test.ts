@@ -72,7 +72,7 @@ describe('PgWebhookOutbox.relay', () => {
   it('records each delivery of an upload with its attempts for the ops CLI', async () => {
     const [id] = await deliveries(1);
     await relayAll(outbox());
-    await outbox().claim(id!, 60);
+    await outbox().claim(id!, 'message-1', 60);
     await outbox().recordAttempt(id!, { status: 500, error: 'x'.repeat(3000), delivered: false });
     const { rows } = await pool.query('SELECT upload_id FROM webhook_deliveries WHERE id = $1', [
       id,

@@ -135,11 +135,18 @@ describe('webhook-delivery handler', () => {
     expect(outbox.abandoned).toHaveLength(1);
   });
 
-  it('stands down when another attempt holds the delivery', async () => {
+  it('stands down when another message holds the delivery', async () => {
     const { outbox, deliveryId, posts, handler, job } = setup();
-    await outbox.claim(deliveryId);
+    await outbox.claim(deliveryId, 'message-2');
     await expect(handler(job, context)).resolves.toBe('success');
     expect(posts).toHaveLength(0);
+  });
+
+  it('attempts the delivery its own message still holds: that receiver died mid-attempt', async () => {
+    const { outbox, deliveryId, posts, handler, job } = setup();
+    await outbox.claim(deliveryId, context.messageId);
+    await expect(handler(job, { ...context, receiveCount: 2 })).resolves.toBe('success');
+    expect(posts).toHaveLength(1);
   });
 
   it('defers the job when the endpoint has no free slot', async () => {

@@ -43,14 +43,15 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
  * backoff, then dead-lettered. A forbidden destination goes to the DLQ at
  * once: only an operator (allow-list) or the customer (a new URL) can fix it,
  * and a replay then delivers. Replays of a delivered job do nothing, and a
- * copy that arrives while another attempt holds the delivery stands down.
+ * copy that arrives while another message's attempt holds the delivery
+ * stands down (that message comes back if its receiver dies).
  * When the customer's endpoint already has its share of attempts in flight,
  * the job is sent again with a delay rather than wait in a slot.
  */
 export function createWebhookDeliveryHandler(
   deps: WebhookDeliveryDependencies,
 ): MessageHandler<WebhookDeliveryJob> {
-  return async (job) => {
+  return async (job, { messageId }) => {
     const delivery = await deps.outbox.find(job.deliveryId);
     if (!delivery) {
       throw new PermanentFailure('unknown_delivery', `no webhook delivery ${job.deliveryId}`);
@@ -68,8 +69,11 @@ export function createWebhookDeliveryHandler(
       return 'success';
     }
     try {
-      // A copy of this job is being attempted right now; that attempt settles it.
-      if (!(await deps.outbox.claim(job.deliveryId, deps.claimSeconds))) return 'success';
+      // Another copy of this job is being attempted right now; that attempt
+      // settles it. This same message, handed out again after its receiver
+      // died mid-attempt, takes its claim back.
+      if (!(await deps.outbox.claim(job.deliveryId, messageId, deps.claimSeconds)))
+        return 'success';
       await withUpload(delivery.event.uploadId, () =>
         inSpan('deliver webhook', { kind: SpanKind.INTERNAL }, () =>
           attempt(deps, delivery.event, endpoint),

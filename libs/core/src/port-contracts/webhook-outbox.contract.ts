@@ -64,22 +64,30 @@ export const describeWebhookOutboxContract = portContract<WebhookOutboxSubject>(
     it('holds a claim until the attempt is recorded, counting attempts', async () => {
       const { outbox } = subject();
       const { deliveryId } = await delivery();
-      await expect(outbox.claim(deliveryId, 60)).resolves.toBe(true);
-      await expect(outbox.claim(deliveryId, 60)).resolves.toBe(false);
+      await expect(outbox.claim(deliveryId, 'message-1', 60)).resolves.toBe(true);
+      await expect(outbox.claim(deliveryId, 'message-2', 60)).resolves.toBe(false);
       await outbox.recordAttempt(deliveryId, { status: 503, error: 'busy', delivered: false });
       await expect(outbox.find(deliveryId)).resolves.toMatchObject({
         attempts: 1,
         deliveredAt: undefined,
       });
-      await expect(outbox.claim(deliveryId, 60)).resolves.toBe(true);
+      await expect(outbox.claim(deliveryId, 'message-2', 60)).resolves.toBe(true);
+    });
+
+    it('gives a claim back to its holder: the message whose last receiver died mid-attempt', async () => {
+      const { outbox } = subject();
+      const { deliveryId } = await delivery();
+      await expect(outbox.claim(deliveryId, 'message-1', 60)).resolves.toBe(true);
+      await expect(outbox.claim(deliveryId, 'message-1', 60)).resolves.toBe(true);
+      await expect(outbox.claim(deliveryId, 'message-2', 60)).resolves.toBe(false);
     });
 
     it('lets exactly one of two racing claims win', async () => {
       const { outbox } = subject();
       const { deliveryId } = await delivery();
       const claims = await Promise.all([
-        outbox.claim(deliveryId, 60),
-        outbox.claim(deliveryId, 60),
+        outbox.claim(deliveryId, 'message-1', 60),
+        outbox.claim(deliveryId, 'message-2', 60),
       ]);
       expect(claims.toSorted()).toEqual([false, true]);
     });
@@ -87,22 +95,22 @@ export const describeWebhookOutboxContract = portContract<WebhookOutboxSubject>(
     it('lets a claim lapse after its seconds (a crashed attempt)', async () => {
       const { outbox } = subject();
       const { deliveryId } = await delivery();
-      await expect(outbox.claim(deliveryId, 0.2)).resolves.toBe(true);
-      await expect(outbox.claim(deliveryId, 0.2)).resolves.toBe(false);
+      await expect(outbox.claim(deliveryId, 'message-1', 0.2)).resolves.toBe(true);
+      await expect(outbox.claim(deliveryId, 'message-2', 0.2)).resolves.toBe(false);
       await sleep(400);
-      await expect(outbox.claim(deliveryId, 60)).resolves.toBe(true);
+      await expect(outbox.claim(deliveryId, 'message-2', 60)).resolves.toBe(true);
     });
 
     it('is claimed no more once delivered', async () => {
       const { outbox } = subject();
       const { deliveryId } = await delivery();
-      await outbox.claim(deliveryId, 60);
+      await outbox.claim(deliveryId, 'message-1', 60);
       await outbox.recordAttempt(deliveryId, { status: 204, error: undefined, delivered: true });
       await expect(outbox.find(deliveryId)).resolves.toMatchObject({
         attempts: 1,
         deliveredAt: expect.any(Date),
       });
-      await expect(outbox.claim(deliveryId, 60)).resolves.toBe(false);
+      await expect(outbox.claim(deliveryId, 'message-1', 60)).resolves.toBe(false);
     });
 
     it('is claimed no more once abandoned; the first abandonment stands', async () => {
@@ -111,14 +119,14 @@ export const describeWebhookOutboxContract = portContract<WebhookOutboxSubject>(
       await outbox.abandon(deliveryId, 'endpoint_removed');
       const first = (await outbox.find(deliveryId))!.abandonedAt;
       expect(first).toBeInstanceOf(Date);
-      await expect(outbox.claim(deliveryId, 60)).resolves.toBe(false);
+      await expect(outbox.claim(deliveryId, 'message-1', 60)).resolves.toBe(false);
       await sleep(20);
       await outbox.abandon(deliveryId, 'again');
       await expect(outbox.find(deliveryId)).resolves.toMatchObject({ abandonedAt: first });
     });
 
     it('claims nothing for an unknown delivery', async () => {
-      await expect(subject().outbox.claim(randomUUID(), 60)).resolves.toBe(false);
+      await expect(subject().outbox.claim(randomUUID(), 'message-1', 60)).resolves.toBe(false);
     });
   },
 );

@@ -152,10 +152,12 @@ export type WebhookAttempt = {
 export interface WebhookOutbox {
   find(deliveryId: string): Promise<PendingWebhook | undefined>;
   /**
-   * Holds the delivery for `seconds`; false when it is delivered, abandoned,
-   * or another attempt holds it.
+   * Holds the delivery for `seconds` on behalf of `holder` (the job's message
+   * id); false when it is delivered, abandoned, or another holder has it. The
+   * same holder may claim again: its message came back because its last
+   * receiver died mid-attempt, and no other copy would send it.
    */
-  claim(deliveryId: string, seconds: number): Promise<boolean>;
+  claim(deliveryId: string, holder: string, seconds: number): Promise<boolean>;
   /** Records the attempt and ends its claim. */
   recordAttempt(deliveryId: string, attempt: WebhookAttempt): Promise<void>;
   abandon(deliveryId: string, reason: string): Promise<void>;
