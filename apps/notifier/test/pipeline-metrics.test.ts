@@ -4,7 +4,6 @@ import {
   EICAR,
   fileOf,
   MetricsScrape,
-  queueDepth,
   refusalOf,
   stackMetricsPages,
   stackMetricsUrls,
@@ -27,27 +26,6 @@ type Stage = (typeof STAGES)[number];
 type Scrapes = Record<Stage, MetricsScrape>;
 let receiver: WebhookReceiver;
 let tenant: Tenant;
-
-/**
- * Work an earlier file left in the pipeline (a webhook's retries, a job for an
- * endpoint since deleted) would land in the counts: wait until none is left.
- */
-async function untilPipelineIdle(): Promise<void> {
-  const queues = ['UPLOAD_EVENTS', 'SCAN_JOBS', 'MEDIA_JOBS', 'WEBHOOK_JOBS'].map(
-    (name) => process.env[`${name}_QUEUE_URL`]!,
-  );
-  await until(
-    'the pipeline to be idle',
-    async () => {
-      const depths = await Promise.all(queues.map((url) => queueDepth(stack.sqs, url)));
-      const { rows } = await stack.pool.query<{ unrelayed: number }>(
-        'SELECT count(*)::int AS unrelayed FROM webhook_deliveries WHERE queued_at IS NULL',
-      );
-      return depths.every((depth) => depth === 0) && rows[0]!.unrelayed === 0 ? true : undefined;
-    },
-    90_000,
-  );
-}
 
 const scrapeAll = async (): Promise<Scrapes> =>
   Object.fromEntries(
@@ -79,7 +57,7 @@ describe('the metrics every process serves', () => {
   });
 
   it('count one clean upload, one EICAR, one with other bytes than claimed, a duplicate, a refusal and a malformed job', async () => {
-    await untilPipelineIdle();
+    await stack.untilIdle();
     const before = await scrapeAll();
 
     const clean = uniqueText('metrics clean');

@@ -158,6 +158,9 @@ async function batch(): Promise<Planned[]> {
 }
 
 it('SIGKILLing every worker mid-flight loses, doubles and misdirects nothing', async () => {
+  // What an earlier file left running (a webhook retrying against a closed
+  // receiver) must not dead-letter while this test counts the DLQs.
+  await stack.untilIdle();
   const started = Date.now();
   const dlqBefore = await dlqDepths();
   const planned = await batch();

@@ -121,6 +121,15 @@ describe("the stack's /metrics cover the Grafana dashboard", () => {
       const image = fileOf(await plainImage('jpeg', 320, 240));
       const { uploadId } = await stack.uploadThroughApi(tenant, image, 'image/jpeg');
       await waitForState(stack.uploads, uploadId, ['ready'], 60_000);
+      // Its own delivery, not any the notifier counted: one still pending when
+      // the receiver closes would retry into a later file's DLQ counts.
+      await until('the webhook delivered', async () => {
+        const { rows } = await stack.pool.query(
+          'SELECT 1 FROM webhook_deliveries WHERE upload_id = $1 AND delivered_at IS NOT NULL',
+          [uploadId],
+        );
+        return rows.length > 0 ? true : undefined;
+      });
     });
 
     it('each queue counts a done message, its handling and its wait, in its own consumer', async () => {

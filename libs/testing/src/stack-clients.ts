@@ -13,6 +13,7 @@ import {
 import { createPool, PgSiteDirectory, PgTenantAdmin, PgUploadRepository } from '@airlock/postgres';
 import { createS3Client, S3UploadUrlSigner } from '@airlock/s3';
 import { createSqsClient } from '@airlock/sqs';
+import { queueDepth, until } from './fixtures.ts';
 
 export type Tenant = { customerId: string; siteId: string; apiKey: string };
 export type TestFile = { bytes: Buffer; size: number; sha256: string };
@@ -121,6 +122,30 @@ export class StackClients {
     if (response.status !== 200)
       throw new Error(`PUT /v1/webhook answered ${response.status}: ${await response.text()}`);
     return ((await response.json()) as { secret: string }).secret;
+  }
+
+  /**
+   * Waits until the stack's queues hold nothing (visible, in flight or
+   * delayed) and the outbox has nothing to relay. Work an earlier test file
+   * left behind (a webhook retrying against a receiver since closed, a job
+   * for an endpoint since deleted) would otherwise land in this file's counts
+   * or dead-letter queues.
+   */
+  async untilIdle(timeoutMs = 90_000): Promise<void> {
+    const queues = ['UPLOAD_EVENTS', 'SCAN_JOBS', 'MEDIA_JOBS', 'WEBHOOK_JOBS'].map(
+      (name) => process.env[`${name}_QUEUE_URL`]!,
+    );
+    await until(
+      'the pipeline to be idle',
+      async () => {
+        const depths = await Promise.all(queues.map((url) => queueDepth(this.sqs, url)));
+        const { rows } = await this.pool.query<{ unrelayed: number }>(
+          'SELECT count(*)::int AS unrelayed FROM webhook_deliveries WHERE queued_at IS NULL',
+        );
+        return depths.every((depth) => depth === 0) && rows[0]!.unrelayed === 0 ? true : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** Whether `bucket` holds `key`: false on 404 only, so an unreachable store fails the test. */
