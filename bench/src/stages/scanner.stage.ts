@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ClamdScanner } from '@airlock/clamav';
 import { localStackHome } from '@airlock/config';
+import { startScratchClamd } from '@airlock/testing';
 import { instream } from '../baselines/instream-client.ts';
 import { cpuSeconds } from '../e2e/process-cpu.ts';
 import { photoJpeg } from '../fixtures/photo.ts';
 import type { Row } from '../report.ts';
 import { interleaved, median, MiB, mibPerSecond, ratio } from '../stats.ts';
-import { startScratchClamd } from './scratch-clamd.ts';
 import type { Stage, StageContext, StageResult } from './stage.ts';
 
 /** About what an S3 response body yields per chunk. */
@@ -127,7 +127,7 @@ async function imageFuzzyHashBothWays(
   const stackConf = readFileSync(join(home, 'clamav', 'clamd.conf'), 'utf8');
   const stackSetting = /^ScanImageFuzzyHash (yes|no)$/m.exec(stackConf)?.[1] ?? 'yes';
   const other = stackSetting === 'yes' ? 'no' : 'yes';
-  const scratch = await startScratchClamd(home, { ScanImageFuzzyHash: other });
+  const scratch = await startScratchClamd(stackConf, { ScanImageFuzzyHash: other });
   const problems: string[] = [];
   try {
     const pids = {

@@ -68,6 +68,9 @@ export function clamdConfig(settings: StackSettings): string {
     'LogTime yes',
     // Every scan is a line (`instream(…): OK`): tests count what clamd was asked.
     'LogClean yes',
+    // No cache of clean content: it is global, so a fast answer would tell one
+    // customer another sent the same bytes (docs/security.md).
+    'DisableCache yes',
     // Image fuzzy hashing: on by default, as ClamAV ships it (the scanner's policy).
     `ScanImageFuzzyHash ${settings.clamav.imageFuzzyHash ? 'yes' : 'no'}`,
     // A scan that hits a limit answers Heuristics.Limits.Exceeded.* FOUND, never OK.

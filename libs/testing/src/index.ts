@@ -34,6 +34,7 @@ export {
 } from './airlock-cli.ts';
 export * from './files.ts';
 export { TcpProxy } from './tcp-proxy.ts';
+export { startScratchClamd, type ScratchClamd } from './scratch-clamd.ts';
 export { MetricsScrape, stackMetricsPages, stackMetricsUrls } from './metrics-scrape.ts';
 export { stackLog, stackLogFiles, type LogMark } from './stack-logs.ts';
 export { receivedTrace, tracesOfUpload } from './traces.ts';

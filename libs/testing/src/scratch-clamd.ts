@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClamdScanner } from '@airlock/clamav';
+import { clamdCommand } from '@airlock/dev-stack';
 
 export type ScratchClamd = {
   readonly host: string;
@@ -23,40 +23,42 @@ const freePort = (host: string) =>
   });
 
 /**
- * A second clamd beside the stack's: its clamd.conf (same databases, limits
- * and alerts) with `overrides` in place of those options, on a free loopback
- * port. For one stage's comparison; stopped by the caller.
+ * A second clamd beside the stack's: `conf` (a clamd.conf's text, e.g. the
+ * stack's, so the same databases, limits and alerts) with `overrides` in place
+ * of those options, on a free port of its `TCPAddr`. For a comparison, or a
+ * look at what it printed (`output`: a file for its stdout and stderr, where
+ * libclamav's debug lines go); stopped by the caller.
  */
 export async function startScratchClamd(
-  stackHome: string,
+  conf: string,
   overrides: Record<string, string>,
+  { output }: { output?: string } = {},
 ): Promise<ScratchClamd> {
-  const stackConf = readFileSync(join(stackHome, 'clamav', 'clamd.conf'), 'utf8');
-  const host = /^TCPAddr (.+)$/m.exec(stackConf)?.[1] ?? '127.0.0.1';
+  const options: Record<string, string> = { ...overrides };
+  const host = options.TCPAddr ?? /^TCPAddr (.+)$/m.exec(conf)?.[1] ?? '127.0.0.1';
   const port = await freePort(host);
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-clamd-'));
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-scratch-clamd-'));
   mkdirSync(join(dir, 'tmp'));
-  const options: Record<string, string> = {
-    ...overrides,
-    TCPSocket: String(port),
-    TemporaryDirectory: join(dir, 'tmp'),
-  };
-  const lines = stackConf
+  Object.assign(options, { TCPSocket: String(port), TemporaryDirectory: join(dir, 'tmp') });
+  const lines = conf
     .split('\n')
     .filter((line) => !Object.keys(options).includes(line.split(' ')[0]!));
-  const conf = join(dir, 'clamd.conf');
+  const confFile = join(dir, 'clamd.conf');
   writeFileSync(
-    conf,
+    confFile,
     [...lines, ...Object.entries(options).map(([k, v]) => `${k} ${v}`), ''].join('\n'),
   );
-  const child = spawn('/usr/sbin/clamd', [`--config-file=${conf}`], { stdio: 'ignore' });
+  const out = output === undefined ? 'ignore' : openSync(output, 'a');
+  const child = spawn('/usr/sbin/clamd', [`--config-file=${confFile}`], {
+    stdio: ['ignore', out, out],
+  });
+  if (typeof out === 'number') closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     child.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
-  const client = new ClamdScanner({}, { host, port, timeoutMs: 2000 });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
@@ -64,8 +66,8 @@ export async function startScratchClamd(
       throw new Error(`the scratch clamd exited with ${child.exitCode}`);
     }
     if (
-      await client.ping().then(
-        () => true,
+      await clamdCommand(host, port, 'PING', 2000).then(
+        (reply) => reply === 'PONG',
         () => false,
       )
     )
