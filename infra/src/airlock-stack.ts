@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -79,6 +80,14 @@ export class AirlockStack extends Stack {
           folderSecret: ecs.Secret.fromSecretsManager(folderSecret),
           otlpEndpoint: settings.otlpEndpoint,
         }),
+      metricsScrapers: settings.metricsScraperSecurityGroupId
+        ? ec2.SecurityGroup.fromSecurityGroupId(
+            this,
+            'MetricsScrapers',
+            settings.metricsScraperSecurityGroupId,
+            { mutable: false },
+          )
+        : undefined,
     };
     this.api = new ApiService(this, 'UploadApi', ctx);
     const workers = {} as Record<WorkerName, WorkerService>;

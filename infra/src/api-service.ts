@@ -1,10 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import { API_PORT, APP_SPECS } from './app-specs.ts';
+import { API_PORT, APP_SPECS, HEALTH_PORT } from './app-specs.ts';
 import { CAPACITY_SETTINGS } from './capacity-settings.ts';
 import type { ComputeContext } from './compute-context.ts';
 import {
@@ -86,6 +87,13 @@ export class ApiService extends Construct {
     fargate.targetGroup.setAttribute('deregistration_delay.timeout_seconds', '30');
     fargate.loadBalancer.setAttribute('routing.http.drop_invalid_header_fields.enabled', 'true');
     ctx.database.allowFrom(fargate.service);
+    // The API's METRICS_PORT is HEALTH_PORT (app-environment.ts), never on the load balancer.
+    if (ctx.metricsScrapers)
+      fargate.service.connections.allowFrom(
+        ctx.metricsScrapers,
+        ec2.Port.tcp(HEALTH_PORT),
+        'Prometheus scrapes /metrics',
+      );
     fargate.service
       .autoScaleTaskCount({ minCapacity: range.min, maxCapacity: range.max })
       .scaleOnCpuUtilization('Cpu', {

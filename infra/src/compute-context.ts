@@ -1,3 +1,4 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { RoleName } from './app-access.ts';
 import type { AppEnvironment } from './app-environment.ts';
@@ -17,4 +18,6 @@ export type ComputeContext = {
   readonly database: DatabaseAccess;
   readonly queues: Queues;
   readonly environmentOf: (app: RoleName) => AppEnvironment;
+  /** Who may scrape every task's /metrics port (`metricsScraperSecurityGroupId`); none: nobody. */
+  readonly metricsScrapers: ec2.ISecurityGroup | undefined;
 };

@@ -48,6 +48,11 @@ export type AirlockSettings = {
   readonly alarmEmail: string | undefined;
   /** OTLP/HTTP collector every task exports its traces to; none: tracing off. */
   readonly otlpEndpoint: string | undefined;
+  /**
+   * A security group (`sg-…`: a Prometheus or ADOT collector's in the VPC)
+   * allowed to reach every task's /metrics port; none: nothing may reach it.
+   */
+  readonly metricsScraperSecurityGroupId: string | undefined;
   readonly oldestMessageAlarmSeconds: number;
   readonly logRetentionDays: number;
   /** EventBridge schedule for `airlock sweep`; `off` disables it. */
@@ -83,6 +88,7 @@ export const DEFAULT_SETTINGS: AirlockSettings = {
   workersOnSpot: false,
   alarmEmail: undefined,
   otlpEndpoint: undefined,
+  metricsScraperSecurityGroupId: undefined,
   oldestMessageAlarmSeconds: 900,
   logRetentionDays: 30,
   sweepSchedule: 'rate(15 minutes)',
@@ -224,10 +230,18 @@ export function readSettings(context: ContextReader): AirlockSettings {
     3650,
   );
   const uploadsNoncurrentDays = integer('uploadsNoncurrentDays', d.uploadsNoncurrentDays, 1, 365);
-  // A terminal upload's rows go only once its objects are gone, lifecycle lag included.
   const otlpEndpoint = text('otlpEndpoint');
   if (otlpEndpoint !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(otlpEndpoint))
     problems.push(`otlpEndpoint: ${otlpEndpoint} is not an http(s) URL like http://collector:4318`);
+  const metricsScraperSecurityGroupId = text('metricsScraperSecurityGroupId');
+  if (
+    metricsScraperSecurityGroupId !== undefined &&
+    !/^sg-[0-9a-f]{8,17}$/.test(metricsScraperSecurityGroupId)
+  )
+    problems.push(
+      `metricsScraperSecurityGroupId: ${metricsScraperSecurityGroupId} is not a security group id like sg-0123456789abcdef0`,
+    );
+  // A terminal upload's rows go only once its objects are gone, lifecycle lag included.
   const objectsGoneAfter = Math.max(quarantineRetentionDays, uploadsNoncurrentDays) + 1;
   const terminalUploadsRetentionDays = integer(
     'terminalUploadsRetentionDays',
@@ -261,6 +275,7 @@ export function readSettings(context: ContextReader): AirlockSettings {
     workersOnSpot: flag('workersOnSpot', d.workersOnSpot),
     alarmEmail: text('alarmEmail'),
     otlpEndpoint,
+    metricsScraperSecurityGroupId,
     oldestMessageAlarmSeconds: integer(
       'oldestMessageAlarmSeconds',
       d.oldestMessageAlarmSeconds,

@@ -19,7 +19,8 @@ export type WorkerName = Exclude<AppName, 'upload-api'>;
 
 /**
  * A queue consumer as a Fargate service with no inbound port (its health
- * endpoint is probed inside the task), scaled on its queue's backlog. SIGTERM
+ * endpoint is probed inside the task; only `metricsScraperSecurityGroupId`
+ * may reach its /metrics), scaled on its queue's backlog. SIGTERM
  * lets in-flight messages finish: up to two minutes before SIGKILL.
  */
 export class WorkerService extends Construct {
@@ -56,10 +57,18 @@ export class WorkerService extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: network.vpc,
-      description: `Airlock ${app}: no inbound; outbound to AWS APIs and PostgreSQL`,
+      description: ctx.metricsScrapers
+        ? `Airlock ${app}: inbound from metrics scrapers only; outbound to AWS APIs and PostgreSQL`
+        : `Airlock ${app}: no inbound; outbound to AWS APIs and PostgreSQL`,
       allowAllOutbound: true,
     });
     ctx.database.allowFrom(this.securityGroup);
+    if (ctx.metricsScrapers)
+      this.securityGroup.connections.allowFrom(
+        ctx.metricsScrapers,
+        ec2.Port.tcp(HEALTH_PORT),
+        'Prometheus scrapes /metrics',
+      );
 
     const range = settings.tasks[app];
     this.service = new ecs.FargateService(this, 'Service', {

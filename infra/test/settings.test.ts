@@ -67,6 +67,7 @@ describe('readSettings', () => {
         scannerMinTasks: '3',
         scannerMaxTasks: '2',
         otlpEndpoint: 'collector:4318',
+        metricsScraperSecurityGroupId: 'prometheus',
       });
     expect(read).toThrow(/^Invalid Airlock settings:/);
     const message = (() => {
@@ -85,6 +86,7 @@ describe('readSettings', () => {
       '  notifierMinTasks: the notifier relays the webhook outbox; it needs at least 1',
       '  cdn: expected true or false, got maybe',
       '  otlpEndpoint: collector:4318 is not an http(s) URL like http://collector:4318',
+      '  metricsScraperSecurityGroupId: prometheus is not a security group id like sg-0123456789abcdef0',
       '  encryption: expected one of s3, kms, got aes',
       '  natGateways: expected a whole number from 0 to 3, got -1',
     ]);

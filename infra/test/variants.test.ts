@@ -214,6 +214,7 @@ describe('natGateways: 0', () => {
 describe('a lean deployment: Spot, arm64, no sweep, media down to 0, traces to a collector', () => {
   const { stack, template } = synth({
     otlpEndpoint: 'http://collector.internal:4318',
+    metricsScraperSecurityGroupId: 'sg-0123456789abcdef0',
     workersOnSpot: true,
     cpuArchitecture: 'arm64',
     sweepSchedule: undefined,
@@ -261,6 +262,32 @@ describe('a lean deployment: Spot, arm64, no sweep, media down to 0, traces to a
       ['media', 'notifier', 'ops', 'scanner', 'upload-api', 'verifier'].sort(),
     );
     for (const [, endpoint] of traced) expect(endpoint).toBe('http://collector.internal:4318');
+  });
+
+  it("lets the metrics scrapers' security group, and only it, reach every task's /metrics port", () => {
+    const groups = [
+      stack.api.service.connections.securityGroups[0]!,
+      ...Object.values(stack.workers).map((worker) => worker.securityGroup),
+    ].map((group) => stack.getLogicalId(group.node.defaultChild as never));
+    const scrapes = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress').filter(
+      (rule) => rule.properties.FromPort === 9400,
+    );
+    expect(scrapes.map((rule) => rule.properties.GroupId['Fn::GetAtt'][0]).sort()).toEqual(
+      groups.sort(),
+    );
+    for (const { properties } of scrapes)
+      expect(properties).toMatchObject({
+        IpProtocol: 'tcp',
+        ToPort: 9400,
+        SourceSecurityGroupId: 'sg-0123456789abcdef0',
+      });
+    // Nothing else gained a way in: the API still only from its load balancer.
+    const others = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress').filter(
+      (rule) =>
+        rule.properties.FromPort !== 9400 &&
+        groups.includes(rule.properties.GroupId?.['Fn::GetAtt']?.[0]),
+    );
+    expect(others.map((rule) => rule.properties.FromPort)).toEqual([3000]);
   });
 
   it('runs every task on ARM64', () => {
