@@ -67,6 +67,7 @@ describe('loadOpsConfig', () => {
       webhookDeliveriesDays: 30,
       objectIncidentsDays: 365,
       messageFailuresDays: 30,
+      uploadTokensDays: 7,
       partitionMonthsAhead: 2,
     });
     expect(

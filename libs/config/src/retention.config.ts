@@ -13,6 +13,7 @@ export const retentionEnv = z.object({
   RETENTION_WEBHOOK_DELIVERIES_DAYS: days(30),
   RETENTION_OBJECT_INCIDENTS_DAYS: days(365),
   RETENTION_MESSAGE_FAILURES_DAYS: days(30),
+  RETENTION_UPLOAD_TOKENS_DAYS: days(7),
   PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(2),
 });
 
@@ -21,6 +22,7 @@ export type RetentionSettings = {
   readonly webhookDeliveriesDays: number;
   readonly objectIncidentsDays: number;
   readonly messageFailuresDays: number;
+  readonly uploadTokensDays: number;
   readonly partitionMonthsAhead: number;
 };
 
@@ -29,5 +31,6 @@ export const toRetentionSettings = (env: z.output<typeof retentionEnv>): Retenti
   webhookDeliveriesDays: env.RETENTION_WEBHOOK_DELIVERIES_DAYS,
   objectIncidentsDays: env.RETENTION_OBJECT_INCIDENTS_DAYS,
   messageFailuresDays: env.RETENTION_MESSAGE_FAILURES_DAYS,
+  uploadTokensDays: env.RETENTION_UPLOAD_TOKENS_DAYS,
   partitionMonthsAhead: env.PARTITION_MONTHS_AHEAD,
 });

@@ -19,6 +19,8 @@ export type RetentionPolicy = {
   readonly objectIncidentsDays: number;
   /** Message failures after their last failure. */
   readonly messageFailuresDays: number;
+  /** Browser upload tokens after they expired, unless an upload names them. */
+  readonly uploadTokensDays: number;
   /** Month partitions made ahead of this one. */
   readonly partitionMonthsAhead: number;
 };
@@ -76,6 +78,19 @@ export class PgRetention {
     const { rows } = await this.#pool.query<ActionRow>(
       'SELECT * FROM airlock_prune_uploads($1, $2, $3)',
       [olderThanDays, maxUploads, dryRun],
+    );
+    return toActions(rows);
+  }
+
+  /** At most `maxTokens` upload tokens expired for `olderThanDays` that no upload names, oldest first. */
+  async pruneUploadTokens(
+    olderThanDays: number,
+    maxTokens: number,
+    dryRun: boolean,
+  ): Promise<RetentionAction[]> {
+    const { rows } = await this.#pool.query<ActionRow>(
+      'SELECT * FROM airlock_prune_upload_tokens($1, $2, $3)',
+      [olderThanDays, maxTokens, dryRun],
     );
     return toActions(rows);
   }

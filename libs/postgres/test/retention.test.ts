@@ -8,7 +8,7 @@ import {
   type Pool,
   type RetentionPolicy,
 } from '../src/index.ts';
-import { pgWorld, useTestDatabase } from './test-database.ts';
+import { pgWorld, tenant, uploadToken, useTestDatabase } from './test-database.ts';
 
 // Retention and partitioning (docs/retention.md) on a freshly migrated
 // database: partitions made ahead, old months dropped, terminal uploads
@@ -23,6 +23,7 @@ const POLICY: RetentionPolicy = {
   webhookDeliveriesDays: 30,
   objectIncidentsDays: 365,
   messageFailuresDays: 30,
+  uploadTokensDays: 7,
   partitionMonthsAhead: 2,
 };
 
@@ -340,5 +341,51 @@ describe('pruning terminal uploads', () => {
     await expect(
       pool.query(`UPDATE upload_events SET actor = 'x' WHERE upload_id = $1`, [live.id]),
     ).rejects.toThrow('upload_events is append-only');
+  });
+});
+
+describe('pruning upload tokens', () => {
+  const exists = async (tokenId: string) =>
+    (await count(`upload_tokens WHERE id = $1`, [tokenId])) > 0;
+  /** Moves a token's life back so it expired `daysAgo` (its hour-long life kept). */
+  const expiredDaysAgo = (tokenId: string, daysAgo: number) =>
+    pool.query(
+      `UPDATE upload_tokens SET created_at = now() - make_interval(days => $2, hours => 1),
+         expires_at = now() - make_interval(days => $2) WHERE id = $1`,
+      [tokenId, daysAgo],
+    );
+
+  it('deletes tokens expired past retention that no upload names, in batches; keeps the rest', async () => {
+    const owner = await tenant(pool);
+    const old = [await uploadToken(pool, owner), await uploadToken(pool, owner)];
+    for (const id of old) await expiredDaysAgo(id, 8);
+    const recent = await uploadToken(pool, owner);
+    await expiredDaysAgo(recent, 6);
+    const live = await uploadToken(pool, owner);
+    const named = await uploadToken(pool, owner);
+    await pool.query(
+      `INSERT INTO uploads (customer_id, site_id, dedup_scope, original_name, declared_content_type,
+         declared_size, declared_sha256, category, bucket, key, expires_at, upload_token_id)
+       VALUES ($1::uuid, $2, 'customer:' || $1::text || ':token:' || $3::text, 'a.txt',
+         'text/plain', 1, $4::text, 'documents', 'uploads', 'tokens/' || $4::text, now(), $3::uuid)`,
+      [owner.customerId, owner.siteId, named, randomBytes(32).toString('hex')],
+    );
+    await expiredDaysAgo(named, 400);
+
+    expect(await retention().pruneUploadTokens(7, 1000, true)).toEqual([
+      { action: 'delete', target: 'upload_tokens', rows: 2 },
+    ]);
+    expect(await exists(old[0]!)).toBe(true);
+    expect(await retention().pruneUploadTokens(7, 1, false)).toEqual([
+      { action: 'delete', target: 'upload_tokens', rows: 1 },
+    ]);
+    expect(await retention().pruneUploadTokens(7, 1, false)).toEqual([
+      { action: 'delete', target: 'upload_tokens', rows: 1 },
+    ]);
+    for (const id of old) expect(await exists(id)).toBe(false);
+    for (const id of [recent, live, named]) expect(await exists(id)).toBe(true);
+    expect(await retention().pruneUploadTokens(7, 1, false)).toEqual([
+      { action: 'delete', target: 'upload_tokens', rows: 0 },
+    ]);
   });
 });

@@ -6,6 +6,7 @@ const policy: RetentionPolicy = {
   webhookDeliveriesDays: 30,
   objectIncidentsDays: 365,
   messageFailuresDays: 30,
+  uploadTokensDays: 7,
   partitionMonthsAhead: 2,
 };
 

@@ -32,15 +32,31 @@ export function mergeActions(actions: readonly RetentionAction[]): RetentionActi
   return [...merged.values()];
 }
 
-/** The uploads one {@link PgRetention.pruneUploads} call removed. */
-const uploadsIn = (actions: readonly RetentionAction[]): number =>
-  actions.find((entry) => entry.target === 'uploads')?.rows ?? 0;
+/** The rows of `target` one batch removed. */
+const rowsOf = (target: string, actions: readonly RetentionAction[]): number =>
+  actions.find((entry) => entry.target === target)?.rows ?? 0;
+
+/** Runs `batch` until one removes fewer than `size` rows of `target`; every batch's actions. */
+async function inBatches(
+  target: string,
+  size: number,
+  batch: (size: number) => Promise<RetentionAction[]>,
+): Promise<RetentionAction[]> {
+  const actions: RetentionAction[] = [];
+  let last: RetentionAction[];
+  do {
+    last = await batch(size);
+    actions.push(...last);
+  } while (rowsOf(target, last) === size);
+  return actions;
+}
 
 /**
  * Applies the retention policy (docs/retention.md): makes the month
  * partitions ahead first, so rows never wait on one, then prunes old
  * deliveries, incidents and failures, then terminal uploads past their
- * retention with their audit, a batch per transaction until none is left.
+ * retention with their audit, then expired upload tokens no upload names,
+ * a batch per transaction until none is left.
  * A dry run changes nothing and says what would go.
  */
 export async function prune(
@@ -54,15 +70,15 @@ export async function prune(
     ...(await retention.createPartitions(policy.partitionMonthsAhead, dryRun)),
     ...(await retention.pruneLogs(policy, dryRun)),
   ];
-  if (dryRun) {
-    actions.push(...(await retention.pruneUploads(policy.terminalUploadsDays, ALL, true)));
-  } else {
-    let batch: RetentionAction[];
-    do {
-      batch = await retention.pruneUploads(policy.terminalUploadsDays, options.batchSize, false);
-      actions.push(...batch);
-    } while (uploadsIn(batch) === options.batchSize);
-  }
+  const size = dryRun ? ALL : options.batchSize;
+  actions.push(
+    ...(await inBatches('uploads', size, (max) =>
+      retention.pruneUploads(policy.terminalUploadsDays, max, dryRun),
+    )),
+    ...(await inBatches('upload_tokens', size, (max) =>
+      retention.pruneUploadTokens(policy.uploadTokensDays, max, dryRun),
+    )),
+  );
   return { dryRun, policy, actions: mergeActions(actions) };
 }
 
