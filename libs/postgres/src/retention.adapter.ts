@@ -43,27 +43,24 @@ export class PgRetention {
     this.#pool = deps.pool;
   }
 
+  async #actions(sql: string, values: unknown[]): Promise<RetentionAction[]> {
+    const { rows } = await this.#pool.query<ActionRow>(sql, values);
+    return toActions(rows);
+  }
+
   /** This month's partitions and `monthsAhead` more, for every partitioned table. */
   async createPartitions(monthsAhead: number, dryRun: boolean): Promise<RetentionAction[]> {
-    const { rows } = await this.#pool.query<ActionRow>(
-      'SELECT * FROM airlock_create_partitions($1, $2)',
-      [monthsAhead, dryRun],
-    );
-    return toActions(rows);
+    return this.#actions('SELECT * FROM airlock_create_partitions($1, $2)', [monthsAhead, dryRun]);
   }
 
   /** Old settled deliveries and incidents (whole months where possible) and message failures. */
   async pruneLogs(policy: RetentionPolicy, dryRun: boolean): Promise<RetentionAction[]> {
-    const { rows } = await this.#pool.query<ActionRow>(
-      'SELECT * FROM airlock_prune_logs($1, $2, $3, $4)',
-      [
-        policy.webhookDeliveriesDays,
-        policy.objectIncidentsDays,
-        policy.messageFailuresDays,
-        dryRun,
-      ],
-    );
-    return toActions(rows);
+    return this.#actions('SELECT * FROM airlock_prune_logs($1, $2, $3, $4)', [
+      policy.webhookDeliveriesDays,
+      policy.objectIncidentsDays,
+      policy.messageFailuresDays,
+      dryRun,
+    ]);
   }
 
   /**
@@ -75,11 +72,11 @@ export class PgRetention {
     maxUploads: number,
     dryRun: boolean,
   ): Promise<RetentionAction[]> {
-    const { rows } = await this.#pool.query<ActionRow>(
-      'SELECT * FROM airlock_prune_uploads($1, $2, $3)',
-      [olderThanDays, maxUploads, dryRun],
-    );
-    return toActions(rows);
+    return this.#actions('SELECT * FROM airlock_prune_uploads($1, $2, $3)', [
+      olderThanDays,
+      maxUploads,
+      dryRun,
+    ]);
   }
 
   /** At most `maxTokens` upload tokens expired for `olderThanDays` that no upload names, oldest first. */
@@ -88,10 +85,10 @@ export class PgRetention {
     maxTokens: number,
     dryRun: boolean,
   ): Promise<RetentionAction[]> {
-    const { rows } = await this.#pool.query<ActionRow>(
-      'SELECT * FROM airlock_prune_upload_tokens($1, $2, $3)',
-      [olderThanDays, maxTokens, dryRun],
-    );
-    return toActions(rows);
+    return this.#actions('SELECT * FROM airlock_prune_upload_tokens($1, $2, $3)', [
+      olderThanDays,
+      maxTokens,
+      dryRun,
+    ]);
   }
 }
