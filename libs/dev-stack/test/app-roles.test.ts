@@ -19,7 +19,7 @@ import {
   type DatabaseApp,
   type Pool,
 } from '@airlock/postgres';
-import { appDatabaseUrlEnv } from '../src/stack.ts';
+import { appDatabaseUrlEnv, stopService, up } from '../src/stack.ts';
 import { workspaceRoot } from '../src/stack-settings.ts';
 
 // Issue 12, finding 15: each app runs as its own PostgreSQL login, a member of
@@ -233,6 +233,10 @@ describe('each app does its job under its own login', () => {
   };
   const worker = (app: 'verifier' | 'scanner' | 'media') =>
     new PgUploadRepository({ pool: pools[app] });
+  // The stack's own notifiers share this database: they would relay, and try
+  // to deliver, this file's webhook before its notifier login could.
+  beforeAll(() => stopService('notifier'));
+  afterAll(() => up());
 
   it('takes an upload from request to ready, a webhook, a rescan that quarantines, and a sweep', async () => {
     // ops: a customer, a site, a key.
