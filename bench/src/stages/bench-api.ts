@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './large-objects.stage.ts';
+import { freePort } from '@airlock/dev-stack';
 
 const API_MAIN = fileURLToPath(new URL('../../../apps/upload-api/src/main.ts', import.meta.url));
 
@@ -21,7 +21,7 @@ export async function startBenchApi(
   env: NodeJS.ProcessEnv,
   unset: readonly string[] = [],
 ): Promise<BenchApi> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
+  const [port, metricsPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1')];
   const merged: NodeJS.ProcessEnv = {
     ...process.env,
     HOST: '127.0.0.1',

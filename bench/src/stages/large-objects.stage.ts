@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ClamdScanner } from '@airlock/clamav';
 import { CLAMD_MAX_SCAN_BYTES } from '@airlock/core';
+import { startScratchClamd, type ScratchClamd } from '@airlock/testing';
 import { runChild } from '../child.ts';
 import type { ScannerReadInput, ScannerReadResult } from '../probes/scanner-read.ts';
 import type { VerifierReadInput, VerifierReadResult } from '../probes/verifier-read.ts';
@@ -36,79 +34,39 @@ export function sha256OfPatterned(total: number, seed: Buffer): string {
   return hash.digest('hex');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * A clamd of this run's own with the largest limits ClamAV 1.4 honours
  * (MaxFileSize = MaxScanSize = 2 GiB − 3, StreamMaxLength 4 GiB), the stack's
  * test signatures and AlertExceedsMax: what an operator at the ceiling runs.
  */
-export async function scratchClamd(
-  log: (line: string) => void,
-): Promise<{ host: string; port: number; stop: () => Promise<void> }> {
-  const dir = join(tmpdir(), `airlock-bench-clamd-${randomBytes(4).toString('hex')}`);
-  mkdirSync(join(dir, 'tmp'), { recursive: true });
-  const signatures = join(dir, 'db');
-  mkdirSync(signatures);
+export async function scratchClamd(log: (line: string) => void): Promise<ScratchClamd> {
+  const signatures = mkdtempSync(join(tmpdir(), 'airlock-bench-signatures-'));
   const shipped = new URL('../../../infra/clamav/signatures/', import.meta.url);
   for (const name of readdirSync(shipped).filter((name) => !name.endsWith('.md')))
     copyFileSync(new URL(name, shipped), join(signatures, name));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'clamd.conf'),
-    [
-      'Foreground yes',
-      `TCPSocket ${port}`,
-      'TCPAddr 127.0.0.1',
-      `DatabaseDirectory ${signatures}`,
-      `TemporaryDirectory ${join(dir, 'tmp')}`,
-      'AlertExceedsMax yes',
-      `MaxFileSize ${CLAMD_MAX_SCAN_BYTES}`,
-      `MaxScanSize ${CLAMD_MAX_SCAN_BYTES}`,
-      `StreamMaxLength ${CLAMD_MAX_STREAM_BYTES}`,
-      `PCREMaxFileSize ${CLAMD_MAX_SCAN_BYTES}`,
-      'MaxScanTime 600000',
-      '',
-    ].join('\n'),
+  const conf = [
+    'Foreground yes',
+    'TCPAddr 127.0.0.1',
+    `DatabaseDirectory ${signatures}`,
+    'AlertExceedsMax yes',
+    `MaxFileSize ${CLAMD_MAX_SCAN_BYTES}`,
+    `MaxScanSize ${CLAMD_MAX_SCAN_BYTES}`,
+    `StreamMaxLength ${CLAMD_MAX_STREAM_BYTES}`,
+    `PCREMaxFileSize ${CLAMD_MAX_SCAN_BYTES}`,
+    'MaxScanTime 600000',
+  ].join('\n');
+  const clamd = await startScratchClamd(conf, {}).catch((error: unknown) => {
+    rmSync(signatures, { recursive: true, force: true });
+    throw error;
+  });
+  log(
+    `large-objects: scratch clamd on ${clamd.host}:${clamd.port} (MaxFileSize ${CLAMD_MAX_SCAN_BYTES})`,
   );
-  const child = spawn('/usr/sbin/clamd', ['-c', join(dir, 'clamd.conf')], { stdio: 'ignore' });
-  const scanner = new ClamdScanner({}, { host: '127.0.0.1', port, timeoutMs: 2000 });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (
-      await scanner.ping().then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error('the scratch clamd did not answer PING');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  log(`large-objects: scratch clamd on 127.0.0.1:${port} (MaxFileSize ${CLAMD_MAX_SCAN_BYTES})`);
   return {
-    host: '127.0.0.1',
-    port,
+    ...clamd,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      await clamd.stop();
+      rmSync(signatures, { recursive: true, force: true });
     },
   };
 }

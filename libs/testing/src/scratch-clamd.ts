@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clamdCommand } from '@airlock/dev-stack';
+import { clamdCommand, freePort } from '@airlock/dev-stack';
 
 export type ScratchClamd = {
   readonly host: string;
@@ -11,16 +10,6 @@ export type ScratchClamd = {
   readonly pid: number;
   stop(): Promise<void>;
 };
-
-const freePort = (host: string) =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /**
  * A second clamd beside the stack's: `conf` (a clamd.conf's text, e.g. the
